@@ -1,0 +1,130 @@
+# SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+# faultlock: `make` builds one static binary, ./faultlock.
+#   make V=1            show every command
+#   make test           unit + host integration tests (root for the latter)
+#   make vmtest         real Debian kernels under QEMU (KERNELS="6.1" narrows)
+#   make install        PREFIX=/usr/local DESTDIR=
+
+VERSION := 0.1.0
+OUTPUT ?= .output
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= bpftool
+
+ARCH ?= $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+VMLINUX_DIR := vmlinux/$(ARCH)
+ifeq ($(wildcard $(VMLINUX_DIR)/vmlinux.h),)
+$(error Architecture $(ARCH) is not supported yet: no $(VMLINUX_DIR)/vmlinux.h (see `make vmlinux`))
+endif
+
+ifeq ($(V),1)
+	Q =
+	msg =
+else
+	Q = @
+	msg = @printf '  %-8s %s\n' "$(1)" "$(2)";
+	MAKEFLAGS += --no-print-directory
+endif
+
+# clang -target bpf misses the arch include dirs (asm/types.h): add them.
+CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
+	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
+
+WARNINGS := -Wall -Wextra -Werror
+CFLAGS ?= -g -O2
+CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"$(VERSION)"' \
+	-Iinclude -Isrc -I$(OUTPUT)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARNINGS) \
+	-Wno-unused-parameter -Wno-missing-field-initializers \
+	-Iinclude -I$(VMLINUX_DIR) $(CLANG_BPF_SYS_INCLUDES)
+# Static so the same binary runs in a bare initramfs on any kernel.
+LDFLAGS_STATIC := -static
+LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
+SKEL := $(OUTPUT)/faultlock.skel.h
+
+APP_SRCS := $(wildcard src/*.c)
+APP_OBJS := $(patsubst src/%.c,$(OUTPUT)/src/%.o,$(APP_SRCS))
+LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(APP_OBJS))
+
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
+
+WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
+WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
+
+.PHONY: all clean install test unit hosttest vmtest workloads vmlinux
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: faultlock workloads
+
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads:
+	$(Q)mkdir -p $@
+
+$(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -MMD -MP -c $< -o $@
+
+# Several concerns, one skeleton: bpftool's static linker resolves the
+# extern maps and globals of bpf/faultlock.bpf.h.
+$(OUTPUT)/faultlock.bpf.o: $(BPF_OBJS)
+	$(call msg,GEN-LINK,$@)
+	$(Q)$(BPFTOOL) gen object $@ $^
+
+$(SKEL): $(OUTPUT)/faultlock.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name faultlock_bpf > $@
+
+$(OUTPUT)/src/%.o: src/%.c | $(OUTPUT)/src $(SKEL)
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+faultlock: $(APP_OBJS)
+	$(call msg,LD,$@)
+	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_STATIC) $^ $(LDLIBS) -o $@
+
+workloads: $(WORKLOADS)
+
+$(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -static $< -o $@
+
+$(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -lcmocka -o $@
+
+unit: $(UNIT_BINS)
+	$(Q)tests/unit/run.sh $(UNIT_BINS)
+
+hosttest: faultlock workloads
+	$(Q)tests/host/run.sh
+
+# The README's test command runs this: every tier, VM matrix included.
+test: unit hosttest vmtest
+
+vmtest: faultlock workloads
+	$(Q)FAULTLOCK_BIN=$(abspath faultlock) WORKLOAD_DIR=$(abspath $(OUTPUT)/workloads) \
+		tests/vm/matrix.sh
+
+# Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=).
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+vmlinux:
+	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h.tmp
+	$(Q)mv $(VMLINUX_DIR)/vmlinux.h.tmp $$(readlink -f $(VMLINUX_DIR)/vmlinux.h)
+
+install: faultlock
+	install -D -m 0755 faultlock $(DESTDIR)$(PREFIX)/sbin/faultlock
+	install -D -m 0644 docs/faultlock.8 $(DESTDIR)$(PREFIX)/share/man/man8/faultlock.8
+
+clean:
+	$(call msg,CLEAN,)
+	$(Q)rm -rf $(OUTPUT) faultlock
+
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)

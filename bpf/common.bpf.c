@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/* Maps and globals shared by every program, and task lifetime tracking. */
+#include "faultlock.bpf.h"
+
+tasks_map_t tasks SEC(".maps");
+counters_map_t counters SEC(".maps");
+fs_counters_map_t fs_counters SEC(".maps");
+events_map_t events SEC(".maps");
+
+const volatile __u32 targ_tgid = 0;
+const volatile bool trace_all = false;
+const volatile bool use_task_storage = true;
+const volatile bool use_find_vma = true;
+const volatile bool capture_stacks = false;
+volatile bool ready = false;
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* A child of a traced task is traced: follows CMD's whole process tree. */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!task_traced(parent))
+		return 0;
+	task_create(child);
+	return 0;
+}
+
+/* Task storage is freed with the task; the hash fallback must be cleaned. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(handle_exit, struct task_struct *task)
+{
+	int tid;
+
+	if (use_task_storage || !ready)
+		return 0;
+	tid = BPF_CORE_READ(task, pid);
+	bpf_map_delete_elem(&tasks, &tid);
+	return 0;
+}

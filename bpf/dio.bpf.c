@@ -1,0 +1,130 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Direct I/O accounting through the iomap tracepoints (v6.5+):
+ * calls, partial results of nofault iterators, and the retries that resume
+ * them (done_before > 0, or the next call on the same file after a partial).
+ */
+#include "faultlock.bpf.h"
+
+static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 op,
+							       struct super_block *sb)
+{
+	struct fl_fs_key key = { .dev = dev, .op = op };
+	struct fl_fs_counters *c, zero = {};
+
+	c = bpf_map_lookup_elem(&fs_counters, &key);
+	if (c)
+		return c;
+	bpf_probe_read_kernel_str(zero.fstype, sizeof(zero.fstype), BPF_CORE_READ(sb, s_type, name));
+	bpf_map_update_elem(&fs_counters, &key, &zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&fs_counters, &key);
+	if (!c)
+		counter_add(FL_CNT_LOST_FSMAP, 1);
+	return c;
+}
+
+static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, __u32 reason)
+{
+	struct fl_rec_dio *r = record_reserve(sizeof(*r), type);
+
+	if (!r)
+		return;
+	r->dev = t->dio_dev;
+	r->op = t->dio_op;
+	r->ino = t->dio_ino;
+	r->pos = t->dio_pos;
+	r->count = t->dio_count;
+	r->done_before = t->dio_done_before;
+	r->ret = ret;
+	r->reason = reason;
+	r->nofault = t->dio_nofault;
+	__builtin_memcpy(r->fstype, t->dio_fstype, sizeof(r->fstype));
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tp_btf/iomap_dio_rw_begin")
+int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
+	     unsigned int dio_flags, size_t done_before)
+{
+	struct fl_task *t = current_traced();
+	struct fl_fs_counters *c;
+	struct inode *inode;
+	struct super_block *sb;
+	__u32 retry = 0;
+
+	if (!t)
+		return 0;
+	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	sb = BPF_CORE_READ(inode, i_sb);
+
+	t->dio_iocb = (__u64)iocb;
+	t->dio_inode = (__u64)inode;
+	t->dio_ino = BPF_CORE_READ(inode, i_ino);
+	t->dio_dev = BPF_CORE_READ(sb, s_dev);
+	t->dio_op = BPF_CORE_READ(iocb, ki_flags) & IOCB_WRITE ? FL_OP_WRITE : FL_OP_READ;
+	t->dio_pos = BPF_CORE_READ(iocb, ki_pos);
+	t->dio_count = BPF_CORE_READ(iter, count);
+	t->dio_done_before = done_before;
+	t->dio_nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
+	bpf_probe_read_kernel_str(t->dio_fstype, sizeof(t->dio_fstype), BPF_CORE_READ(sb, s_type, name));
+
+	if (done_before)
+		retry |= FL_RETRY_DONE_BEFORE;
+	if (t->partial_inode && t->partial_inode == (__u64)inode)
+		retry |= FL_RETRY_AFTER_PARTIAL;
+	t->partial_inode = 0;	/* only the next call can be its retry */
+
+	counter_add(FL_CNT_DIO_CALLS, 1);
+	c = fs_counters_get(t->dio_dev, t->dio_op, sb);
+	if (c)
+		c->dio_calls++;
+	if (!retry)
+		return 0;
+	counter_add(FL_CNT_DIO_RETRIES, 1);
+	counter_add(FL_CNT_DIO_RETRY_BYTES, done_before);
+	if (c) {
+		c->dio_retries++;
+		c->dio_retry_bytes += done_before;
+	}
+	emit_dio(FL_REC_DIO_RETRY, t, 0, retry);
+	return 0;
+}
+
+/*
+ * Synchronous completions run in the submitting task; an asynchronous one
+ * may complete elsewhere and is then not matched (its iocb is not ours).
+ */
+SEC("tp_btf/iomap_dio_complete")
+int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
+{
+	struct fl_task *t = current_traced();
+	struct fl_fs_counters *c;
+	struct fl_fs_key key;
+	__u32 reason = 0;
+
+	if (!t || t->dio_iocb != (__u64)iocb)
+		return 0;
+	if (t->dio_nofault) {
+		if (ret == -EFAULT)
+			reason = FL_PARTIAL_EFAULT;
+		else if (ret >= 0 && (__u64)ret < t->dio_done_before + t->dio_count)
+			reason = FL_PARTIAL_SHORT;
+	}
+	if (reason) {
+		t->partial_inode = t->dio_inode;
+		counter_add(FL_CNT_DIO_PARTIAL, 1);
+		key.dev = t->dio_dev;
+		key.op = t->dio_op;
+		c = bpf_map_lookup_elem(&fs_counters, &key);
+		if (c) {
+			if (reason == FL_PARTIAL_EFAULT)
+				c->dio_partial_efault++;
+			else
+				c->dio_partial_short++;
+		}
+		emit_dio(FL_REC_DIO_PARTIAL, t, ret, reason);
+	}
+	t->dio_iocb = 0;
+	t->dio_inode = 0;
+	return 0;
+}

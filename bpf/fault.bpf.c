@@ -1,0 +1,98 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * Page faults through the x86 exceptions tracepoints: counts faults of
+ * traced tasks and flags a fault on a mapping of the file the task is
+ * doing direct I/O on (same_file_fault). These tracepoints fire for
+ * hardware faults only: get_user_pages faults (DIO pinning the user
+ * buffer) never pass here.
+ */
+#include "faultlock.bpf.h"
+
+struct vma_match {
+	__u64 inode;
+	__u64 addr;
+	__u64 pgoff;
+	bool matched;
+};
+
+static long match_vma(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	struct vma_match *m = data;
+	struct file *file = BPF_CORE_READ(vma, vm_file);
+
+	if (!file || (__u64)BPF_CORE_READ(file, f_inode) != m->inode)
+		return 0;
+	m->matched = true;
+	m->pgoff = BPF_CORE_READ(vma, vm_pgoff) +
+		   ((m->addr - BPF_CORE_READ(vma, vm_start)) >> 12);
+	return 0;
+}
+
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fl_task *t = task_traced(task);
+	struct vma_match m = {};
+	struct fl_rec_fault *r;
+	long err;
+
+	if (!t)
+		return 0;
+	counter_add(FL_CNT_FAULTS, 1);
+	if (!t->dio_inode || !use_find_vma)
+		return 0;
+	m.inode = t->dio_inode;
+	m.addr = address;
+	err = bpf_find_vma(task, address, match_vma, &m, 0);
+	if (err == -EBUSY)
+		counter_add(FL_CNT_LOST_VMA, 1);
+	if (!m.matched)
+		return 0;
+
+	counter_add(FL_CNT_SAME_FILE_FAULT, 1);
+	{
+		struct fl_fs_key key = { .dev = t->dio_dev, .op = t->dio_op };
+		struct fl_fs_counters *c = bpf_map_lookup_elem(&fs_counters, &key);
+
+		if (c)
+			c->same_file_fault++;
+	}
+	r = record_reserve(sizeof(*r), FL_REC_SAME_FILE_FAULT);
+	if (!r)
+		return 0;
+	r->addr = address;
+	r->ip = BPF_CORE_READ(regs, ip);
+	r->error_code = error_code;
+	r->ino = t->dio_ino;
+	r->pgoff = m.pgoff;
+	r->dev = t->dio_dev;
+	r->op = t->dio_op;
+	r->pagefault_disabled = BPF_CORE_READ(task, pagefault_disabled) > 0;
+	__builtin_memcpy(r->fstype, t->dio_fstype, sizeof(r->fstype));
+	r->nr_stack = 0;
+	if (capture_stacks) {
+		long n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+
+		if (n > 0)
+			r->nr_stack = n / sizeof(__u64);
+	}
+	bpf_ringbuf_submit(r, 0);
+	return 0;
+}
+
+/* A user-mode fault proves the task left any system call: no DIO is running. */
+SEC("tp_btf/page_fault_user")
+int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	struct fl_task *t = current_traced();
+
+	if (!t)
+		return 0;
+	counter_add(FL_CNT_FAULTS, 1);
+	t->dio_iocb = 0;
+	t->dio_inode = 0;
+	return 0;
+}

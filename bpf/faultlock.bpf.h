@@ -1,0 +1,164 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Shared by every bpf/ program: the maps and globals defined in common.bpf.c
+ * (declared extern here, resolved when bpftool links the objects), per-task
+ * state and the small helpers every handler starts with.
+ */
+#ifndef FAULTLOCK_BPF_H
+#define FAULTLOCK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "faultlock_abi.h"
+
+#ifndef EFAULT
+#define EFAULT 14
+#endif
+#ifndef EBUSY
+#define EBUSY 16
+#endif
+#define IOCB_WRITE (1 << 18)	/* same value in 5.10 .. 7.x */
+
+/* Per-task state: one entry per traced task. Its existence is the filter. */
+struct fl_task {
+	__u64 dio_iocb;		/* iocb of the direct I/O in progress, 0 if none */
+	__u64 dio_inode;	/* struct inode * of that I/O */
+	__u64 dio_ino;
+	__u64 dio_count;
+	__u64 dio_done_before;
+	__s64 dio_pos;
+	__u32 dio_dev;
+	__u32 dio_op;
+	__u32 dio_nofault;
+	__u32 pad;
+	__u64 partial_inode;	/* last DIO result on this inode was partial */
+	char dio_fstype[FL_FSTYPE_LEN];
+};
+
+/*
+ * `tasks` is task-local storage where the kernel has it (freed with the task,
+ * lock-free lookups); user space turns it into a tid-keyed hash otherwise
+ * (use_task_storage = false), cleaned up at sched_process_exit.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct fl_task);
+} tasks_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct fl_fs_key);
+	__type(value, struct fl_fs_counters);
+} fs_counters_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 256 * 1024);	/* resized by user space */
+} events_map_t;
+
+extern tasks_map_t tasks SEC(".maps");
+extern counters_map_t counters SEC(".maps");
+extern fs_counters_map_t fs_counters SEC(".maps");
+extern events_map_t events SEC(".maps");
+
+/* Configuration, fixed before load (the verifier prunes on these). */
+extern const volatile __u32 targ_tgid;		/* trace this process ... */
+extern const volatile bool trace_all;		/* ... or every task */
+extern const volatile bool use_task_storage;
+extern const volatile bool use_find_vma;
+extern const volatile bool capture_stacks;
+/* Set by user space once every program is attached. */
+extern volatile bool ready;
+
+static __always_inline void counter_add(__u32 idx, __u64 n)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
+
+	if (c)
+		*c += n;	/* per-CPU slot: no atomics needed */
+}
+
+static __always_inline struct fl_task *task_lookup(struct task_struct *task)
+{
+	int tid;
+
+	if (use_task_storage)
+		return bpf_task_storage_get(&tasks, task, 0, 0);
+	tid = BPF_CORE_READ(task, pid);
+	return bpf_map_lookup_elem(&tasks, &tid);
+}
+
+static __always_inline struct fl_task *task_create(struct task_struct *task)
+{
+	struct fl_task *t;
+	int tid;
+
+	if (use_task_storage) {
+		t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	} else {
+		struct fl_task zero = {};
+
+		tid = BPF_CORE_READ(task, pid);
+		bpf_map_update_elem(&tasks, &tid, &zero, BPF_NOEXIST);
+		t = bpf_map_lookup_elem(&tasks, &tid);
+	}
+	if (!t)
+		counter_add(FL_CNT_LOST_TASKMAP, 1);
+	return t;
+}
+
+/*
+ * The filter every handler starts with: the state of a traced task, or NULL.
+ * Untraced tasks cost one lock-free lookup (plus a tgid compare).
+ */
+static __always_inline struct fl_task *task_traced(struct task_struct *task)
+{
+	struct fl_task *t;
+
+	if (!ready)
+		return NULL;
+	t = task_lookup(task);
+	if (t)
+		return t;
+	if (trace_all || (targ_tgid && (__u32)BPF_CORE_READ(task, tgid) == targ_tgid))
+		return task_create(task);
+	return NULL;
+}
+
+static __always_inline struct fl_task *current_traced(void)
+{
+	return task_traced((struct task_struct *)bpf_get_current_task());
+}
+
+static __always_inline void *record_reserve(__u64 size, __u32 type)
+{
+	struct fl_hdr *hdr = bpf_ringbuf_reserve(&events, size, 0);
+	__u64 pid_tgid;
+
+	if (!hdr) {
+		counter_add(FL_CNT_LOST_RINGBUF, 1);
+		return NULL;
+	}
+	pid_tgid = bpf_get_current_pid_tgid();
+	hdr->type = type;
+	hdr->pid = pid_tgid >> 32;
+	hdr->tid = (__u32)pid_tgid;
+	hdr->cpu = bpf_get_smp_processor_id();
+	hdr->ts = bpf_ktime_get_ns();
+	bpf_get_current_comm(hdr->comm, sizeof(hdr->comm));
+	return hdr;
+}
+
+#endif /* FAULTLOCK_BPF_H */

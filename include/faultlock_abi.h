@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Everything the BPF programs and user space exchange: ring-buffer records,
+ * counter indexes, map keys and values. Included by both sides, so it uses
+ * only fixed-width __u* types and no libc or UAPI headers (vmlinux.h defines
+ * __u* on the BPF side, <linux/types.h> on the user side).
+ */
+#ifndef FAULTLOCK_ABI_H
+#define FAULTLOCK_ABI_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+#define FL_COMM_LEN	16
+#define FL_FSTYPE_LEN	16
+#define FL_MAX_STACK	32	/* kernel frames kept per finding */
+
+/* Ring-buffer record types; every record starts with struct fl_hdr. */
+enum fl_rec_type {
+	FL_REC_DIO_PARTIAL = 1,
+	FL_REC_DIO_RETRY = 2,
+	FL_REC_SAME_FILE_FAULT = 3,
+	FL_REC_TYPE_MAX,
+};
+
+/* Global counters: index into the per-CPU array map `counters`. */
+enum fl_counter {
+	FL_CNT_FAULTS = 0,		/* page faults by traced tasks */
+	FL_CNT_DIO_CALLS,
+	FL_CNT_DIO_PARTIAL,
+	FL_CNT_DIO_RETRIES,
+	FL_CNT_DIO_RETRY_BYTES,
+	FL_CNT_SAME_FILE_FAULT,
+	FL_CNT_LOST_RINGBUF,		/* ring buffer full: record dropped */
+	FL_CNT_LOST_TASKMAP,		/* per-task state could not be created */
+	FL_CNT_LOST_FSMAP,		/* per-fs counter map full */
+	FL_CNT_LOST_VMA,		/* bpf_find_vma could not look (mmap lock busy) */
+	FL_CNT_MAX,
+};
+
+/* Direction of a direct I/O, from IOCB_WRITE. */
+enum fl_dio_op {
+	FL_OP_READ = 0,
+	FL_OP_WRITE = 1,
+};
+
+/* Why a direct I/O counts as partial. */
+enum fl_partial_reason {
+	FL_PARTIAL_SHORT = 1,	/* fewer bytes than requested */
+	FL_PARTIAL_EFAULT = 2,	/* -EFAULT (user pages not faulted in) */
+};
+
+/* Why an iomap_dio_rw call counts as a retry (bit set). */
+#define FL_RETRY_DONE_BEFORE	0x1	/* done_before > 0 */
+#define FL_RETRY_AFTER_PARTIAL	0x2	/* follows a partial result on that file */
+
+/* Per-filesystem, per-direction counters (per-CPU hash). */
+struct fl_fs_key {
+	__u32 dev;		/* kernel dev_t: major << 20 | minor */
+	__u32 op;		/* enum fl_dio_op */
+};
+
+struct fl_fs_counters {
+	__u64 dio_calls;
+	__u64 dio_partial_short;
+	__u64 dio_partial_efault;
+	__u64 dio_retries;
+	__u64 dio_retry_bytes;
+	__u64 same_file_fault;
+	char fstype[FL_FSTYPE_LEN];	/* s_type->name, set on first use */
+};
+
+struct fl_hdr {
+	__u32 type;		/* enum fl_rec_type */
+	__u32 pid;		/* tgid */
+	__u32 tid;
+	__u32 cpu;
+	__u64 ts;		/* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
+	char comm[FL_COMM_LEN];
+};
+
+/* FL_REC_DIO_PARTIAL and FL_REC_DIO_RETRY */
+struct fl_rec_dio {
+	struct fl_hdr hdr;
+	__u32 dev;
+	__u32 op;		/* enum fl_dio_op */
+	__u64 ino;
+	__s64 pos;
+	__u64 count;		/* bytes requested by this call */
+	__u64 done_before;
+	__s64 ret;		/* partial: iomap_dio_complete ret (includes done_before) */
+	__u32 reason;		/* partial: enum fl_partial_reason; retry: FL_RETRY_* bits */
+	__u32 nofault;		/* iterator had nofault set */
+	char fstype[FL_FSTYPE_LEN];
+};
+
+/* FL_REC_SAME_FILE_FAULT */
+struct fl_rec_fault {
+	struct fl_hdr hdr;
+	__u64 addr;		/* faulting user address */
+	__u64 ip;		/* kernel instruction that faulted */
+	__u64 error_code;	/* x86 X86_PF_* bits */
+	__u64 ino;
+	__u64 pgoff;		/* file page index of addr */
+	__u32 dev;
+	__u32 op;		/* enum fl_dio_op of the DIO in progress */
+	__u32 pagefault_disabled;	/* faulting task had page faults disabled */
+	__u32 nr_stack;		/* valid entries in stack[] */
+	char fstype[FL_FSTYPE_LEN];
+	__u64 stack[FL_MAX_STACK];
+};
+
+#define FL_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " changed size: update both sides")
+FL_ASSERT_SIZE(struct fl_hdr, 40);
+FL_ASSERT_SIZE(struct fl_fs_key, 8);
+FL_ASSERT_SIZE(struct fl_fs_counters, 64);
+FL_ASSERT_SIZE(struct fl_rec_dio, 112);
+FL_ASSERT_SIZE(struct fl_rec_fault, 368);
+
+#endif /* FAULTLOCK_ABI_H */

@@ -1,0 +1,168 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* `faultlock check`: what this kernel lets faultlock hook, found by probing. */
+#include <argp.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/utsname.h>
+#include "faultlock.h"
+#include "hooks.h"
+#include "json.h"
+#include "sysinfo.h"
+
+static struct {
+	bool json;
+} opts;
+
+static const struct argp_option check_options[] = {
+	{ "json", 'j', NULL, 0, "One JSON object on stdout", 0 },
+	{ "verbose", 'v', NULL, 0, "Probe and libbpf diagnostics on stderr (-vv: more)", 0 },
+	{ 0 },
+};
+
+static error_t check_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	switch (key) {
+	case 'j': opts.json = true; break;
+	case 'v': fl_verbose++; break;
+	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp check_argp = {
+	.options = check_options,
+	.parser = check_parse,
+	.args_doc = "",
+	.doc = "Show the kernel's BTF, lockdown and gfs2 state, every hook faultlock knows with "
+	       "the mode it would use here (found by trial load and attach), and the event "
+	       "types `trace` can produce on this kernel.\v"
+	       "Exit status: 0 if at least one event type can be produced, 3 otherwise.",
+};
+
+static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *st)
+{
+	int avail = 0;
+
+	printf("kernel      %s\n", si->release);
+	printf("btf         vmlinux %s; modules: %s\n", si->btf_vmlinux ? "yes" : "no",
+	       si->btf_modules[0] ? si->btf_modules : "none");
+	printf("gfs2        %s\n", si->gfs2_loaded ? "loaded" : "not loaded");
+	printf("lockdown    %s\n", si->lockdown);
+	printf("bpf         ringbuf %s, task storage %s, bpf_find_vma %s\n",
+	       si->ringbuf ? "yes" : "no", si->task_storage ? "yes" : "no (tid hash instead)",
+	       si->find_vma ? "yes" : "no (same_file_fault unavailable)");
+	printf("\n%-26s %-11s %s\n", "HOOK", "MODE", "STATUS");
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		if (st[i].mode != FL_MODE_NONE)
+			printf("%-26s %-11s ok\n", fl_hooks[i].name, fl_mode_name(st[i].mode));
+		else
+			printf("%-26s %-11s unavailable (%s)\n", fl_hooks[i].name, "-", st[i].why);
+	}
+	printf("\n%-18s %-9s %s\n", "EVENT", "SEVERITY", "TRACE CAN PRODUCE");
+	for (int i = 0; i < fl_nr_event_types; i++) {
+		const struct fl_event_type *et = &fl_event_types[i];
+		bool ok = fl_event_type_available(et, st) && (strcmp(et->type, "same_file_fault") || si->find_vma);
+
+		avail += ok;
+		printf("%-18s %-9s %s", et->type, et->severity, ok ? "yes" : "no (needs");
+		if (!ok) {
+			for (int n = 0; n < 4 && et->needs[n]; n++)
+				printf(" %s", et->needs[n]);
+			printf(")");
+		}
+		printf("\n");
+	}
+	printf("\nnote: page_fault_* tracepoints see hardware faults only; faults taken through\n"
+	       "get_user_pages (direct I/O pinning a user buffer) need handle_mm_fault. On a\n"
+	       "fixed kernel such a fault shows up as a dio_partial with a nofault iterator.\n");
+	(void)avail;
+}
+
+static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *st)
+{
+	struct jw w;
+
+	jw_init(&w, stdout);
+	jw_object(&w, NULL);
+	jw_str(&w, "kernel", si->release);
+	jw_object(&w, "btf");
+	jw_bool(&w, "vmlinux", si->btf_vmlinux);
+	jw_array(&w, "modules");
+	{
+		char mods[sizeof(si->btf_modules)], *save = NULL;
+
+		memcpy(mods, si->btf_modules, sizeof(mods));
+		for (char *m = strtok_r(mods, " ", &save); m; m = strtok_r(NULL, " ", &save))
+			jw_str(&w, NULL, m);
+	}
+	jw_end_array(&w);
+	jw_end_object(&w);
+	jw_bool(&w, "gfs2_loaded", si->gfs2_loaded);
+	jw_str(&w, "lockdown", si->lockdown);
+	jw_object(&w, "features");
+	jw_bool(&w, "ringbuf", si->ringbuf);
+	jw_bool(&w, "task_storage", si->task_storage);
+	jw_bool(&w, "find_vma", si->find_vma);
+	jw_end_object(&w);
+	jw_array(&w, "hooks");
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		jw_object(&w, NULL);
+		jw_str(&w, "hook", fl_hooks[i].name);
+		jw_str(&w, "mode", fl_mode_name(st[i].mode));
+		jw_str(&w, "status", st[i].mode != FL_MODE_NONE ? "ok" : "unavailable");
+		if (st[i].mode == FL_MODE_NONE)
+			jw_str(&w, "reason", st[i].why);
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	jw_array(&w, "events");
+	for (int i = 0; i < fl_nr_event_types; i++) {
+		const struct fl_event_type *et = &fl_event_types[i];
+
+		jw_object(&w, NULL);
+		jw_str(&w, "type", et->type);
+		jw_str(&w, "severity", et->severity);
+		jw_bool(&w, "available", fl_event_type_available(et, st) &&
+			(strcmp(et->type, "same_file_fault") || si->find_vma));
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	jw_end_object(&w);
+	fputc('\n', stdout);
+}
+
+int cmd_check(int argc, char **argv)
+{
+	struct fl_hook_state states[fl_nr_hooks];
+	struct fl_probe_ctx ctx;
+	struct fl_sysinfo si;
+	int avail = 0;
+
+	if (argp_parse(&check_argp, argc, argv, 0, NULL, NULL))
+		return FL_EXIT_USAGE;
+	if (fl_require_privileges())
+		return FL_EXIT_ENV;
+	fl_setup_libbpf_log();
+	fl_probe_init(&ctx);
+	fl_sysinfo_read(&si, &ctx);
+	fl_hooks_resolve(&ctx, states);
+	fl_probe_free(&ctx);
+
+	if (opts.json)
+		print_json(&si, states);
+	else
+		print_text(&si, states);
+	for (int i = 0; i < fl_nr_event_types; i++)
+		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], states))
+			avail++;
+	if (!avail) {
+		elog("this kernel lets faultlock produce no event type (see the table above)");
+		return FL_EXIT_ENV;
+	}
+	return FL_EXIT_OK;
+}

@@ -1,0 +1,136 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "faultlock.h"
+#include "hooks.h"
+
+#define TP(cat, ev, btf_prog) \
+	{ .name = ev, .category = cat, .target = ev, .progs = { [FL_MODE_TP_BTF] = btf_prog } }
+#define FN(fn, mod, ret) \
+	{ .name = fn, .target = fn, .module = mod, .needs_return = ret }
+
+const struct fl_hook fl_hooks[] = {
+	TP("sched", "sched_process_fork", "handle_fork"),
+	TP("sched", "sched_process_exit", "handle_exit"),
+	TP("exceptions", "page_fault_user", "handle_fault_user"),
+	TP("exceptions", "page_fault_kernel", "handle_fault_kernel"),
+	TP("iomap", "iomap_dio_rw_begin", "handle_dio_begin"),
+	TP("iomap", "iomap_dio_complete", "handle_dio_complete"),
+	FN("iomap_dio_rw", NULL, true),
+	FN("handle_mm_fault", NULL, false),
+	FN("gfs2_glock_nq", "gfs2", true),
+	FN("gfs2_glock_dq", "gfs2", false),
+	FN("fault_in_readable", NULL, true),
+	FN("fault_in_writeable", NULL, true),
+	FN("fault_in_safe_writeable", NULL, true),
+};
+const int fl_nr_hooks = sizeof(fl_hooks) / sizeof(fl_hooks[0]);
+
+const struct fl_event_type fl_event_types[] = {
+	{ "recursive_lock", "error", { "gfs2_glock_nq", "gfs2_glock_dq" } },
+	{ "fault_under_lock", "warning", { "handle_mm_fault", "gfs2_glock_nq", "gfs2_glock_dq" } },
+	{ "dio_partial", "info", { "iomap_dio_rw_begin", "iomap_dio_complete" } },
+	{ "dio_retry", "info", { "iomap_dio_rw_begin", "iomap_dio_complete" } },
+	{ "fault_in", "info", { "fault_in_readable", "fault_in_safe_writeable" } },
+	{ "same_file_fault", "info", { "page_fault_kernel", "iomap_dio_rw_begin", "iomap_dio_complete" } },
+	{ "lost", "warning", { NULL } },
+};
+const int fl_nr_event_types = sizeof(fl_event_types) / sizeof(fl_event_types[0]);
+
+int fl_hook_index(const char *name)
+{
+	for (int i = 0; i < fl_nr_hooks; i++)
+		if (!strcmp(fl_hooks[i].name, name))
+			return i;
+	return -1;
+}
+
+bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states)
+{
+	for (int i = 0; i < 4 && et->needs[i]; i++) {
+		int h = fl_hook_index(et->needs[i]);
+
+		if (h < 0 || states[h].mode == FL_MODE_NONE)
+			return false;
+	}
+	return true;
+}
+
+static void append_why(struct fl_hook_state *st, const char *mode, const char *why)
+{
+	size_t len = strlen(st->why);
+
+	snprintf(st->why + len, sizeof(st->why) - len, "%s%s: %s", len ? "; " : "", mode, why);
+}
+
+static bool probe_mode(struct fl_probe_ctx *ctx, const struct fl_hook *h, enum fl_mode mode,
+		       char *why, size_t len)
+{
+	switch (mode) {
+	case FL_MODE_TP_BTF:
+		return fl_probe_tp_btf(ctx, h->target, h->module, why, len);
+	case FL_MODE_TRACEPOINT:
+		return fl_probe_tracepoint(h->category, h->target, why, len);
+	case FL_MODE_FENTRY:
+		return fl_probe_fentry(ctx, h->target, h->module, false, why, len) &&
+		       (!h->needs_return || fl_probe_fentry(ctx, h->target, h->module, true, why, len));
+	case FL_MODE_KPROBE:
+		return fl_probe_kprobe(h->target, false, why, len) &&
+		       (!h->needs_return || fl_probe_kprobe(h->target, true, why, len));
+	default:
+		return false;
+	}
+}
+
+void fl_hooks_resolve(struct fl_probe_ctx *ctx, struct fl_hook_state *states)
+{
+	static const enum fl_mode tp_order[] = { FL_MODE_TP_BTF, FL_MODE_TRACEPOINT };
+	static const enum fl_mode fn_order[] = { FL_MODE_FENTRY, FL_MODE_KPROBE };
+
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		const struct fl_hook *h = &fl_hooks[i];
+		const enum fl_mode *order = h->category ? tp_order : fn_order;
+		struct fl_hook_state *st = &states[i];
+
+		memset(st, 0, sizeof(*st));
+		for (int m = 0; m < 2; m++) {
+			char why[256] = "";
+
+			if (!probe_mode(ctx, h, order[m], why, sizeof(why))) {
+				append_why(st, fl_mode_name(order[m]), why);
+				continue;
+			}
+			if (!h->progs[order[m]]) {
+				append_why(st, fl_mode_name(order[m]),
+					   "works here, not implemented in this version");
+				continue;
+			}
+			st->mode = order[m];
+			st->why[0] = '\0';
+			break;
+		}
+		vlog("hook %s: %s%s%s", h->name, fl_mode_name(st->mode),
+		     st->why[0] ? " " : "", st->why);
+	}
+}
+
+int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj) {
+		const char *name = bpf_program__name(prog);
+		bool chosen = false;
+
+		for (int i = 0; i < fl_nr_hooks && !chosen; i++)
+			for (int m = 0; m < FL_MODE_MAX; m++)
+				if (fl_hooks[i].progs[m] && states[i].mode == (enum fl_mode)m &&
+				    !strcmp(fl_hooks[i].progs[m], name))
+					chosen = true;
+		if (bpf_program__set_autoload(prog, chosen))
+			return -EINVAL;
+	}
+	return 0;
+}

@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The attach table: every kernel hook faultlock knows, its candidate modes
+ * in order of cost, and the skeleton program implementing each mode.
+ * `check` prints it; `trace` loads the programs of the chosen modes.
+ */
+#ifndef FL_HOOKS_H
+#define FL_HOOKS_H
+
+#include "probe.h"
+
+struct bpf_object;
+
+struct fl_hook {
+	const char *name;		/* shown by check, label of faultlock_hook_attached */
+	const char *category;		/* tracepoint category; NULL for a function */
+	const char *target;		/* tracepoint or function name */
+	const char *module;		/* kernel module holding it; NULL: vmlinux */
+	bool needs_return;		/* function hooks: fexit / kretprobe */
+	const char *progs[FL_MODE_MAX];	/* program per mode; NULL: not implemented */
+};
+
+struct fl_hook_state {
+	enum fl_mode mode;		/* FL_MODE_NONE: unavailable */
+	char why[384];			/* reason when unavailable */
+};
+
+extern const struct fl_hook fl_hooks[];
+extern const int fl_nr_hooks;
+
+/* One event type and the hooks it needs, for `check`'s capability list. */
+struct fl_event_type {
+	const char *type;
+	const char *severity;
+	const char *needs[4];	/* hook names, all required */
+};
+
+extern const struct fl_event_type fl_event_types[];
+extern const int fl_nr_event_types;
+
+/* Probes every hook; states[] has fl_nr_hooks entries. */
+void fl_hooks_resolve(struct fl_probe_ctx *ctx, struct fl_hook_state *states);
+/* Turns off autoload of every program not chosen in states[]. */
+int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states);
+/* Index of a hook by name, -1 if none. */
+int fl_hook_index(const char *name);
+bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states);
+
+#endif

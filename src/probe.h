@@ -1,0 +1,49 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Feature probes: can this kernel load and attach a program of a given kind
+ * on a given target? Answered by a trial load + attach, never by version.
+ */
+#ifndef FL_PROBE_H
+#define FL_PROBE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct btf;
+
+enum fl_mode {
+	FL_MODE_NONE = 0,
+	FL_MODE_TRACEPOINT,	/* classic tracefs tracepoint */
+	FL_MODE_TP_BTF,		/* BTF-typed raw tracepoint */
+	FL_MODE_FENTRY,		/* fentry/fexit trampoline */
+	FL_MODE_KPROBE,		/* kprobe/kretprobe */
+	FL_MODE_MAX,
+};
+
+const char *fl_mode_name(enum fl_mode mode);
+
+/* Probe results carry a short human reason when false. */
+struct fl_probe_ctx {
+	struct btf *vmlinux_btf;	/* NULL: kernel has no BTF */
+	bool btf_loaded;
+};
+
+void fl_probe_init(struct fl_probe_ctx *ctx);
+void fl_probe_free(struct fl_probe_ctx *ctx);
+
+/* `target` is "category:event" for tracepoints, a function name otherwise;
+ * `module` names the kernel module holding it (NULL: vmlinux). */
+bool fl_probe_tp_btf(struct fl_probe_ctx *ctx, const char *event, const char *module,
+		     char *why, size_t why_len);
+bool fl_probe_tracepoint(const char *category, const char *event, char *why, size_t why_len);
+bool fl_probe_fentry(struct fl_probe_ctx *ctx, const char *func, const char *module, bool fexit,
+		     char *why, size_t why_len);
+bool fl_probe_kprobe(const char *func, bool retprobe, char *why, size_t why_len);
+bool fl_probe_task_storage(void);
+bool fl_probe_find_vma(void);
+bool fl_probe_ringbuf(void);
+
+/* tracefs, mounted if it is not (classic tracepoints need it). */
+const char *fl_tracefs_path(void);
+
+#endif

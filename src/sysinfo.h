@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/* What `check` and `trace` report about the running kernel. */
+#ifndef FL_SYSINFO_H
+#define FL_SYSINFO_H
+
+#include <stdbool.h>
+#include "probe.h"
+
+struct fl_sysinfo {
+	char release[128];
+	bool btf_vmlinux;
+	char btf_modules[1024];	/* space-separated names with BTF */
+	bool gfs2_loaded;
+	char lockdown[64];	/* the selected mode, or why unknown */
+	bool ringbuf;
+	bool task_storage;
+	bool find_vma;
+};
+
+void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx);
+/* The selected word of a lockdown file line: "none [integrity] confidentiality". */
+void fl_parse_lockdown(const char *line, char *out, size_t len);
+
+#endif
