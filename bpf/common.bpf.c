@@ -12,6 +12,7 @@ const volatile bool trace_all = false;
 const volatile bool use_task_storage = true;
 const volatile bool use_find_vma = true;
 const volatile bool capture_stacks = false;
+const volatile bool have_task_btf = true;
 volatile bool ready = false;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

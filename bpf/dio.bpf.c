@@ -46,7 +46,8 @@ SEC("tp_btf/iomap_dio_rw_begin")
 int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 	     unsigned int dio_flags, size_t done_before)
 {
-	struct fl_task *t = current_traced();
+	struct task_struct *task = current_task();
+	struct fl_task *t = task_traced(task);
 	struct fl_fs_counters *c;
 	struct inode *inode;
 	struct super_block *sb;
@@ -70,7 +71,7 @@ int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 
 	if (done_before)
 		retry |= FL_RETRY_DONE_BEFORE;
-	if (t->partial_inode && t->partial_inode == (__u64)inode)
+	if (t->partial_inode == (__u64)inode && t->partial_gen == syscall_gen(task))
 		retry |= FL_RETRY_AFTER_PARTIAL;
 	t->partial_inode = 0;	/* only the next call can be its retry */
 
@@ -97,7 +98,8 @@ int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 SEC("tp_btf/iomap_dio_complete")
 int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
 {
-	struct fl_task *t = current_traced();
+	struct task_struct *task = current_task();
+	struct fl_task *t = task_traced(task);
 	struct fl_fs_counters *c;
 	struct fl_fs_key key;
 	__u32 reason = 0;
@@ -112,6 +114,7 @@ int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
 	}
 	if (reason) {
 		t->partial_inode = t->dio_inode;
+		t->partial_gen = syscall_gen(task);
 		counter_add(FL_CNT_DIO_PARTIAL, 1);
 		key.dev = t->dio_dev;
 		key.op = t->dio_op;

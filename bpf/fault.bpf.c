@@ -32,7 +32,7 @@ SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *task = current_task();
 	struct fl_task *t = task_traced(task);
 	struct vma_match m = {};
 	struct fl_rec_fault *r;
@@ -41,7 +41,7 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	if (!t)
 		return 0;
 	counter_add(FL_CNT_FAULTS, 1);
-	if (!t->dio_inode || !use_find_vma)
+	if (!t->dio_inode || !use_find_vma || !have_task_btf)
 		return 0;
 	m.inode = t->dio_inode;
 	m.addr = address;

@@ -33,7 +33,8 @@ struct fl_task {
 	__u32 dio_op;
 	__u32 dio_nofault;
 	__u32 pad;
-	__u64 partial_inode;	/* last DIO result on this inode was partial */
+	__u64 partial_inode;	/* last DIO result on this inode was partial ... */
+	__u64 partial_gen;	/* ... in this read/write system call (syscall_gen) */
 	char dio_fstype[FL_FSTYPE_LEN];
 };
 
@@ -79,6 +80,7 @@ extern const volatile bool trace_all;		/* ... or every task */
 extern const volatile bool use_task_storage;
 extern const volatile bool use_find_vma;
 extern const volatile bool capture_stacks;
+extern const volatile bool have_task_btf;	/* bpf_get_current_task_btf (5.11+) */
 /* Set by user space once every program is attached. */
 extern volatile bool ready;
 
@@ -137,9 +139,30 @@ static __always_inline struct fl_task *task_traced(struct task_struct *task)
 	return NULL;
 }
 
+/* A BTF-typed current task where the kernel can give one (task storage and
+ * bpf_find_vma need it); a plain pointer, read through CO-RE, otherwise. */
+static __always_inline struct task_struct *current_task(void)
+{
+	if (have_task_btf)
+		return bpf_get_current_task_btf();
+	return (struct task_struct *)bpf_get_current_task();
+}
+
 static __always_inline struct fl_task *current_traced(void)
 {
-	return task_traced((struct task_struct *)bpf_get_current_task());
+	return task_traced(current_task());
+}
+
+/*
+ * Changes at the end of every read/write system call (vfs_read/vfs_write
+ * count them for /proc/PID/io): a retry happens within the same call, the
+ * next call on the same file does not count as one.
+ */
+static __always_inline __u64 syscall_gen(struct task_struct *task)
+{
+	if (!bpf_core_field_exists(task->ioac))
+		return 0;
+	return BPF_CORE_READ(task, ioac.syscr) + BPF_CORE_READ(task, ioac.syscw);
 }
 
 static __always_inline void *record_reserve(__u64 size, __u32 type)

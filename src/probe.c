@@ -312,6 +312,25 @@ bool fl_probe_find_vma(void)
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) > 0;
 }
 
+/* Helpers only tracing programs may call cannot be trial-loaded without a
+ * target; the kernel's own `enum bpf_func_id` in its BTF lists them. */
+bool fl_probe_helper_btf(struct fl_probe_ctx *ctx, const char *func_id_name)
+{
+	const struct btf_type *t;
+	int id;
+
+	if (!ctx->vmlinux_btf)
+		return false;
+	id = btf__find_by_name_kind(ctx->vmlinux_btf, "bpf_func_id", BTF_KIND_ENUM);
+	if (id <= 0)
+		return false;
+	t = btf__type_by_id(ctx->vmlinux_btf, id);
+	for (int i = 0; i < btf_vlen(t); i++)
+		if (!strcmp(btf__name_by_offset(ctx->vmlinux_btf, btf_enum(t)[i].name_off), func_id_name))
+			return true;
+	return false;
+}
+
 bool fl_probe_ringbuf(void)
 {
 	return libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) > 0;

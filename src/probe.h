@@ -41,6 +41,7 @@ bool fl_probe_fentry(struct fl_probe_ctx *ctx, const char *func, const char *mod
 bool fl_probe_kprobe(const char *func, bool retprobe, char *why, size_t why_len);
 bool fl_probe_task_storage(void);
 bool fl_probe_find_vma(void);
+bool fl_probe_helper_btf(struct fl_probe_ctx *ctx, const char *func_id_name);
 bool fl_probe_ringbuf(void);
 
 /* tracefs, mounted if it is not (classic tracepoints need it). */

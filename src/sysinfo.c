@@ -76,5 +76,8 @@ void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx)
 	read_lockdown(si->lockdown, sizeof(si->lockdown));
 	si->ringbuf = fl_probe_ringbuf();
 	si->task_storage = fl_probe_task_storage();
-	si->find_vma = fl_probe_find_vma();
+	si->task_btf = fl_probe_helper_btf(ctx, "BPF_FUNC_get_current_task_btf");
+	/* Both need a BTF task pointer. */
+	si->task_storage = si->task_storage && si->task_btf;
+	si->find_vma = fl_probe_find_vma() && si->task_btf;
 }

@@ -15,6 +15,7 @@ struct fl_sysinfo {
 	bool ringbuf;
 	bool task_storage;
 	bool find_vma;
+	bool task_btf;		/* bpf_get_current_task_btf */
 };
 
 void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx);

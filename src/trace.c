@@ -1,2 +1,362 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * `faultlock trace`: open → configure → load → attach → activate → run.
+ * The traced command is forked first (its pid is the BPF filter) and
+ * released only once every program is attached.
+ */
+#include <argp.h>
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
 #include "faultlock.h"
-int cmd_trace(int argc, char **argv) { (void)argc; (void)argv; return 2; }
+#include "child.h"
+#include "faultlock.skel.h"
+#include "hooks.h"
+#include "ksyms.h"
+#include "report.h"
+#include "sysinfo.h"
+
+#define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
+
+enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE };
+
+static struct trace_opts {
+	bool json, stacks, all, no_task_storage;
+	pid_t pid;
+	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
+	long ringbuf_size;
+	char **cmd;
+} opts = { .ringbuf_size = 1 << 20 };
+
+static const struct argp_option trace_options[] = {
+	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
+	{ "pid", 'p', "PID", 0, "Trace process PID (and the children it forks)", 1 },
+	{ "all", 'a', NULL, 0, "Trace every task", 1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
+	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
+	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 2 },
+	{ NULL, 0, NULL, 0, "Tuning:", 3 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 3 },
+	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
+	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 3 },
+	{ 0 },
+};
+
+static long parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		argp_error(state, "invalid %s '%s' (expected an integer in %ld..%ld)", what, arg, min, max);
+	return v;
+}
+
+static error_t trace_parse(int key, char *arg, struct argp_state *state)
+{
+	switch (key) {
+	case 'p': opts.pid = parse_long(state, "PID", arg, 1, INT_MAX); break;
+	case 'a': opts.all = true; break;
+	case 'j': opts.json = true; break;
+	case 's': opts.stacks = true; break;
+	case 'v': fl_verbose++; break;
+	case 'd': opts.duration = parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
+	case OPT_RINGBUF_SIZE:
+		opts.ringbuf_size = parse_long(state, "ring buffer size", arg, 4096, 1L << 30);
+		if (opts.ringbuf_size & (opts.ringbuf_size - 1))
+			argp_error(state, "ring buffer size must be a power of 2");
+		break;
+	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
+	case ARGP_KEY_ARGS:
+		opts.cmd = state->argv + state->next;
+		break;
+	case ARGP_KEY_END:
+		if (!!opts.cmd + !!opts.pid + opts.all != 1)
+			argp_error(state, "give exactly one target: -- CMD [ARGS], -p PID or -a");
+		if (opts.all && !opts.duration)
+			vlog("tracing every task until Ctrl-C");
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp trace_argp = {
+	.options = trace_options,
+	.parser = trace_parse,
+	.args_doc = "-- CMD [ARGS...]\n-p PID [-d SECONDS]\n-a [-d SECONDS]",
+	.doc = "Trace a command (started only once every probe is attached) and its "
+	       "descendants, a process, or every task: page faults under filesystem locks, "
+	       "direct I/O partials and retries, faults on the file being read or written.\v"
+	       "Examples:\n"
+	       "  faultlock trace -- ./fl-mmapio --direct --buf half /mnt/btrfs/f\n"
+	       "  faultlock trace --json -p 1234 -d 10\n"
+	       "  faultlock trace -a -d 30 --stacks\n\n"
+	       "Exit status: 0 nothing found, 1 a finding of severity error, 2 usage, "
+	       "3 environment (not root, BPF refused, ...).",
+};
+
+static volatile sig_atomic_t signalled;
+
+static void on_signal(int sig)
+{
+	signalled = sig;
+}
+
+static struct fl_output out;
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	(void)ctx;
+	fl_output_record(&out, data, size);
+	return 0;
+}
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* Sums the per-CPU kernel counters: exact even when records were dropped. */
+static int read_counters(struct faultlock_bpf *skel, struct fl_summary *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int cfd = bpf_map__fd(skel->maps.counters), ffd = bpf_map__fd(skel->maps.fs_counters);
+	struct fl_fs_key key, next, *prev = NULL;
+	__u64 *vals;
+	struct fl_fs_counters *fvals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	fvals = calloc(ncpu, sizeof(*fvals));
+	if (!vals || !fvals) {
+		free(vals);
+		free(fvals);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
+		s->counters[i] = 0;
+		if (bpf_map_lookup_elem(cfd, &i, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			s->counters[i] += vals[c];
+	}
+	s->nr_fs = 0;
+	while (s->nr_fs < FL_MAX_FS_ROWS && !bpf_map_get_next_key(ffd, prev, &next)) {
+		struct fl_fs_row *r = &s->fs[s->nr_fs];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ffd, &key, fvals))
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->dev = key.dev;
+		r->op = key.op;
+		for (int c = 0; c < ncpu; c++) {
+			if (!r->fstype[0] && fvals[c].fstype[0])
+				memcpy(r->fstype, fvals[c].fstype, sizeof(r->fstype));
+			r->dio_calls += fvals[c].dio_calls;
+			r->partial_short += fvals[c].dio_partial_short;
+			r->partial_efault += fvals[c].dio_partial_efault;
+			r->retries += fvals[c].dio_retries;
+			r->retry_bytes += fvals[c].dio_retry_bytes;
+			r->same_file_fault += fvals[c].same_file_fault;
+		}
+		r->fstype[sizeof(r->fstype) - 1] = '\0';
+		s->nr_fs++;
+	}
+	free(vals);
+	free(fvals);
+	return 0;
+}
+
+static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
+		     const struct fl_hook_state *states, pid_t tgid)
+{
+	bool task_storage = si->task_storage && !opts.no_task_storage;
+	int err;
+
+	skel->rodata->targ_tgid = tgid;
+	skel->rodata->trace_all = opts.all;
+	skel->rodata->use_task_storage = task_storage;
+	skel->rodata->use_find_vma = si->find_vma;
+	skel->rodata->capture_stacks = opts.stacks;
+	skel->rodata->have_task_btf = si->task_btf;
+	if (!task_storage) {
+		/* Same map, as a tid-keyed hash cleaned at task exit. */
+		vlog("per-task state: tid hash (%s)", si->task_storage ? "forced" : "no task storage");
+		if ((err = bpf_map__set_type(skel->maps.tasks, BPF_MAP_TYPE_HASH)) ||
+		    (err = bpf_map__set_map_flags(skel->maps.tasks, 0)) ||
+		    (err = bpf_map__set_max_entries(skel->maps.tasks, FL_MAX_TASKS)))
+			return err;
+	}
+	if ((err = bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_size)))
+		return err;
+	return fl_hooks_apply(skel->obj, states);
+}
+
+static const char *cmd_name(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+int cmd_trace(int argc, char **argv)
+{
+	struct fl_hook_state states[fl_nr_hooks];
+	struct faultlock_bpf *skel = NULL;
+	struct ring_buffer *rb = NULL;
+	struct fl_child child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
+	static struct fl_summary sum;
+	struct fl_probe_ctx ctx;
+	struct fl_sysinfo si;
+	char target[256];
+	uint64_t start, deadline = 0;
+	int err, ret = FL_EXIT_ENV;
+	bool stopping = false;
+
+	if (argp_parse(&trace_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
+		return FL_EXIT_USAGE;
+	if (opts.cmd && !fl_command_exists(opts.cmd[0])) {
+		elog("%s: command not found", opts.cmd[0]);
+		return FL_EXIT_USAGE;
+	}
+	if (opts.pid && kill(opts.pid, 0) && errno == ESRCH) {
+		elog("no process with pid %d", opts.pid);
+		return FL_EXIT_USAGE;
+	}
+	if (fl_require_privileges())
+		return FL_EXIT_ENV;
+	fl_setup_libbpf_log();
+
+	fl_probe_init(&ctx);
+	fl_sysinfo_read(&si, &ctx);
+	fl_hooks_resolve(&ctx, states);
+	fl_probe_free(&ctx);
+	if (!si.ringbuf) {
+		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
+		return FL_EXIT_ENV;
+	}
+
+	if (opts.cmd) {
+		err = fl_child_spawn(&child, opts.cmd);
+		if (err) {
+			elog("cannot start %s: %s", opts.cmd[0], strerror(-err));
+			return FL_EXIT_ENV;
+		}
+		snprintf(target, sizeof(target), "%s (pid %d)", cmd_name(opts.cmd[0]), child.pid);
+	} else if (opts.pid) {
+		snprintf(target, sizeof(target), "pid %d", opts.pid);
+	} else {
+		snprintf(target, sizeof(target), "all tasks");
+	}
+
+	skel = faultlock_bpf__open();
+	if (!skel) {
+		elog("cannot open BPF object: %s", strerror(errno));
+		goto cleanup;
+	}
+	err = configure(skel, &si, states, opts.cmd ? child.pid : opts.pid);
+	if (err) {
+		elog("cannot configure BPF object: %s", strerror(-err));
+		goto cleanup;
+	}
+	err = faultlock_bpf__load(skel);
+	if (err) {
+		elog("the kernel refused faultlock's BPF programs: %s (rerun with -v for the verifier log)",
+		     strerror(-err));
+		goto cleanup;
+	}
+	err = faultlock_bpf__attach(skel);
+	if (err) {
+		elog("cannot attach BPF programs: %s", strerror(-err));
+		goto cleanup;
+	}
+	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_record, NULL, NULL);
+	if (!rb) {
+		elog("cannot create ring buffer reader: %s", strerror(errno));
+		goto cleanup;
+	}
+
+	out.f = stdout;
+	out.json = opts.json;
+	out.stacks = opts.stacks;
+	out.ksyms = fl_ksyms__load(NULL);	/* symbolized ips; NULL → raw addresses */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	skel->bss->ready = true;	/* every program is attached: start counting */
+	start = out.start_ts = now_ns();
+	if (opts.duration)
+		deadline = start + opts.duration * 1000000000ULL;
+	if (!opts.json)
+		fprintf(stderr, "faultlock: tracing %s; Ctrl-C to stop\n", target);
+	if (opts.cmd) {
+		err = fl_child_go(&child);
+		if (err) {
+			elog("cannot run %s: %s", opts.cmd[0], strerror(-err));
+			ret = err == -ENOENT ? FL_EXIT_USAGE : FL_EXIT_ENV;
+			goto cleanup;
+		}
+	}
+
+	for (;;) {
+		err = ring_buffer__poll(rb, 100);
+		if (err < 0 && err != -EINTR) {
+			elog("reading events: %s", strerror(-err));
+			break;
+		}
+		if (signalled && !stopping) {
+			/* Let the command see it too, then report what it did. */
+			stopping = true;
+			if (opts.cmd)
+				fl_child_kill(&child, signalled);
+			else
+				break;
+		}
+		if (opts.cmd && fl_child_poll(&child))
+			break;
+		if (opts.pid && kill(opts.pid, 0) && errno == ESRCH)
+			break;
+		if (deadline && now_ns() >= deadline)
+			break;
+	}
+	skel->bss->ready = false;
+	ring_buffer__consume(rb);
+
+	sum.target = target;
+	sum.have_child = opts.cmd && child.reaped;
+	sum.child_status = child.status;
+	sum.duration_s = (now_ns() - start) / 1e9;
+	sum.hooks = states;
+	if (read_counters(skel, &sum))
+		elog("cannot read kernel counters");
+	fl_output_lost(&out, &sum, now_ns());
+	fl_output_summary(&out, &sum);
+	if (out.malformed)
+		elog("%llu malformed records ignored", (unsigned long long)out.malformed);
+	ret = out.findings[FL_SEV_ERROR] ? FL_EXIT_FINDING : FL_EXIT_OK;
+
+cleanup:
+	ring_buffer__free(rb);
+	faultlock_bpf__destroy(skel);	/* detaches every link */
+	fl_ksyms__free(out.ksyms);
+	fl_child_cleanup(&child);
+	return ret;
+}

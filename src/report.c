@@ -1,0 +1,427 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <string.h>
+#include <sys/wait.h>
+#include "json.h"
+#include "ksyms.h"
+#include "report.h"
+
+static const struct {
+	const char *name;
+	size_t size;
+	enum fl_severity sev;
+} rec_info[FL_REC_TYPE_MAX] = {
+	[FL_REC_DIO_PARTIAL] = { "dio_partial", sizeof(struct fl_rec_dio), FL_SEV_INFO },
+	[FL_REC_DIO_RETRY] = { "dio_retry", sizeof(struct fl_rec_dio), FL_SEV_INFO },
+	[FL_REC_SAME_FILE_FAULT] = { "same_file_fault", sizeof(struct fl_rec_fault), FL_SEV_INFO },
+};
+
+static const char *const sev_names[FL_SEV_MAX] = { "error", "warning", "info" };
+
+int fl_record_type(const void *data, size_t size)
+{
+	struct fl_hdr hdr;
+
+	if (!data || size < sizeof(hdr))
+		return -EINVAL;
+	memcpy(&hdr, data, sizeof(hdr));
+	if (hdr.type == 0 || hdr.type >= FL_REC_TYPE_MAX || size < rec_info[hdr.type].size)
+		return -EINVAL;
+	if (hdr.type == FL_REC_SAME_FILE_FAULT) {
+		const struct fl_rec_fault *r = data;
+
+		if (r->nr_stack > FL_MAX_STACK)
+			return -EINVAL;
+	}
+	return hdr.type;
+}
+
+const char *fl_record_type_name(int type)
+{
+	return type > 0 && type < FL_REC_TYPE_MAX ? rec_info[type].name : "unknown";
+}
+
+enum fl_severity fl_record_severity(int type)
+{
+	return type > 0 && type < FL_REC_TYPE_MAX ? rec_info[type].sev : FL_SEV_WARNING;
+}
+
+const char *fl_severity_name(enum fl_severity sev)
+{
+	return sev < FL_SEV_MAX ? sev_names[sev] : "?";
+}
+
+void fl_format_dev(uint32_t dev, char *buf, size_t len)
+{
+	snprintf(buf, len, "%u:%u", dev >> 20, dev & 0xfffff);
+}
+
+static const char *op_name(uint32_t op)
+{
+	return op == FL_OP_WRITE ? "write" : "read";
+}
+
+/* A kernel comm is not guaranteed to be terminated or printable. */
+static void copy_str(char *dst, const char *src, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && src[i]; i++)
+		dst[i] = (unsigned char)src[i] < 0x20 ? '?' : src[i];
+	dst[i] = '\0';
+}
+
+static void json_hdr(struct jw *w, const struct fl_hdr *h, const char *type, enum fl_severity sev)
+{
+	char comm[FL_COMM_LEN + 1];
+
+	copy_str(comm, h->comm, sizeof(comm));
+	jw_object(w, NULL);
+	jw_str(w, "type", type);
+	jw_u64(w, "ts", h->ts);
+	jw_u64(w, "pid", h->pid);
+	jw_u64(w, "tid", h->tid);
+	jw_str(w, "comm", comm);
+	jw_str(w, "severity", fl_severity_name(sev));
+}
+
+static void text_hdr(struct fl_output *o, const struct fl_hdr *h, const char *type, enum fl_severity sev)
+{
+	char comm[FL_COMM_LEN + 1];
+	double rel = h->ts >= o->start_ts ? (h->ts - o->start_ts) / 1e9 : 0;
+
+	copy_str(comm, h->comm, sizeof(comm));
+	fprintf(o->f, "%12.6f %-7s %-16s %s[%u/%u] ", rel, fl_severity_name(sev), type, comm,
+		h->pid, h->tid);
+}
+
+static void print_dio(struct fl_output *o, const struct fl_rec_dio *r, int type)
+{
+	char dev[24], fstype[FL_FSTYPE_LEN + 1];
+	enum fl_severity sev = fl_record_severity(type);
+
+	fl_format_dev(r->dev, dev, sizeof(dev));
+	copy_str(fstype, r->fstype, sizeof(fstype));
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		json_hdr(&w, &r->hdr, fl_record_type_name(type), sev);
+		jw_str(&w, "fstype", fstype);
+		jw_str(&w, "dev", dev);
+		jw_u64(&w, "ino", r->ino);
+		jw_str(&w, "op", op_name(r->op));
+		jw_i64(&w, "pos", r->pos);
+		jw_u64(&w, "count", r->count);
+		jw_u64(&w, "done_before", r->done_before);
+		if (type == FL_REC_DIO_PARTIAL) {
+			jw_i64(&w, "ret", r->ret);
+			jw_str(&w, "reason", r->reason == FL_PARTIAL_EFAULT ? "efault" : "short");
+		} else {
+			jw_bool(&w, "after_partial", r->reason & FL_RETRY_AFTER_PARTIAL);
+		}
+		jw_bool(&w, "nofault", r->nofault);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &r->hdr, fl_record_type_name(type), sev);
+	fprintf(o->f, "%s %s ino %" PRIu64 " %s pos %" PRId64 ": ", fstype, dev, (uint64_t)r->ino,
+		op_name(r->op), (int64_t)r->pos);
+	if (type == FL_REC_DIO_PARTIAL) {
+		if (r->reason == FL_PARTIAL_EFAULT)
+			fprintf(o->f, "-EFAULT after %" PRIu64 " of %" PRIu64 " bytes",
+				(uint64_t)r->done_before, (uint64_t)(r->done_before + r->count));
+		else
+			fprintf(o->f, "%" PRId64 " of %" PRIu64 " bytes (short)", (int64_t)r->ret,
+				(uint64_t)(r->done_before + r->count));
+	} else {
+		fprintf(o->f, "resumes with %" PRIu64 " bytes done, %" PRIu64 " to go%s",
+			(uint64_t)r->done_before, (uint64_t)r->count,
+			r->reason & FL_RETRY_AFTER_PARTIAL ? " (after a partial result)" : "");
+	}
+	fprintf(o->f, "%s\n", r->nofault ? ", nofault" : "");
+}
+
+static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
+{
+	char dev[24], fstype[FL_FSTYPE_LEN + 1], ip[256];
+	const char *access = r->error_code & 2 ? "write" : "read";	/* X86_PF_WRITE */
+
+	fl_format_dev(r->dev, dev, sizeof(dev));
+	copy_str(fstype, r->fstype, sizeof(fstype));
+	fl_ksyms__format(o->ksyms, r->ip, ip, sizeof(ip));
+	if (o->json) {
+		struct jw w;
+		char addr[24];
+
+		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
+		jw_init(&w, o->f);
+		json_hdr(&w, &r->hdr, "same_file_fault", FL_SEV_INFO);
+		jw_str(&w, "fstype", fstype);
+		jw_str(&w, "dev", dev);
+		jw_u64(&w, "ino", r->ino);
+		jw_str(&w, "op", op_name(r->op));
+		jw_str(&w, "address", addr);
+		jw_u64(&w, "pgoff", r->pgoff);
+		jw_str(&w, "access", access);
+		jw_str(&w, "ip", ip);
+		jw_bool(&w, "pagefault_disabled", r->pagefault_disabled);
+		if (o->stacks) {
+			jw_array(&w, "stack");
+			for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
+				char frame[256];
+
+				fl_ksyms__format(o->ksyms, r->stack[i], frame, sizeof(frame));
+				jw_str(&w, NULL, frame);
+			}
+			jw_end_array(&w);
+		}
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &r->hdr, "same_file_fault", FL_SEV_INFO);
+	fprintf(o->f, "%s %s ino %" PRIu64 ": %s fault at 0x%" PRIx64 " (file page %" PRIu64
+		") during direct %s, from %s%s\n", fstype, dev, (uint64_t)r->ino, access,
+		(uint64_t)r->addr, (uint64_t)r->pgoff,
+		op_name(r->op), ip, r->pagefault_disabled ? " with page faults disabled" : "");
+	if (o->stacks)
+		for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
+			char frame[256];
+
+			fl_ksyms__format(o->ksyms, r->stack[i], frame, sizeof(frame));
+			fprintf(o->f, "%12s     %s\n", "", frame);
+		}
+}
+
+int fl_output_record(struct fl_output *o, const void *data, size_t size)
+{
+	int type = fl_record_type(data, size);
+
+	if (type < 0) {
+		o->malformed++;
+		return type;
+	}
+	switch (type) {
+	case FL_REC_DIO_PARTIAL:
+	case FL_REC_DIO_RETRY:
+		print_dio(o, data, type);
+		break;
+	case FL_REC_SAME_FILE_FAULT:
+		print_fault(o, data);
+		break;
+	}
+	o->findings[fl_record_severity(type)]++;
+	return type;
+}
+
+uint64_t fl_summary_lost(const struct fl_summary *s)
+{
+	return s->counters[FL_CNT_LOST_RINGBUF] + s->counters[FL_CNT_LOST_TASKMAP] +
+	       s->counters[FL_CNT_LOST_FSMAP] + s->counters[FL_CNT_LOST_VMA];
+}
+
+static const struct {
+	enum fl_counter idx;
+	const char *reason;
+} lost_reasons[] = {
+	{ FL_CNT_LOST_RINGBUF, "ringbuf_full" },
+	{ FL_CNT_LOST_TASKMAP, "task_map_full" },
+	{ FL_CNT_LOST_FSMAP, "fs_map_full" },
+	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
+};
+
+void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts)
+{
+	if (!fl_summary_lost(s))
+		return;
+	o->findings[FL_SEV_WARNING]++;
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		jw_object(&w, NULL);
+		jw_str(&w, "type", "lost");
+		jw_u64(&w, "ts", ts);
+		jw_u64(&w, "pid", 0);
+		jw_u64(&w, "tid", 0);
+		jw_str(&w, "comm", "faultlock");
+		jw_str(&w, "severity", "warning");
+		jw_object(&w, "counts");
+		for (size_t i = 0; i < sizeof(lost_reasons) / sizeof(lost_reasons[0]); i++)
+			jw_u64(&w, lost_reasons[i].reason, s->counters[lost_reasons[i].idx]);
+		jw_end_object(&w);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	fprintf(o->f, "%12s %-7s %-16s", "", "warning", "lost");
+	for (size_t i = 0; i < sizeof(lost_reasons) / sizeof(lost_reasons[0]); i++)
+		if (s->counters[lost_reasons[i].idx])
+			fprintf(o->f, " %s=%" PRIu64, lost_reasons[i].reason, s->counters[lost_reasons[i].idx]);
+	fprintf(o->f, " (counts stay exact: they are kept in the kernel)\n");
+}
+
+static uint64_t partial(const struct fl_fs_row *r)
+{
+	return r->partial_short + r->partial_efault;
+}
+
+/*
+ * The contract's summary.counts, in its order, each with the hook it needs:
+ * a count whose hook is unavailable is unknown (null), not zero.
+ */
+static void summary_counts(const struct fl_summary *s, const char **names, int64_t *vals,
+			   bool *known, int *n)
+{
+	const uint64_t *c = s->counters;
+	int i = 0;
+
+#define COUNT(name, hook, val) do { \
+		int h = fl_hook_index(hook); \
+		names[i] = name; vals[i] = (int64_t)(val); \
+		known[i] = !s->hooks || (h >= 0 && s->hooks[h].mode != FL_MODE_NONE); \
+		i++; \
+	} while (0)
+	COUNT("lock_acquisitions", "gfs2_glock_nq", 0);
+	COUNT("recursive_lock", "gfs2_glock_nq", 0);
+	COUNT("fault_under_lock", "handle_mm_fault", 0);
+	COUNT("faults", "page_fault_kernel", c[FL_CNT_FAULTS]);
+	COUNT("dio_calls", "iomap_dio_rw_begin", c[FL_CNT_DIO_CALLS]);
+	COUNT("dio_partial", "iomap_dio_complete", c[FL_CNT_DIO_PARTIAL]);
+	COUNT("dio_retries", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRIES]);
+	COUNT("dio_retry_bytes", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRY_BYTES]);
+	COUNT("fault_in_calls", "fault_in_readable", 0);
+	COUNT("fault_in_short", "fault_in_readable", 0);
+	COUNT("same_file_fault", "page_fault_kernel", c[FL_CNT_SAME_FILE_FAULT]);
+	COUNT("lost_events", "sched_process_fork", fl_summary_lost(s));
+#undef COUNT
+	*n = i;
+}
+
+static void summary_json(struct fl_output *o, const struct fl_summary *s)
+{
+	const char *names[16];
+	int64_t vals[16];
+	bool known[16];
+	struct jw w;
+	int n;
+
+	jw_init(&w, o->f);
+	jw_object(&w, NULL);
+	jw_str(&w, "type", "summary");
+	jw_u64(&w, "ts", o->start_ts + (uint64_t)(s->duration_s * 1e9));
+	jw_u64(&w, "pid", 0);
+	jw_u64(&w, "tid", 0);
+	jw_str(&w, "comm", "faultlock");
+	jw_str(&w, "target", s->target);
+	jw_double(&w, "duration_s", s->duration_s);
+	jw_object(&w, "counts");
+	summary_counts(s, names, vals, known, &n);
+	for (int i = 0; i < n; i++)
+		if (known[i])
+			jw_i64(&w, names[i], vals[i]);
+		else
+			jw_null(&w, names[i]);
+	jw_end_object(&w);
+	jw_object(&w, "findings");
+	for (int i = 0; i < FL_SEV_MAX; i++)
+		jw_u64(&w, sev_names[i], o->findings[i]);
+	jw_end_object(&w);
+	if (s->have_child) {
+		jw_object(&w, "child_status");
+		if (WIFEXITED(s->child_status)) {
+			jw_i64(&w, "exit_code", WEXITSTATUS(s->child_status));
+			jw_null(&w, "signal");
+		} else {
+			jw_null(&w, "exit_code");
+			jw_i64(&w, "signal", WIFSIGNALED(s->child_status) ? WTERMSIG(s->child_status) : 0);
+		}
+		jw_end_object(&w);
+	} else {
+		jw_null(&w, "child_status");
+	}
+	jw_object(&w, "hooks");
+	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
+		jw_str(&w, fl_hooks[i].name, fl_mode_name(s->hooks[i].mode));
+	jw_end_object(&w);
+	jw_array(&w, "filesystems");
+	for (int i = 0; i < s->nr_fs; i++) {
+		const struct fl_fs_row *r = &s->fs[i];
+		char dev[24], fstype[FL_FSTYPE_LEN + 1];
+
+		fl_format_dev(r->dev, dev, sizeof(dev));
+		copy_str(fstype, r->fstype, sizeof(fstype));
+		jw_object(&w, NULL);
+		jw_str(&w, "fstype", fstype);
+		jw_str(&w, "dev", dev);
+		jw_str(&w, "op", op_name(r->op));
+		jw_u64(&w, "dio_calls", r->dio_calls);
+		jw_u64(&w, "dio_partial", partial(r));
+		jw_u64(&w, "dio_partial_efault", r->partial_efault);
+		jw_u64(&w, "dio_retries", r->retries);
+		jw_u64(&w, "dio_retry_bytes", r->retry_bytes);
+		jw_u64(&w, "same_file_fault", r->same_file_fault);
+		jw_end_object(&w);
+	}
+	jw_end_array(&w);
+	jw_end_object(&w);
+	fputc('\n', o->f);
+}
+
+static void summary_text(struct fl_output *o, const struct fl_summary *s)
+{
+	const char *names[16];
+	int64_t vals[16];
+	bool known[16];
+	int n, unavailable = 0;
+
+	fprintf(o->f, "\nfaultlock: traced %s for %.2f s", s->target, s->duration_s);
+	if (s->have_child) {
+		if (WIFEXITED(s->child_status))
+			fprintf(o->f, "; it exited with status %d", WEXITSTATUS(s->child_status));
+		else if (WIFSIGNALED(s->child_status))
+			fprintf(o->f, "; it was killed by signal %d (%s)", WTERMSIG(s->child_status),
+				strsignal(WTERMSIG(s->child_status)));
+	}
+	fprintf(o->f, "\n\nDirect I/O per file system\n");
+	fprintf(o->f, "%-10s %-8s %-6s %10s %8s %8s %12s %16s\n", "FSTYPE", "DEV", "OP", "DIO_CALLS",
+		"PARTIAL", "RETRIES", "RETRY_BYTES", "SAME_FILE_FAULT");
+	if (!s->nr_fs)
+		fprintf(o->f, "(no direct I/O seen)\n");
+	for (int i = 0; i < s->nr_fs; i++) {
+		const struct fl_fs_row *r = &s->fs[i];
+		char dev[24], fstype[FL_FSTYPE_LEN + 1];
+
+		fl_format_dev(r->dev, dev, sizeof(dev));
+		copy_str(fstype, r->fstype, sizeof(fstype));
+		fprintf(o->f, "%-10s %-8s %-6s %10" PRIu64 " %8" PRIu64 " %8" PRIu64 " %12" PRIu64
+			" %16" PRIu64 "\n", fstype, dev, op_name(r->op), r->dio_calls, partial(r),
+			r->retries, r->retry_bytes, r->same_file_fault);
+	}
+	fprintf(o->f, "\nCounts\n");
+	summary_counts(s, names, vals, known, &n);
+	for (int i = 0; i < n; i++)
+		if (known[i])
+			fprintf(o->f, "  %-18s %" PRId64 "\n", names[i], vals[i]);
+		else
+			fprintf(o->f, "  %-18s - (hook unavailable)\n", names[i]);
+	fprintf(o->f, "\nFindings: %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info\n",
+		o->findings[FL_SEV_ERROR], o->findings[FL_SEV_WARNING], o->findings[FL_SEV_INFO]);
+	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
+		if (s->hooks[i].mode == FL_MODE_NONE)
+			fprintf(o->f, "%s%s", unavailable++ ? ", " : "Hooks unavailable here: ",
+				fl_hooks[i].name);
+	if (unavailable)
+		fprintf(o->f, "\n(`faultlock check` says why and what is lost)\n");
+}
+
+void fl_output_summary(struct fl_output *o, const struct fl_summary *s)
+{
+	if (o->json)
+		summary_json(o, s);
+	else
+		summary_text(o, s);
+}

@@ -1,0 +1,68 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Turning ring-buffer records and kernel counters into what users read:
+ * one line per event (text or JSON lines) and the final summary.
+ * Pure functions over buffers, so they are unit-tested and fuzzed alone.
+ */
+#ifndef FL_REPORT_H
+#define FL_REPORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "faultlock_abi.h"
+#include "hooks.h"
+
+struct fl_ksyms;
+
+enum fl_severity { FL_SEV_ERROR, FL_SEV_WARNING, FL_SEV_INFO, FL_SEV_MAX };
+
+/* Validates a raw record: its type, or -EINVAL if malformed or truncated. */
+int fl_record_type(const void *data, size_t size);
+const char *fl_record_type_name(int type);
+enum fl_severity fl_record_severity(int type);
+const char *fl_severity_name(enum fl_severity sev);
+
+struct fl_fs_row {
+	uint32_t dev;
+	uint32_t op;
+	char fstype[FL_FSTYPE_LEN];
+	uint64_t dio_calls, partial_short, partial_efault, retries, retry_bytes, same_file_fault;
+};
+
+#define FL_MAX_FS_ROWS 256
+
+/* Everything the summary reports; counters come from kernel maps. */
+struct fl_summary {
+	uint64_t counters[FL_CNT_MAX];
+	struct fl_fs_row fs[FL_MAX_FS_ROWS];
+	int nr_fs;
+	const char *target;		/* "fl-mmapio", "pid 42", "all tasks" */
+	bool have_child;
+	int child_status;		/* waitpid status */
+	double duration_s;
+	const struct fl_hook_state *hooks;	/* fl_nr_hooks entries, may be NULL */
+};
+
+struct fl_output {
+	FILE *f;
+	bool json;
+	bool stacks;
+	uint64_t start_ts;		/* text timestamps are relative to it */
+	struct fl_ksyms *ksyms;		/* NULL: addresses printed raw */
+	uint64_t findings[FL_SEV_MAX];	/* events printed, by severity */
+	uint64_t malformed;		/* records rejected by fl_record_type */
+};
+
+/* Prints one record; returns its type or -EINVAL (counted, nothing printed). */
+int fl_output_record(struct fl_output *o, const void *data, size_t size);
+/* Prints a `lost` event if the counters show drops. */
+void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts);
+void fl_output_summary(struct fl_output *o, const struct fl_summary *s);
+/* Sum of the drop counters. */
+uint64_t fl_summary_lost(const struct fl_summary *s);
+/* Formats a kernel dev_t as MAJ:MIN. */
+void fl_format_dev(uint32_t dev, char *buf, size_t len);
+
+#endif
