@@ -6,6 +6,24 @@
  */
 #include "faultlock.bpf.h"
 
+/* 5.10's iov_iter: direction in bit 0 of `type` (WRITE = data source). */
+struct iov_iter___510 {
+	unsigned int type;
+} __attribute__((preserve_access_index));
+
+/*
+ * A write's iterator is the data source. (IOCB_WRITE is no help: its bit
+ * moved between kernel versions and is not in BTF.)
+ */
+static __always_inline bool iter_is_source(struct iov_iter *iter)
+{
+	struct iov_iter___510 *old = (void *)iter;
+
+	if (bpf_core_field_exists(iter->data_source))
+		return BPF_CORE_READ(iter, data_source);
+	return BPF_CORE_READ(old, type) & 1;
+}
+
 static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 op,
 							       struct super_block *sb)
 {
@@ -62,7 +80,7 @@ int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 	t->dio_inode = (__u64)inode;
 	t->dio_ino = BPF_CORE_READ(inode, i_ino);
 	t->dio_dev = BPF_CORE_READ(sb, s_dev);
-	t->dio_op = BPF_CORE_READ(iocb, ki_flags) & IOCB_WRITE ? FL_OP_WRITE : FL_OP_READ;
+	t->dio_op = iter_is_source(iter) ? FL_OP_WRITE : FL_OP_READ;
 	t->dio_pos = BPF_CORE_READ(iocb, ki_pos);
 	t->dio_count = BPF_CORE_READ(iter, count);
 	t->dio_done_before = done_before;

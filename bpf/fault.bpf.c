@@ -8,6 +8,15 @@
  */
 #include "faultlock.bpf.h"
 
+/*
+ * What task->pagefault_disabled reads inside these tracepoints when page
+ * faults are in fact enabled: some kernels (6.18) run tracepoint programs
+ * with it raised. User-mode faults always run with faults enabled, so the
+ * value they see is the baseline.
+ */
+static volatile int pf_base;
+static volatile bool pf_base_known;
+
 struct vma_match {
 	__u64 inode;
 	__u64 addr;
@@ -69,7 +78,8 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	r->pgoff = m.pgoff;
 	r->dev = t->dio_dev;
 	r->op = t->dio_op;
-	r->pagefault_disabled = BPF_CORE_READ(task, pagefault_disabled) > 0;
+	r->pagefault_disabled = pf_base_known ?
+		BPF_CORE_READ(task, pagefault_disabled) > pf_base : FL_PFD_UNKNOWN;
 	__builtin_memcpy(r->fstype, t->dio_fstype, sizeof(r->fstype));
 	r->nr_stack = 0;
 	if (capture_stacks) {
@@ -92,6 +102,10 @@ int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
 	if (!t)
 		return 0;
 	counter_add(FL_CNT_FAULTS, 1);
+	if (!pf_base_known) {
+		pf_base = BPF_CORE_READ(current_task(), pagefault_disabled);
+		pf_base_known = true;
+	}
 	t->dio_iocb = 0;
 	t->dio_inode = 0;
 	return 0;

@@ -19,7 +19,6 @@
 #ifndef EBUSY
 #define EBUSY 16
 #endif
-#define IOCB_WRITE (1 << 18)	/* same value in 5.10 .. 7.x */
 
 /* Per-task state: one entry per traced task. Its existence is the filter. */
 struct fl_task {

@@ -45,6 +45,8 @@ enum fl_dio_op {
 	FL_OP_WRITE = 1,
 };
 
+#define FL_PFD_UNKNOWN	2	/* no baseline yet (see fault.bpf.c) */
+
 /* Why a direct I/O counts as partial. */
 enum fl_partial_reason {
 	FL_PARTIAL_SHORT = 1,	/* fewer bytes than requested */
@@ -105,7 +107,7 @@ struct fl_rec_fault {
 	__u64 pgoff;		/* file page index of addr */
 	__u32 dev;
 	__u32 op;		/* enum fl_dio_op of the DIO in progress */
-	__u32 pagefault_disabled;	/* faulting task had page faults disabled */
+	__u32 pagefault_disabled;	/* page faults were disabled: 0, 1, FL_PFD_UNKNOWN */
 	__u32 nr_stack;		/* valid entries in stack[] */
 	char fstype[FL_FSTYPE_LEN];
 	__u64 stack[FL_MAX_STACK];

@@ -1,16 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* faultlock: command dispatch. */
 #include <argp.h>
-#include <errno.h>
-#include <stdarg.h>
 #include <string.h>
-#include <unistd.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
-
-int fl_verbose;
 
 static const char usage[] =
 "Usage: faultlock COMMAND [OPTIONS]\n"
@@ -27,38 +20,6 @@ static const char usage[] =
 "\n"
 "`faultlock COMMAND --help` lists a command's options.\n"
 "Exit status: 0 nothing found, 1 error finding, 2 usage, 3 environment.\n";
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
-{
-	if (level == LIBBPF_DEBUG && fl_verbose < 2)
-		return 0;
-	if (!fl_verbose)
-		return 0;
-	return vfprintf(stderr, fmt, ap);
-}
-
-void fl_setup_libbpf_log(void)
-{
-	libbpf_set_print(libbpf_print);
-}
-
-static bool have_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-int fl_require_privileges(void)
-{
-	if (have_cap(CAP_SYS_ADMIN) || (have_cap(CAP_BPF) && have_cap(CAP_PERFMON)))
-		return 0;
-	elog("needs root (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON) to load BPF programs: run it with sudo");
-	return -EPERM;
-}
 
 int cmd_daemon(int argc, char **argv)
 {

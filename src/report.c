@@ -167,7 +167,10 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 		jw_u64(&w, "pgoff", r->pgoff);
 		jw_str(&w, "access", access);
 		jw_str(&w, "ip", ip);
-		jw_bool(&w, "pagefault_disabled", r->pagefault_disabled);
+		if (r->pagefault_disabled == FL_PFD_UNKNOWN)
+			jw_null(&w, "pagefault_disabled");
+		else
+			jw_bool(&w, "pagefault_disabled", r->pagefault_disabled);
 		if (o->stacks) {
 			jw_array(&w, "stack");
 			for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
@@ -186,7 +189,7 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 	fprintf(o->f, "%s %s ino %" PRIu64 ": %s fault at 0x%" PRIx64 " (file page %" PRIu64
 		") during direct %s, from %s%s\n", fstype, dev, (uint64_t)r->ino, access,
 		(uint64_t)r->addr, (uint64_t)r->pgoff,
-		op_name(r->op), ip, r->pagefault_disabled ? " with page faults disabled" : "");
+		op_name(r->op), ip, r->pagefault_disabled == 1 ? " with page faults disabled" : "");
 	if (o->stacks)
 		for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
 			char frame[256];

@@ -1,0 +1,240 @@
+#!/usr/bin/env bash
+# Host integration tests: the real faultlock binary on this machine's kernel,
+# on loop-mounted ext4, xfs and btrfs, with the fl-mmapio workloads.
+# Needs root. Counts are asserted exactly where the kernel's behaviour is
+# exact (see tests/workloads/README.md for why each number is what it is).
+set -uo pipefail
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=../lib/tap.sh
+. "$top/tests/lib/tap.sh"
+FL=${FAULTLOCK_BIN:-$top/faultlock}
+WL=${WORKLOAD_DIR:-$top/.output/workloads}/fl-mmapio
+
+if [ "$(id -u)" -ne 0 ]; then
+	echo "host tests need root (loop mounts, BPF)" >&2
+	exit 1
+fi
+for f in "$FL" "$WL"; do
+	[ -x "$f" ] || { echo "missing $f: run make first" >&2; exit 1; }
+done
+
+work=$(mktemp -d /tmp/faultlock-host.XXXXXX)
+mounts=()
+cleanup() {
+	for m in "${mounts[@]}"; do
+		umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+	done
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+mkfs_mount() {	# mkfs_mount FSTYPE → sets $mnt
+	local fs=$1 img=$work/$1.img
+	mnt=$work/$1
+	truncate -s 512M "$img"
+	mkdir -p "$mnt"
+	case $fs in
+	btrfs) mkfs.btrfs -q -f "$img" >/dev/null 2>&1 ;;
+	xfs) mkfs.xfs -q -f "$img" >/dev/null ;;
+	ext4) mkfs.ext4 -q -F "$img" >/dev/null ;;
+	esac || return 1
+	mount -o loop "$img" "$mnt" || return 1
+	mounts+=("$mnt")
+}
+
+# trace_json OUTFILE WORKLOAD-ARGS... : runs the workload under trace --json
+trace_json() {
+	local out=$1; shift
+	"$FL" trace --json -- "$WL" -q "$@" >"$out" 2>"$out.err"
+	echo $? >"$out.rc"
+}
+summary() {	# summary FILE JQ-PATH
+	jq -r -s "map(select(.type==\"summary\"))[0]$2" "$1"
+}
+events() {	# events FILE TYPE → count of such event lines
+	jq -r -s "map(select(.type==\"$2\")) | length" "$1"
+}
+# expect_counts NAME FILE calls partial retries retry_bytes
+expect_counts() {
+	local name=$1 f=$2
+	t_eq "$name: exit 0" 0 "$(cat "$f.rc")"
+	t_eq "$name: child exit 0" 0 "$(summary "$f" .child_status.exit_code)"
+	t_eq "$name: dio_calls" "$3" "$(summary "$f" .counts.dio_calls)"
+	t_eq "$name: dio_partial" "$4" "$(summary "$f" .counts.dio_partial)"
+	t_eq "$name: dio_retries" "$5" "$(summary "$f" .counts.dio_retries)"
+	t_eq "$name: dio_retry_bytes" "$6" "$(summary "$f" .counts.dio_retry_bytes)"
+	t_eq "$name: lost_events" 0 "$(summary "$f" .counts.lost_events)"
+	# Events and kernel counters agree when nothing was lost.
+	t_eq "$name: dio_partial events" "$4" "$(events "$f" dio_partial)"
+	t_eq "$name: dio_retry events" "$5" "$(events "$f" dio_retry)"
+}
+
+echo "== faultlock check"
+out=$("$FL" check 2>&1); rc=$?
+t_eq "check: exit 0" 0 "$rc"
+t_match "check: iomap_dio_rw_begin via tp_btf" '^iomap_dio_rw_begin +tp_btf +ok' "$out"
+t_match "check: iomap_dio_complete via tp_btf" '^iomap_dio_complete +tp_btf +ok' "$out"
+t_match "check: page_fault_kernel via tp_btf" '^page_fault_kernel +tp_btf +ok' "$out"
+for h in gfs2_glock_nq gfs2_glock_dq handle_mm_fault fault_in_readable fault_in_safe_writeable iomap_dio_rw; do
+	t_match "check: $h unavailable with a reason" "^$h +- +unavailable \(.+\)" "$out"
+done
+t_match "check: kernel release" "^kernel +$(uname -r)" "$out"
+json=$("$FL" check --json)
+t_eq "check --json: parses, hooks listed" 13 "$(jq '.hooks | length' <<<"$json")"
+t_eq "check --json: dio_retry available" true "$(jq '.events[] | select(.type=="dio_retry") | .available' <<<"$json")"
+t_eq "check --json: recursive_lock unavailable" false "$(jq '.events[] | select(.type=="recursive_lock") | .available' <<<"$json")"
+
+echo "== bad input"
+"$FL" trace --bogus -- true >/dev/null 2>"$work/err"; t_eq "unknown flag: exit 2" 2 $?
+"$FL" trace -d abc -a >/dev/null 2>"$work/err"; t_eq "bad duration: exit 2" 2 $?
+t_match "bad duration: says why" "invalid duration 'abc'" "$(cat "$work/err")"
+"$FL" trace -p 0 >/dev/null 2>&1; t_eq "pid 0: exit 2" 2 $?
+"$FL" trace >/dev/null 2>"$work/err"; t_eq "no target: exit 2" 2 $?
+"$FL" trace -a -p 1 -d 1 >/dev/null 2>&1; t_eq "two targets: exit 2" 2 $?
+"$FL" frobnicate >/dev/null 2>&1; t_eq "unknown command: exit 2" 2 $?
+"$FL" trace -- /nonexistent/cmd >/dev/null 2>"$work/err"; rc=$?
+t_eq "missing CMD: exit 2" 2 "$rc"
+t_eq "missing CMD: one clear line" "faultlock: /nonexistent/cmd: command not found" "$(cat "$work/err")"
+"$FL" trace -p 999999999 >/dev/null 2>&1; t_eq "pid out of range: exit 2" 2 $?
+cp "$FL" "$work/faultlock-unpriv"; chmod 755 "$work" "$work/faultlock-unpriv"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$work/faultlock-unpriv" trace -- true >/dev/null 2>"$work/err"; rc=$?
+t_eq "unprivileged: exit 3" 3 "$rc"
+t_match "unprivileged: says what is missing" "needs root" "$(cat "$work/err")"
+setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all \
+	"$work/faultlock-unpriv" check >/dev/null 2>&1
+t_eq "unprivileged check: exit 3" 3 $?
+"$FL" --version >/dev/null; t_eq "--version: exit 0" 0 $?
+"$FL" trace --help >/dev/null; t_eq "trace --help: exit 0" 0 $?
+
+echo "== CMD exit status and signals"
+"$FL" trace --json -- sh -c 'exit 7' >"$work/st.json" 2>/dev/null
+t_eq "child exit code reported" 7 "$(summary "$work/st.json" .child_status.exit_code)"
+"$FL" trace --json -- sh -c 'kill -SEGV $$' >"$work/sig.json" 2>/dev/null
+t_eq "child signal reported" 11 "$(summary "$work/sig.json" .child_status.signal)"
+links_before=$(bpftool link list 2>/dev/null | grep -c '^[0-9]')
+"$FL" trace --json -- sleep 30 >"$work/term.json" 2>/dev/null &
+flpid=$!
+sleep 2
+kill -TERM "$flpid"
+wait "$flpid"; rc=$?
+t_eq "SIGTERM: exit 0" 0 "$rc"
+t_eq "SIGTERM: summary printed" summary "$(jq -r -s '.[-1].type' "$work/term.json")"
+t_eq "SIGTERM: child got SIGTERM" 15 "$(summary "$work/term.json" .child_status.signal)"
+t_eq "SIGTERM: no BPF link left" "$links_before" "$(bpftool link list 2>/dev/null | grep -c '^[0-9]')"
+
+for fs in btrfs ext4 xfs; do
+	echo "== $fs"
+	mkfs_mount "$fs" || { t_fail "$fs: mkfs/mount"; continue; }
+	d=$work/$fs-out
+	mkdir -p "$d"
+
+	# Control: buffers never map the file.
+	for op in read write; do
+		trace_json "$d/anon-$op" --op "$op" --buf anon "$mnt/f"
+		t_eq "$fs anon $op: exit 0" 0 "$(cat "$d/anon-$op.rc")"
+		t_eq "$fs anon $op: no same_file_fault" 0 "$(summary "$d/anon-$op" .counts.same_file_fault)"
+		t_eq "$fs anon $op: no same_file_fault events" 0 "$(events "$d/anon-$op" same_file_fault)"
+	done
+	# Buffered I/O never reaches iomap_dio_rw.
+	trace_json "$d/buf-same" --buf same "$mnt/f"
+	expect_counts "$fs buffered read same" "$d/buf-same" 0 0 0 0
+	t_ge "$fs buffered read same: faults counted" 8 "$(summary "$d/buf-same" .counts.faults)"
+
+	case $fs in
+	btrfs)
+		# 4 resident + 4 unfaulted same-file pages: 16 KiB, then a done_before retry.
+		for map in private shared; do
+			trace_json "$d/half-$map" --direct --buf half --map "$map" "$mnt/f"
+			expect_counts "btrfs direct read half $map" "$d/half-$map" 2 1 1 16384
+			t_eq "btrfs half $map: retry carries done_before" 16384 \
+				"$(jq -s 'map(select(.type=="dio_retry"))[0].done_before' "$d/half-$map")"
+			t_eq "btrfs half $map: partial is short" short \
+				"$(jq -r -s 'map(select(.type=="dio_partial"))[0].reason' "$d/half-$map")"
+			t_eq "btrfs half $map: per-fs row" "btrfs read 2 1 16384" \
+				"$(summary "$d/half-$map" '.filesystems[0] | "\(.fstype) \(.op) \(.dio_calls) \(.dio_retries) \(.dio_retry_bytes)"')"
+		done
+		# Three syscalls, each partial + retry: a new call is not a retry.
+		trace_json "$d/half-rep" --direct --buf half --map shared --repeat 3 "$mnt/f"
+		expect_counts "btrfs direct read half x3" "$d/half-rep" 6 3 3 49152
+		# Unfaulted same-file buffer: nofault gives 0 bytes, btrfs falls back to buffered.
+		trace_json "$d/same-rep" --direct --buf same --repeat 3 "$mnt/f"
+		expect_counts "btrfs direct read same x3 (no retry across syscalls)" "$d/same-rep" 3 3 0 0
+		# Hole read into its own private mapping: -EFAULT, then a retry with done_before 0.
+		trace_json "$d/hole" --direct --buf hole --map private "$mnt/f"
+		expect_counts "btrfs direct read hole private" "$d/hole" 2 1 1 0
+		t_eq "btrfs hole: partial is efault" efault \
+			"$(jq -r -s 'map(select(.type=="dio_partial"))[0].reason' "$d/hole")"
+		t_eq "btrfs hole: retry follows the partial" true \
+			"$(jq -s 'map(select(.type=="dio_retry"))[0].after_partial' "$d/hole")"
+		t_eq "btrfs hole: one same_file_fault (iov_iter_zero, refused)" 1 \
+			"$(summary "$d/hole" .counts.same_file_fault)"
+		t_eq "btrfs hole: fault had page faults disabled" true \
+			"$(jq -s 'map(select(.type=="same_file_fault"))[0].pagefault_disabled' "$d/hole")"
+		# Direct writes need nodatasum (NOCOW) files to stay direct on btrfs.
+		mkdir "$mnt/nocow" && chattr +C "$mnt/nocow"
+		trace_json "$d/whalf" --op write --direct --buf half --map shared "$mnt/nocow/f"
+		expect_counts "btrfs nocow direct write half" "$d/whalf" 2 1 1 16384
+		t_eq "btrfs nocow write: op is write" write \
+			"$(jq -r -s 'map(select(.type=="dio_retry"))[0].op' "$d/whalf")"
+		# The same, with the tid-keyed hash instead of task storage.
+		"$FL" trace --json --no-task-storage -- "$WL" -q --direct --buf half --map shared "$mnt/f" \
+			>"$d/hash" 2>/dev/null; echo $? >"$d/hash.rc"
+		expect_counts "btrfs half with tid hash" "$d/hash" 2 1 1 16384
+		# Descendants are traced: the workload runs as a grandchild.
+		"$FL" trace --json -- sh -c "sh -c '$WL -q --direct --buf half --map shared $mnt/f'" \
+			>"$d/desc" 2>/dev/null; echo $? >"$d/desc.rc"
+		expect_counts "btrfs half as a grandchild" "$d/desc" 2 1 1 16384
+		# Text report: the table row and the events.
+		"$FL" trace -- "$WL" -q --direct --buf half --map shared "$mnt/f" >"$d/text" 2>&1
+		t_match "btrfs text report: per-fs row" '^btrfs +[0-9]+:[0-9]+ +read +2 +1 +1 +16384 +0$' "$(cat "$d/text")"
+		t_match "btrfs text report: retry line" 'dio_retry .* resumes with 16384 bytes done' "$(cat "$d/text")"
+		;;
+	ext4 | xfs)
+		# No nofault, no IOMAP_DIO_PARTIAL: one call, never partial.
+		for map in private shared; do
+			trace_json "$d/half-$map" --direct --buf half --map "$map" "$mnt/f"
+			expect_counts "$fs direct read half $map" "$d/half-$map" 1 0 0 0
+		done
+		trace_json "$d/wsame" --op write --direct --buf same "$mnt/f"
+		expect_counts "$fs direct write same" "$d/wsame" 1 0 0 0
+		# Hole read into its own mapping: iov_iter_zero faults on each page,
+		# with the inode lock held and page faults enabled.
+		trace_json "$d/hole" --direct --buf hole --map private "$mnt/f"
+		expect_counts "$fs direct read hole" "$d/hole" 1 0 0 0
+		t_eq "$fs hole: 8 same_file_fault" 8 "$(summary "$d/hole" .counts.same_file_fault)"
+		t_eq "$fs hole: events match" 8 "$(events "$d/hole" same_file_fault)"
+		t_match "$fs hole: faulting ip" '"ip":"iov_iter_zero\+' "$(cat "$d/hole")"
+		t_eq "$fs hole: page faults enabled" false \
+			"$(jq -s 'map(select(.type=="same_file_fault"))[0].pagefault_disabled' "$d/hole")"
+		"$FL" trace --json --stacks -- "$WL" -q --direct --buf hole "$mnt/f" >"$d/stacks" 2>/dev/null
+		t_match "$fs hole --stacks: symbolized stack through iomap_dio_rw" '"stack":\[.*"iomap_dio_rw\+' "$(cat "$d/stacks")"
+		;;
+	esac
+done
+
+echo "== -p PID and -a"
+mnt=$work/btrfs
+if mountpoint -q "$mnt"; then
+	# A process that waits for a go file, then does the btrfs retry workload.
+	sh -c "while [ ! -e $work/go ]; do sleep 0.1; done; exec $WL -q --direct --buf half --map shared $mnt/p" &
+	target=$!
+	"$FL" trace --json -p "$target" >"$work/pid.json" 2>/dev/null &
+	flpid=$!
+	sleep 2; touch "$work/go"; wait "$target"
+	wait "$flpid"; rc=$?
+	t_eq "-p: ends with the process, exit 0" 0 "$rc"
+	t_eq "-p: dio_retries" 1 "$(summary "$work/pid.json" .counts.dio_retries)"
+	t_eq "-p: dio_retry_bytes" 16384 "$(summary "$work/pid.json" .counts.dio_retry_bytes)"
+	"$FL" trace --json -a -d 3 >"$work/all.json" 2>/dev/null &
+	flpid=$!
+	sleep 1.5; "$WL" -q --direct --buf half --map shared "$mnt/a"
+	wait "$flpid"; rc=$?
+	t_eq "-a -d: exit 0" 0 "$rc"
+	t_ge "-a -d: sees the retry" 1 "$(summary "$work/all.json" .counts.dio_retries)"
+	t_ge "-a -d: ran about 3 s" 2 "$(summary "$work/all.json" '.duration_s | floor')"
+fi
+t_eq "no BPF link left behind" "$links_before" "$(bpftool link list 2>/dev/null | grep -c '^[0-9]')"
+
+t_done host
