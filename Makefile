@@ -58,7 +58,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit hosttest vmtest workloads vmlinux
+.PHONY: all clean install test unit hosttest vmtest workloads vmlinux demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -100,17 +100,18 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(Q)$(CC) $(CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -lcmocka -o $@
 
 unit: $(UNIT_BINS)
-	$(Q)tests/unit/run.sh $(UNIT_BINS)
+	$(Q)TIERS=unit tests/run-all.sh
 
 hosttest: faultlock workloads
-	$(Q)tests/host/run.sh
-
-# The README's test command runs this: every tier, VM matrix included.
-test: unit hosttest vmtest
+	$(Q)TIERS=host tests/run-all.sh
 
 vmtest: faultlock workloads
-	$(Q)FAULTLOCK_BIN=$(abspath faultlock) WORKLOAD_DIR=$(abspath $(OUTPUT)/workloads) \
-		tests/vm/matrix.sh
+	$(Q)TIERS=vm tests/run-all.sh
+
+# The README's test command runs this: every tier, VM matrix included,
+# each run even when an earlier one fails.
+test: faultlock workloads $(UNIT_BINS)
+	$(Q)tests/run-all.sh
 
 # Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=).
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
