@@ -10,7 +10,7 @@
 #include "faultlock.h"
 #include "hooks.h"
 #include "json.h"
-#include "sysinfo.h"
+#include "loader.h"
 
 static struct {
 	bool json;
@@ -138,9 +138,7 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 
 int cmd_check(int argc, char **argv)
 {
-	struct fl_hook_state states[fl_nr_hooks];
-	struct fl_probe_ctx ctx;
-	struct fl_sysinfo si;
+	static struct fl_loader l;
 	int avail = 0;
 
 	if (argp_parse(&check_argp, argc, argv, 0, NULL, NULL))
@@ -148,17 +146,13 @@ int cmd_check(int argc, char **argv)
 	if (fl_require_privileges())
 		return FL_EXIT_ENV;
 	fl_setup_libbpf_log();
-	fl_probe_init(&ctx);
-	fl_sysinfo_read(&si, &ctx);
-	fl_hooks_resolve(&ctx, states);
-	fl_probe_free(&ctx);
-
+	fl_loader__probe(&l);
 	if (opts.json)
-		print_json(&si, states);
+		print_json(&l.si, l.states);
 	else
-		print_text(&si, states);
+		print_text(&l.si, l.states);
 	for (int i = 0; i < fl_nr_event_types; i++)
-		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], states))
+		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], l.states))
 			avail++;
 	if (!avail) {
 		elog("this kernel lets faultlock produce no event type (see the table above)");

@@ -12,17 +12,13 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
 #include "child.h"
-#include "faultlock.skel.h"
 #include "hooks.h"
 #include "ksyms.h"
 #include "report.h"
-#include "sysinfo.h"
-
-#define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
+#include "loader.h"
 
 enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE };
 
@@ -130,85 +126,6 @@ static uint64_t now_ns(void)
 	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
-/* Sums the per-CPU kernel counters: exact even when records were dropped. */
-static int read_counters(struct faultlock_bpf *skel, struct fl_summary *s)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	int cfd = bpf_map__fd(skel->maps.counters), ffd = bpf_map__fd(skel->maps.fs_counters);
-	struct fl_fs_key key, next, *prev = NULL;
-	__u64 *vals;
-	struct fl_fs_counters *fvals;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	fvals = calloc(ncpu, sizeof(*fvals));
-	if (!vals || !fvals) {
-		free(vals);
-		free(fvals);
-		return -ENOMEM;
-	}
-	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
-		s->counters[i] = 0;
-		if (bpf_map_lookup_elem(cfd, &i, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			s->counters[i] += vals[c];
-	}
-	s->nr_fs = 0;
-	while (s->nr_fs < FL_MAX_FS_ROWS && !bpf_map_get_next_key(ffd, prev, &next)) {
-		struct fl_fs_row *r = &s->fs[s->nr_fs];
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(ffd, &key, fvals))
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->dev = key.dev;
-		r->op = key.op;
-		for (int c = 0; c < ncpu; c++) {
-			if (!r->fstype[0] && fvals[c].fstype[0])
-				memcpy(r->fstype, fvals[c].fstype, sizeof(r->fstype));
-			r->dio_calls += fvals[c].dio_calls;
-			r->partial_short += fvals[c].dio_partial_short;
-			r->partial_efault += fvals[c].dio_partial_efault;
-			r->retries += fvals[c].dio_retries;
-			r->retry_bytes += fvals[c].dio_retry_bytes;
-			r->same_file_fault += fvals[c].same_file_fault;
-		}
-		r->fstype[sizeof(r->fstype) - 1] = '\0';
-		s->nr_fs++;
-	}
-	free(vals);
-	free(fvals);
-	return 0;
-}
-
-static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
-		     const struct fl_hook_state *states, pid_t tgid)
-{
-	bool task_storage = si->task_storage && !opts.no_task_storage;
-	int err;
-
-	skel->rodata->targ_tgid = tgid;
-	skel->rodata->trace_all = opts.all;
-	skel->rodata->use_task_storage = task_storage;
-	skel->rodata->use_find_vma = si->find_vma;
-	skel->rodata->capture_stacks = opts.stacks;
-	skel->rodata->have_task_btf = si->task_btf;
-	if (!task_storage) {
-		/* Same map, as a tid-keyed hash cleaned at task exit. */
-		vlog("per-task state: tid hash (%s)", si->task_storage ? "forced" : "no task storage");
-		if ((err = bpf_map__set_type(skel->maps.tasks, BPF_MAP_TYPE_HASH)) ||
-		    (err = bpf_map__set_map_flags(skel->maps.tasks, 0)) ||
-		    (err = bpf_map__set_max_entries(skel->maps.tasks, FL_MAX_TASKS)))
-			return err;
-	}
-	if ((err = bpf_map__set_max_entries(skel->maps.events, opts.ringbuf_size)))
-		return err;
-	return fl_hooks_apply(skel->obj, states);
-}
-
 static const char *cmd_name(const char *path)
 {
 	const char *slash = strrchr(path, '/');
@@ -218,16 +135,14 @@ static const char *cmd_name(const char *path)
 
 int cmd_trace(int argc, char **argv)
 {
-	struct fl_hook_state states[fl_nr_hooks];
-	struct faultlock_bpf *skel = NULL;
+	static struct fl_loader loader;
+	static struct fl_summary sum;
 	struct ring_buffer *rb = NULL;
 	struct fl_child child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
-	static struct fl_summary sum;
-	struct fl_probe_ctx ctx;
-	struct fl_sysinfo si;
+	struct fl_loader_opts lo = {};
 	char target[256];
 	uint64_t start, deadline = 0;
-	int err, ret = FL_EXIT_ENV;
+	int err, ret;
 	bool stopping = false;
 
 	if (argp_parse(&trace_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
@@ -243,15 +158,7 @@ int cmd_trace(int argc, char **argv)
 	if (fl_require_privileges())
 		return FL_EXIT_ENV;
 	fl_setup_libbpf_log();
-
-	fl_probe_init(&ctx);
-	fl_sysinfo_read(&si, &ctx);
-	fl_hooks_resolve(&ctx, states);
-	fl_probe_free(&ctx);
-	if (!si.ringbuf) {
-		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
-		return FL_EXIT_ENV;
-	}
+	fl_loader__probe(&loader);
 
 	if (opts.cmd) {
 		err = fl_child_spawn(&child, opts.cmd);
@@ -266,28 +173,16 @@ int cmd_trace(int argc, char **argv)
 		snprintf(target, sizeof(target), "all tasks");
 	}
 
-	skel = faultlock_bpf__open();
-	if (!skel) {
-		elog("cannot open BPF object: %s", strerror(errno));
+	lo.targ_tgid = opts.cmd ? child.pid : opts.pid;
+	lo.all = opts.all;
+	lo.stacks = opts.stacks;
+	lo.no_task_storage = opts.no_task_storage;
+	lo.ringbuf_size = opts.ringbuf_size;
+	ret = fl_loader__start(&loader, &lo);
+	if (ret)
 		goto cleanup;
-	}
-	err = configure(skel, &si, states, opts.cmd ? child.pid : opts.pid);
-	if (err) {
-		elog("cannot configure BPF object: %s", strerror(-err));
-		goto cleanup;
-	}
-	err = faultlock_bpf__load(skel);
-	if (err) {
-		elog("the kernel refused faultlock's BPF programs: %s (rerun with -v for the verifier log)",
-		     strerror(-err));
-		goto cleanup;
-	}
-	err = faultlock_bpf__attach(skel);
-	if (err) {
-		elog("cannot attach BPF programs: %s", strerror(-err));
-		goto cleanup;
-	}
-	rb = ring_buffer__new(bpf_map__fd(skel->maps.events), handle_record, NULL, NULL);
+	ret = FL_EXIT_ENV;
+	rb = ring_buffer__new(fl_loader__events_fd(&loader), handle_record, NULL, NULL);
 	if (!rb) {
 		elog("cannot create ring buffer reader: %s", strerror(errno));
 		goto cleanup;
@@ -301,7 +196,7 @@ int cmd_trace(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	skel->bss->ready = true;	/* every program is attached: start counting */
+	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = now_ns();
 	if (opts.duration)
 		deadline = start + opts.duration * 1000000000ULL;
@@ -337,15 +232,15 @@ int cmd_trace(int argc, char **argv)
 		if (deadline && now_ns() >= deadline)
 			break;
 	}
-	skel->bss->ready = false;
+	fl_loader__activate(&loader, false);
 	ring_buffer__consume(rb);
 
 	sum.target = target;
 	sum.have_child = opts.cmd && child.reaped;
 	sum.child_status = child.status;
 	sum.duration_s = (now_ns() - start) / 1e9;
-	sum.hooks = states;
-	if (read_counters(skel, &sum))
+	sum.hooks = loader.states;
+	if (fl_loader__read_counters(&loader, &sum))
 		elog("cannot read kernel counters");
 	fl_output_lost(&out, &sum, now_ns());
 	fl_output_summary(&out, &sum);
@@ -355,7 +250,7 @@ int cmd_trace(int argc, char **argv)
 
 cleanup:
 	ring_buffer__free(rb);
-	faultlock_bpf__destroy(skel);	/* detaches every link */
+	fl_loader__destroy(&loader);
 	fl_ksyms__free(out.ksyms);
 	fl_child_cleanup(&child);
 	return ret;

@@ -1,0 +1,153 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "faultlock.h"
+#include "faultlock.skel.h"
+#include "loader.h"
+
+#define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
+
+_Static_assert(FL_MAX_HOOKS >= 13, "attach table outgrew FL_MAX_HOOKS");
+
+void fl_loader__probe(struct fl_loader *l)
+{
+	struct fl_probe_ctx ctx;
+
+	memset(l, 0, sizeof(*l));
+	fl_probe_init(&ctx);
+	fl_sysinfo_read(&l->si, &ctx);
+	fl_hooks_resolve(&ctx, l->states);
+	fl_probe_free(&ctx);
+}
+
+static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
+		     const struct fl_hook_state *states, const struct fl_loader_opts *o)
+{
+	bool task_storage = si->task_storage && !o->no_task_storage;
+	int err;
+
+	skel->rodata->targ_tgid = o->targ_tgid;
+	skel->rodata->trace_all = o->all;
+	skel->rodata->use_task_storage = task_storage;
+	skel->rodata->use_find_vma = si->find_vma;
+	skel->rodata->capture_stacks = o->stacks;
+	skel->rodata->have_task_btf = si->task_btf;
+	if (!task_storage) {
+		/* Same map, as a tid-keyed hash cleaned at task exit. */
+		vlog("per-task state: tid hash (%s)", si->task_storage ? "forced" : "no task storage");
+		if ((err = bpf_map__set_type(skel->maps.tasks, BPF_MAP_TYPE_HASH)) ||
+		    (err = bpf_map__set_map_flags(skel->maps.tasks, 0)) ||
+		    (err = bpf_map__set_max_entries(skel->maps.tasks, FL_MAX_TASKS)))
+			return err;
+	}
+	if (o->ringbuf_size && (err = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size)))
+		return err;
+	return fl_hooks_apply(skel->obj, states);
+}
+
+int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
+{
+	int err;
+
+	if (!l->si.ringbuf) {
+		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
+		return FL_EXIT_ENV;
+	}
+	l->skel = faultlock_bpf__open();
+	if (!l->skel) {
+		elog("cannot open BPF object: %s", strerror(errno));
+		return FL_EXIT_ENV;
+	}
+	err = configure(l->skel, &l->si, l->states, o);
+	if (err) {
+		elog("cannot configure BPF object: %s", strerror(-err));
+		return FL_EXIT_ENV;
+	}
+	err = faultlock_bpf__load(l->skel);
+	if (err) {
+		elog("the kernel refused faultlock's BPF programs: %s (rerun with -vv for the verifier log)",
+		     strerror(-err));
+		return FL_EXIT_ENV;
+	}
+	err = faultlock_bpf__attach(l->skel);
+	if (err) {
+		elog("cannot attach BPF programs: %s", strerror(-err));
+		return FL_EXIT_ENV;
+	}
+	return FL_EXIT_OK;
+}
+
+void fl_loader__activate(struct fl_loader *l, bool on)
+{
+	if (l->skel)
+		l->skel->bss->ready = on;
+}
+
+int fl_loader__events_fd(const struct fl_loader *l)
+{
+	return bpf_map__fd(l->skel->maps.events);
+}
+
+void fl_loader__destroy(struct fl_loader *l)
+{
+	faultlock_bpf__destroy(l->skel);	/* detaches every link */
+	l->skel = NULL;
+}
+
+/* Sums the per-CPU kernel counters: exact even when records were dropped. */
+int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	int cfd = bpf_map__fd(l->skel->maps.counters), ffd = bpf_map__fd(l->skel->maps.fs_counters);
+	struct fl_fs_key key, next, *prev = NULL;
+	__u64 *vals;
+	struct fl_fs_counters *fvals;
+
+	if (ncpu <= 0)
+		return -EINVAL;
+	vals = calloc(ncpu, sizeof(*vals));
+	fvals = calloc(ncpu, sizeof(*fvals));
+	if (!vals || !fvals) {
+		free(vals);
+		free(fvals);
+		return -ENOMEM;
+	}
+	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
+		s->counters[i] = 0;
+		if (bpf_map_lookup_elem(cfd, &i, vals))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			s->counters[i] += vals[c];
+	}
+	s->nr_fs = 0;
+	while (s->nr_fs < FL_MAX_FS_ROWS && !bpf_map_get_next_key(ffd, prev, &next)) {
+		struct fl_fs_row *r = &s->fs[s->nr_fs];
+
+		key = next;
+		prev = &key;
+		if (bpf_map_lookup_elem(ffd, &key, fvals))
+			continue;
+		memset(r, 0, sizeof(*r));
+		r->dev = key.dev;
+		r->op = key.op;
+		for (int c = 0; c < ncpu; c++) {
+			if (!r->fstype[0] && fvals[c].fstype[0])
+				memcpy(r->fstype, fvals[c].fstype, sizeof(r->fstype));
+			r->dio_calls += fvals[c].dio_calls;
+			r->partial_short += fvals[c].dio_partial_short;
+			r->partial_efault += fvals[c].dio_partial_efault;
+			r->retries += fvals[c].dio_retries;
+			r->retry_bytes += fvals[c].dio_retry_bytes;
+			r->same_file_fault += fvals[c].same_file_fault;
+		}
+		r->fstype[sizeof(r->fstype) - 1] = '\0';
+		s->nr_fs++;
+	}
+	free(vals);
+	free(fvals);
+	return 0;
+}
+

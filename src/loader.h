@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The BPF lifecycle shared by `trace` and `daemon`:
+ * probe → open → configure → load → attach → activate → read → destroy.
+ */
+#ifndef FL_LOADER_H
+#define FL_LOADER_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+#include "hooks.h"
+#include "report.h"
+#include "sysinfo.h"
+
+#define FL_MAX_HOOKS 32
+
+struct faultlock_bpf;
+
+struct fl_loader_opts {
+	pid_t targ_tgid;	/* trace this process and its descendants ... */
+	bool all;		/* ... or every task */
+	bool stacks;		/* kernel stacks in findings */
+	bool no_task_storage;	/* force the tid hash (tests) */
+	long ringbuf_size;	/* bytes, power of 2; 0: default */
+};
+
+struct fl_loader {
+	struct faultlock_bpf *skel;
+	struct fl_sysinfo si;
+	struct fl_hook_state states[FL_MAX_HOOKS];
+};
+
+/* Kernel features and the attach table; no BPF object yet. */
+void fl_loader__probe(struct fl_loader *l);
+/* Opens, configures, loads and attaches; prints one line and returns an
+ * FL_EXIT_* status on failure. */
+int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o);
+/* Counting starts/stops (every program checks this flag first). */
+void fl_loader__activate(struct fl_loader *l, bool on);
+int fl_loader__events_fd(const struct fl_loader *l);
+/* Sums the per-CPU kernel counters into s->counters and s->fs. */
+int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s);
+/* Detaches and frees everything; safe on a partly started loader. */
+void fl_loader__destroy(struct fl_loader *l);
+
+#endif
