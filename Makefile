@@ -42,7 +42,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARNINGS) \
 	-Iinclude -I$(VMLINUX_DIR) $(CLANG_BPF_SYS_INCLUDES)
 # Static so the same binary runs in a bare initramfs on any kernel.
 LDFLAGS_STATIC := -static
-LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a
+LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libevent.a
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
@@ -97,7 +97,7 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -l:libevent.a -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)TIERS=unit tests/run-all.sh
@@ -123,6 +123,7 @@ vmlinux:
 install: faultlock
 	install -D -m 0755 faultlock $(DESTDIR)$(PREFIX)/sbin/faultlock
 	install -D -m 0644 docs/faultlock.8 $(DESTDIR)$(PREFIX)/share/man/man8/faultlock.8
+	install -D -m 0644 packaging/faultlock.service $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
 
 clean:
 	$(call msg,CLEAN,)

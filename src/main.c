@@ -21,14 +21,6 @@ static const char usage[] =
 "`faultlock COMMAND --help` lists a command's options.\n"
 "Exit status: 0 nothing found, 1 error finding, 2 usage, 3 environment.\n";
 
-int cmd_daemon(int argc, char **argv)
-{
-	(void)argc;
-	(void)argv;
-	elog("daemon: not available in this version");
-	return FL_EXIT_USAGE;
-}
-
 static const struct {
 	const char *name;
 	int (*fn)(int argc, char **argv);

@@ -29,10 +29,11 @@ run_tier() {	# run_tier NAME CMD...
 	return 0
 }
 
-for tier in ${TIERS:-unit host vm}; do
+for tier in ${TIERS:-unit host daemon vm}; do
 	case $tier in
 	unit) run_tier unit tests/unit/run.sh .output/unit/test_* ;;
 	host) run_tier host tests/host/run.sh ;;
+	daemon) run_tier daemon tests/daemon/run.sh ;;
 	vm) run_tier vm env FAULTLOCK_BIN="$top/faultlock" WORKLOAD_DIR="$top/.output/workloads" tests/vm/matrix.sh ;;
 	*) echo "unknown tier $tier"; status=1 ;;
 	esac
