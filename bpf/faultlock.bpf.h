@@ -20,6 +20,27 @@
 #define EBUSY 16
 #endif
 
+#define FL_MAX_HELD	8	/* glocks tracked per task; more is counted as lost */
+#define FL_MAX_PENDING	4	/* nested gfs2_glock_nq calls awaiting their return */
+
+/* A glock holder the task has been granted (or queued, for GL_ASYNC). */
+struct fl_held {
+	__u64 gh;		/* struct gfs2_holder * */
+	__u64 gl;		/* struct gfs2_glock * */
+	__u64 owner;		/* gh_owner_pid: the kernel's recursion test compares it */
+	__u64 ip;		/* gh_ip: acquisition site */
+	__u64 ts;		/* granted at */
+	struct fl_lock_id id;
+	__u16 state;
+	__u16 flags;
+	__u32 pad;
+};
+
+struct fl_pending {
+	__u64 gh;
+	__u64 ts;
+};
+
 /* Per-task state: one entry per traced task. Its existence is the filter. */
 struct fl_task {
 	__u64 dio_iocb;		/* iocb of the direct I/O in progress, 0 if none */
@@ -35,6 +56,24 @@ struct fl_task {
 	__u64 partial_inode;	/* last DIO result on this inode was partial ... */
 	__u64 partial_gen;	/* ... in this read/write system call (syscall_gen) */
 	char dio_fstype[FL_FSTYPE_LEN];
+
+	/* glock ownership (glock.bpf.c) */
+	__u32 nr_held;
+	__u32 nr_pending;
+	struct fl_held held[FL_MAX_HELD];
+	struct fl_pending pending[FL_MAX_PENDING];
+
+	/* inside handle_mm_fault while holding a glock (mmfault.bpf.c) */
+	__u32 in_fault;
+	__u32 fault_dev;
+	__u64 fault_addr;
+	__u64 fault_ino;
+	char fault_fstype[FL_FSTYPE_LEN];
+
+	/* fault_in_*() in progress (faultin.bpf.c) */
+	__u64 fi_addr;
+	__u64 fi_size;
+	__u64 fi_ts;
 };
 
 /*
@@ -64,6 +103,13 @@ typedef struct {
 } fs_counters_map_t;
 
 typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, FL_HIST_MAX);
+	__type(key, __u32);
+	__type(value, struct fl_hist_val);
+} hists_map_t;
+
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 256 * 1024);	/* resized by user space */
 } events_map_t;
@@ -72,6 +118,16 @@ extern tasks_map_t tasks SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");
 extern events_map_t events SEC(".maps");
+extern hists_map_t hists SEC(".maps");
+/* One zero-filled struct fl_task: the initial value of new entries in the
+ * tid hash (too big for the BPF stack). */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_task);
+} task_zero_map_t;
+extern task_zero_map_t task_zero SEC(".maps");
 
 /* Configuration, fixed before load (the verifier prunes on these). */
 extern const volatile __u32 targ_tgid;		/* trace this process ... */
@@ -109,10 +165,12 @@ static __always_inline struct fl_task *task_create(struct task_struct *task)
 	if (use_task_storage) {
 		t = bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
 	} else {
-		struct fl_task zero = {};
+		__u32 zero_key = 0;
+		struct fl_task *zero = bpf_map_lookup_elem(&task_zero, &zero_key);
 
 		tid = BPF_CORE_READ(task, pid);
-		bpf_map_update_elem(&tasks, &tid, &zero, BPF_NOEXIST);
+		if (zero)
+			bpf_map_update_elem(&tasks, &tid, zero, BPF_NOEXIST);
 		t = bpf_map_lookup_elem(&tasks, &tid);
 	}
 	if (!t)
@@ -162,6 +220,34 @@ static __always_inline __u64 syscall_gen(struct task_struct *task)
 	if (!bpf_core_field_exists(task->ioac))
 		return 0;
 	return BPF_CORE_READ(task, ioac.syscr) + BPF_CORE_READ(task, ioac.syscw);
+}
+
+/* Bit length of v (0 for 0): branch-light, as libbpf-tools' log2l. */
+static __always_inline __u32 bit_length(__u64 v)
+{
+	__u32 r = 0, shift;
+
+	shift = (v > 0xffffffffULL) << 5; v >>= shift; r |= shift;
+	shift = (v > 0xffff) << 4; v >>= shift; r |= shift;
+	shift = (v > 0xff) << 3; v >>= shift; r |= shift;
+	shift = (v > 0xf) << 2; v >>= shift; r |= shift;
+	shift = (v > 0x3) << 1; v >>= shift; r |= shift;
+	r |= (v >> 1);
+	return v ? r + 1 : 0;
+}
+
+static __always_inline void hist_add(__u32 idx, __u64 ns)
+{
+	struct fl_hist_val *h = bpf_map_lookup_elem(&hists, &idx);
+	__u32 slot = bit_length(ns);
+
+	if (!h)
+		return;
+	if (slot >= FL_HIST_SLOTS)
+		slot = FL_HIST_SLOTS - 1;
+	h->slots[slot]++;
+	h->sum_ns += ns;
+	h->count++;
 }
 
 static __always_inline void *record_reserve(__u64 size, __u32 type)

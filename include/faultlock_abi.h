@@ -21,6 +21,9 @@ enum fl_rec_type {
 	FL_REC_DIO_PARTIAL = 1,
 	FL_REC_DIO_RETRY = 2,
 	FL_REC_SAME_FILE_FAULT = 3,
+	FL_REC_RECURSIVE_LOCK = 4,
+	FL_REC_FAULT_UNDER_LOCK = 5,
+	FL_REC_FAULT_IN = 6,
 	FL_REC_TYPE_MAX,
 };
 
@@ -36,6 +39,14 @@ enum fl_counter {
 	FL_CNT_LOST_TASKMAP,		/* per-task state could not be created */
 	FL_CNT_LOST_FSMAP,		/* per-fs counter map full */
 	FL_CNT_LOST_VMA,		/* bpf_find_vma could not look (mmap lock busy) */
+	FL_CNT_LOCK_ACQUISITIONS,	/* granted (or queued async) glock requests */
+	FL_CNT_RECURSIVE_LOCK,
+	FL_CNT_FAULT_UNDER_LOCK,
+	FL_CNT_FAULT_IN_CALLS,
+	FL_CNT_FAULT_IN_SHORT,		/* returned a non-zero "not faulted in" count */
+	FL_CNT_FAULT_IN_BYTES,		/* bytes asked to fault in */
+	FL_CNT_FAULT_IN_MISSED,		/* bytes not faulted in */
+	FL_CNT_LOST_HELD,		/* held set full: a lock went untracked */
 	FL_CNT_MAX,
 };
 
@@ -56,6 +67,37 @@ enum fl_partial_reason {
 /* Why an iomap_dio_rw call counts as a retry (bit set). */
 #define FL_RETRY_DONE_BEFORE	0x1	/* done_before > 0 */
 #define FL_RETRY_AFTER_PARTIAL	0x2	/* follows a partial result on that file */
+
+/* Which fault_in_* function. */
+enum fl_fault_in_kind {
+	FL_FI_READABLE = 0,
+	FL_FI_WRITEABLE = 1,
+	FL_FI_SAFE_WRITEABLE = 2,
+	FL_FI_KINDS,
+};
+
+/* Latency histograms (per-CPU array): log2(ns) slots, the last one the sum. */
+#define FL_HIST_SLOTS	40	/* 2^39 ns ~ 9 minutes */
+enum fl_hist {
+	FL_HIST_LOCK_HOLD = 0,
+	FL_HIST_LOCK_WAIT,
+	FL_HIST_FAULT_IN_READABLE,
+	FL_HIST_FAULT_IN_WRITEABLE,
+	FL_HIST_FAULT_IN_SAFE_WRITEABLE,
+	FL_HIST_MAX,
+};
+
+struct fl_hist_val {
+	__u64 slots[FL_HIST_SLOTS];	/* slot i: ns in [2^(i-1), 2^i) (slot 0: 0) */
+	__u64 sum_ns;
+	__u64 count;
+};
+
+/* fault_under_lock: how the held lock is protected against the fault. */
+enum fl_protection {
+	FL_PROT_NONE = 0,
+	FL_PROT_MAY_DEMOTE = 1,	/* holder marked HIF_MAY_DEMOTE (5.16 .. 6.x) */
+};
 
 /* Per-filesystem, per-direction counters (per-CPU hash). */
 struct fl_fs_key {
@@ -113,11 +155,74 @@ struct fl_rec_fault {
 	__u64 stack[FL_MAX_STACK];
 };
 
+/* A gfs2 glock as faultlock names it: gfs2's type:number and its device. */
+struct fl_lock_id {
+	__u64 number;		/* ln_number: the inode number for inode glocks */
+	__u32 type;		/* ln_type: LM_TYPE_INODE = 2, ... */
+	__u32 dev;		/* sd_vfs->s_dev */
+};
+
+/* FL_REC_RECURSIVE_LOCK: a task requests a glock it already holds. */
+struct fl_rec_lock {
+	struct fl_hdr hdr;
+	struct fl_lock_id lock;
+	__u64 held_ip;		/* held holder's gh_ip: where it was acquired */
+	__u64 req_ip;		/* new holder's gh_ip */
+	__u16 held_state;	/* LM_ST_*: 1 EX, 2 DF, 3 SH */
+	__u16 req_state;
+	__u16 held_flags;	/* gh_flags */
+	__u16 req_flags;
+	__u32 in_fault;		/* requested inside handle_mm_fault */
+	__u32 fault_dev;
+	__u64 fault_addr;
+	__u64 fault_ino;	/* file mapped at fault_addr, 0 if anonymous */
+	char fault_fstype[FL_FSTYPE_LEN];
+	__u32 nr_held;		/* glocks the task held */
+	__u32 nr_stack;
+	__u64 stack[FL_MAX_STACK];	/* the new request's kernel stack */
+};
+
+/* FL_REC_FAULT_UNDER_LOCK: handle_mm_fault while the task holds a glock. */
+struct fl_rec_fault_lock {
+	struct fl_hdr hdr;
+	struct fl_lock_id lock;	/* the most recently acquired glock held */
+	__u64 held_ip;
+	__u64 addr;
+	__u64 fault_ino;	/* file mapped at addr, 0 if anonymous */
+	__u32 fault_dev;
+	__u32 fault_flags;	/* FAULT_FLAG_* */
+	__u32 gup;		/* regs == NULL: get_user_pages / fixup_user_fault */
+	__u32 protection;	/* enum fl_protection */
+	__u16 held_state;
+	__u16 pad;
+	__u32 nr_held;
+	char fault_fstype[FL_FSTYPE_LEN];
+	__u32 nr_stack;
+	__u32 pad2;
+	__u64 stack[FL_MAX_STACK];
+};
+
+/* FL_REC_FAULT_IN: one fault_in_*() call. */
+struct fl_rec_fault_in {
+	struct fl_hdr hdr;
+	__u64 addr;
+	__u64 size;		/* bytes asked */
+	__u64 missed;		/* bytes not faulted in (the return value) */
+	__u64 latency_ns;
+	__u32 kind;		/* enum fl_fault_in_kind */
+	__u32 nr_held;		/* glocks held during the call (0 on fixed gfs2) */
+};
+
 #define FL_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " changed size: update both sides")
 FL_ASSERT_SIZE(struct fl_hdr, 40);
 FL_ASSERT_SIZE(struct fl_fs_key, 8);
 FL_ASSERT_SIZE(struct fl_fs_counters, 64);
 FL_ASSERT_SIZE(struct fl_rec_dio, 112);
 FL_ASSERT_SIZE(struct fl_rec_fault, 368);
+FL_ASSERT_SIZE(struct fl_lock_id, 16);
+FL_ASSERT_SIZE(struct fl_rec_lock, 384);
+FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
+FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
+FL_ASSERT_SIZE(struct fl_hist_val, 336);
 
 #endif /* FAULTLOCK_ABI_H */

@@ -7,9 +7,18 @@
 #include "hooks.h"
 
 #define TP(cat, ev, btf_prog) \
-	{ .name = ev, .category = cat, .target = ev, .progs = { [FL_MODE_TP_BTF] = btf_prog } }
+	{ .name = ev, .category = cat, .target = ev, .progs = { [FL_MODE_TP_BTF] = { btf_prog } } }
+/* A function hook not implemented yet: probed and shown by check only. */
 #define FN(fn, mod, ret) \
 	{ .name = fn, .target = fn, .module = mod, .needs_return = ret }
+/* fentry/fexit and kprobe/kretprobe twins named <mode>_<stem>. */
+#define FN_ENTRY(fn, mod, stem) \
+	{ .name = fn, .target = fn, .module = mod, .progs = { \
+		[FL_MODE_FENTRY] = { "fentry_" stem }, [FL_MODE_KPROBE] = { "kprobe_" stem } } }
+#define FN_BOTH(fn, mod, stem) \
+	{ .name = fn, .target = fn, .module = mod, .needs_return = true, .progs = { \
+		[FL_MODE_FENTRY] = { "fentry_" stem, "fexit_" stem }, \
+		[FL_MODE_KPROBE] = { "kprobe_" stem, "kretprobe_" stem } } }
 
 const struct fl_hook fl_hooks[] = {
 	TP("sched", "sched_process_fork", "handle_fork"),
@@ -19,12 +28,12 @@ const struct fl_hook fl_hooks[] = {
 	TP("iomap", "iomap_dio_rw_begin", "handle_dio_begin"),
 	TP("iomap", "iomap_dio_complete", "handle_dio_complete"),
 	FN("iomap_dio_rw", NULL, true),
-	FN("handle_mm_fault", NULL, false),
-	FN("gfs2_glock_nq", "gfs2", true),
-	FN("gfs2_glock_dq", "gfs2", false),
-	FN("fault_in_readable", NULL, true),
-	FN("fault_in_writeable", NULL, true),
-	FN("fault_in_safe_writeable", NULL, true),
+	FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"),
+	FN_BOTH("gfs2_glock_nq", "gfs2", "glock_nq"),
+	FN_ENTRY("gfs2_glock_dq", "gfs2", "glock_dq"),
+	FN_BOTH("fault_in_readable", NULL, "fault_in_readable"),
+	FN_BOTH("fault_in_writeable", NULL, "fault_in_writeable"),
+	FN_BOTH("fault_in_safe_writeable", NULL, "fault_in_safe_writeable"),
 };
 const int fl_nr_hooks = sizeof(fl_hooks) / sizeof(fl_hooks[0]);
 
@@ -102,7 +111,7 @@ void fl_hooks_resolve(struct fl_probe_ctx *ctx, struct fl_hook_state *states)
 				append_why(st, fl_mode_name(order[m]), why);
 				continue;
 			}
-			if (!h->progs[order[m]]) {
+			if (!h->progs[order[m]][0]) {
 				append_why(st, fl_mode_name(order[m]),
 					   "works here, not implemented in this version");
 				continue;
@@ -124,11 +133,13 @@ int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states)
 		const char *name = bpf_program__name(prog);
 		bool chosen = false;
 
-		for (int i = 0; i < fl_nr_hooks && !chosen; i++)
-			for (int m = 0; m < FL_MODE_MAX; m++)
-				if (fl_hooks[i].progs[m] && states[i].mode == (enum fl_mode)m &&
-				    !strcmp(fl_hooks[i].progs[m], name))
+		for (int i = 0; i < fl_nr_hooks && !chosen; i++) {
+			const char *const *p = fl_hooks[i].progs[states[i].mode];
+
+			for (int k = 0; k < 2; k++)
+				if (p[k] && !strcmp(p[k], name))
 					chosen = true;
+		}
 		if (bpf_program__set_autoload(prog, chosen))
 			return -EINVAL;
 	}

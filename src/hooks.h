@@ -17,7 +17,8 @@ struct fl_hook {
 	const char *target;		/* tracepoint or function name */
 	const char *module;		/* kernel module holding it; NULL: vmlinux */
 	bool needs_return;		/* function hooks: fexit / kretprobe */
-	const char *progs[FL_MODE_MAX];	/* program per mode; NULL: not implemented */
+	/* programs per mode: entry and (for needs_return) return; NULL: not implemented */
+	const char *progs[FL_MODE_MAX][2];
 };
 
 struct fl_hook_state {

@@ -15,6 +15,9 @@ static const struct {
 	[FL_REC_DIO_PARTIAL] = { "dio_partial", sizeof(struct fl_rec_dio), FL_SEV_INFO },
 	[FL_REC_DIO_RETRY] = { "dio_retry", sizeof(struct fl_rec_dio), FL_SEV_INFO },
 	[FL_REC_SAME_FILE_FAULT] = { "same_file_fault", sizeof(struct fl_rec_fault), FL_SEV_INFO },
+	[FL_REC_RECURSIVE_LOCK] = { "recursive_lock", sizeof(struct fl_rec_lock), FL_SEV_ERROR },
+	[FL_REC_FAULT_UNDER_LOCK] = { "fault_under_lock", sizeof(struct fl_rec_fault_lock), FL_SEV_WARNING },
+	[FL_REC_FAULT_IN] = { "fault_in", sizeof(struct fl_rec_fault_in), FL_SEV_INFO },
 };
 
 static const char *const sev_names[FL_SEV_MAX] = { "error", "warning", "info" };
@@ -28,12 +31,12 @@ int fl_record_type(const void *data, size_t size)
 	memcpy(&hdr, data, sizeof(hdr));
 	if (hdr.type == 0 || hdr.type >= FL_REC_TYPE_MAX || size < rec_info[hdr.type].size)
 		return -EINVAL;
-	if (hdr.type == FL_REC_SAME_FILE_FAULT) {
-		const struct fl_rec_fault *r = data;
-
-		if (r->nr_stack > FL_MAX_STACK)
-			return -EINVAL;
-	}
+	/* nr_stack sits at a different offset in each record that has one. */
+	if ((hdr.type == FL_REC_SAME_FILE_FAULT && ((const struct fl_rec_fault *)data)->nr_stack > FL_MAX_STACK) ||
+	    (hdr.type == FL_REC_RECURSIVE_LOCK && ((const struct fl_rec_lock *)data)->nr_stack > FL_MAX_STACK) ||
+	    (hdr.type == FL_REC_FAULT_UNDER_LOCK &&
+	     ((const struct fl_rec_fault_lock *)data)->nr_stack > FL_MAX_STACK))
+		return -EINVAL;
 	return hdr.type;
 }
 
@@ -199,6 +202,196 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 		}
 }
 
+/* gfs2's lock states, as gfs2 prints them. */
+static const char *lm_state(unsigned int st)
+{
+	static const char *const names[] = { "UN", "EX", "DF", "SH" };
+
+	return st < 4 ? names[st] : "??";
+}
+
+static void json_stack(struct jw *w, struct fl_output *o, const __u64 *stack, uint32_t nr)
+{
+	jw_array(w, "stack");
+	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
+		char frame[256];
+
+		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
+		jw_str(w, NULL, frame);
+	}
+	jw_end_array(w);
+}
+
+static void text_stack(struct fl_output *o, const __u64 *stack, uint32_t nr)
+{
+	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
+		char frame[256];
+
+		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
+		fprintf(o->f, "%12s     %s\n", "", frame);
+	}
+}
+
+static void json_fault_file(struct jw *w, uint64_t ino, uint32_t dev, const char *fstype_raw)
+{
+	char d[24], fstype[FL_FSTYPE_LEN + 1];
+
+	if (!ino) {
+		jw_null(w, "fault_file");
+		return;
+	}
+	fl_format_dev(dev, d, sizeof(d));
+	copy_str(fstype, fstype_raw, sizeof(fstype));
+	jw_object(w, "fault_file");
+	jw_str(w, "fstype", fstype);
+	jw_str(w, "dev", d);
+	jw_u64(w, "ino", ino);
+	jw_end_object(w);
+}
+
+static void json_lock(struct jw *w, const struct fl_lock_id *id)
+{
+	char name[48], dev[24];
+
+	snprintf(name, sizeof(name), "%u:%" PRIu64, id->type, (uint64_t)id->number);
+	fl_format_dev(id->dev, dev, sizeof(dev));
+	jw_str(w, "lock", name);
+	jw_str(w, "provider", "gfs2");
+	jw_u64(w, "lock_type", id->type);
+	jw_str(w, "dev", dev);
+	if (id->type == 2)	/* LM_TYPE_INODE: the number is the inode's */
+		jw_u64(w, "ino", id->number);
+	else
+		jw_null(w, "ino");
+}
+
+static void print_recursive(struct fl_output *o, const struct fl_rec_lock *r)
+{
+	char held[256], req[256], dev[24], faddr[24];
+
+	fl_ksyms__format(o->ksyms, r->held_ip, held, sizeof(held));
+	fl_ksyms__format(o->ksyms, r->req_ip, req, sizeof(req));
+	fl_format_dev(r->lock.dev, dev, sizeof(dev));
+	snprintf(faddr, sizeof(faddr), "0x%" PRIx64, (uint64_t)r->fault_addr);
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		json_hdr(&w, &r->hdr, "recursive_lock", FL_SEV_ERROR);
+		json_lock(&w, &r->lock);
+		jw_str(&w, "held_state", lm_state(r->held_state));
+		jw_str(&w, "requested_state", lm_state(r->req_state));
+		jw_u64(&w, "held_flags", r->held_flags);
+		jw_u64(&w, "requested_flags", r->req_flags);
+		jw_str(&w, "held_site", held);
+		jw_str(&w, "requested_site", req);
+		jw_u64(&w, "held_locks", r->nr_held);
+		jw_bool(&w, "in_fault", r->in_fault);
+		if (r->in_fault)
+			jw_str(&w, "fault_address", faddr);
+		else
+			jw_null(&w, "fault_address");
+		json_fault_file(&w, r->in_fault ? r->fault_ino : 0, r->fault_dev, r->fault_fstype);
+		json_stack(&w, o, r->stack, r->nr_stack);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &r->hdr, "recursive_lock", FL_SEV_ERROR);
+	fprintf(o->f, "gfs2 glock %u:%" PRIu64 " (dev %s) requested %s, already held %s since %s",
+		r->lock.type, (uint64_t)r->lock.number, dev, lm_state(r->req_state),
+		lm_state(r->held_state), held);
+	if (r->in_fault) {
+		char fdev[24];
+
+		fl_format_dev(r->fault_dev, fdev, sizeof(fdev));
+		fprintf(o->f, "; inside a page fault at %s", faddr);
+		if (r->fault_ino)
+			fprintf(o->f, " on %.16s %s ino %" PRIu64, r->fault_fstype, fdev,
+				(uint64_t)r->fault_ino);
+	}
+	fprintf(o->f, "\n%12s     new request from %s:\n", "", req);
+	text_stack(o, r->stack, r->nr_stack);
+}
+
+static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_fault_lock *r)
+{
+	char held[256], addr[24], dev[24];
+	const char *prot = r->protection == FL_PROT_MAY_DEMOTE ? "may_demote" : "none";
+
+	fl_ksyms__format(o->ksyms, r->held_ip, held, sizeof(held));
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
+	fl_format_dev(r->lock.dev, dev, sizeof(dev));
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		json_hdr(&w, &r->hdr, "fault_under_lock", FL_SEV_WARNING);
+		json_lock(&w, &r->lock);
+		jw_str(&w, "held_state", lm_state(r->held_state));
+		jw_str(&w, "held_site", held);
+		jw_u64(&w, "held_locks", r->nr_held);
+		jw_str(&w, "address", addr);
+		jw_str(&w, "access", r->fault_flags & 1 ? "write" : "read");	/* FAULT_FLAG_WRITE */
+		jw_u64(&w, "fault_flags", r->fault_flags);
+		jw_bool(&w, "gup", r->gup);
+		jw_str(&w, "protection", prot);
+		json_fault_file(&w, r->fault_ino, r->fault_dev, r->fault_fstype);
+		if (o->stacks)
+			json_stack(&w, o, r->stack, r->nr_stack);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &r->hdr, "fault_under_lock", FL_SEV_WARNING);
+	fprintf(o->f, "%s fault at %s%s while holding gfs2 glock %u:%" PRIu64 " (dev %s) %s from %s,"
+		" protection %s", r->fault_flags & 1 ? "write" : "read", addr,
+		r->gup ? " (get_user_pages)" : "", r->lock.type, (uint64_t)r->lock.number, dev,
+		lm_state(r->held_state), held, prot);
+	if (r->fault_ino) {
+		char fdev[24];
+
+		fl_format_dev(r->fault_dev, fdev, sizeof(fdev));
+		fprintf(o->f, "; maps %.16s %s ino %" PRIu64, r->fault_fstype, fdev, (uint64_t)r->fault_ino);
+	}
+	fputc('\n', o->f);
+	if (o->stacks)
+		text_stack(o, r->stack, r->nr_stack);
+}
+
+static const char *fault_in_kind(uint32_t kind)
+{
+	static const char *const names[FL_FI_KINDS] = { "readable", "writeable", "safe_writeable" };
+
+	return kind < FL_FI_KINDS ? names[kind] : "unknown";
+}
+
+static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
+{
+	char addr[24];
+
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		json_hdr(&w, &r->hdr, "fault_in", FL_SEV_INFO);
+		jw_str(&w, "kind", fault_in_kind(r->kind));
+		jw_str(&w, "address", addr);
+		jw_u64(&w, "size", r->size);
+		jw_u64(&w, "not_faulted_in", r->missed);
+		jw_u64(&w, "latency_ns", r->latency_ns);
+		jw_u64(&w, "held_locks", r->nr_held);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &r->hdr, "fault_in", FL_SEV_INFO);
+	fprintf(o->f, "fault_in_%s(%s, %" PRIu64 "): %" PRIu64 " bytes not faulted in, %.1f us%s\n",
+		fault_in_kind(r->kind), addr, (uint64_t)r->size, (uint64_t)r->missed,
+		r->latency_ns / 1e3, r->nr_held ? " (holding a glock)" : "");
+}
+
 int fl_output_record(struct fl_output *o, const void *data, size_t size)
 {
 	int type = fl_record_type(data, size);
@@ -215,6 +408,15 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size)
 	case FL_REC_SAME_FILE_FAULT:
 		print_fault(o, data);
 		break;
+	case FL_REC_RECURSIVE_LOCK:
+		print_recursive(o, data);
+		break;
+	case FL_REC_FAULT_UNDER_LOCK:
+		print_fault_under_lock(o, data);
+		break;
+	case FL_REC_FAULT_IN:
+		print_fault_in(o, data);
+		break;
 	}
 	o->findings[fl_record_severity(type)]++;
 	return type;
@@ -223,7 +425,8 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size)
 uint64_t fl_summary_lost(const struct fl_summary *s)
 {
 	return s->counters[FL_CNT_LOST_RINGBUF] + s->counters[FL_CNT_LOST_TASKMAP] +
-	       s->counters[FL_CNT_LOST_FSMAP] + s->counters[FL_CNT_LOST_VMA];
+	       s->counters[FL_CNT_LOST_FSMAP] + s->counters[FL_CNT_LOST_VMA] +
+	       s->counters[FL_CNT_LOST_HELD];
 }
 
 static const struct {
@@ -234,6 +437,7 @@ static const struct {
 	{ FL_CNT_LOST_TASKMAP, "task_map_full" },
 	{ FL_CNT_LOST_FSMAP, "fs_map_full" },
 	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
+	{ FL_CNT_LOST_HELD, "held_set_full" },
 };
 
 void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts)
@@ -288,16 +492,16 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 		known[i] = !s->hooks || (h >= 0 && s->hooks[h].mode != FL_MODE_NONE); \
 		i++; \
 	} while (0)
-	COUNT("lock_acquisitions", "gfs2_glock_nq", 0);
-	COUNT("recursive_lock", "gfs2_glock_nq", 0);
-	COUNT("fault_under_lock", "handle_mm_fault", 0);
+	COUNT("lock_acquisitions", "gfs2_glock_nq", c[FL_CNT_LOCK_ACQUISITIONS]);
+	COUNT("recursive_lock", "gfs2_glock_nq", c[FL_CNT_RECURSIVE_LOCK]);
+	COUNT("fault_under_lock", "handle_mm_fault", c[FL_CNT_FAULT_UNDER_LOCK]);
 	COUNT("faults", "page_fault_kernel", c[FL_CNT_FAULTS]);
 	COUNT("dio_calls", "iomap_dio_rw_begin", c[FL_CNT_DIO_CALLS]);
 	COUNT("dio_partial", "iomap_dio_complete", c[FL_CNT_DIO_PARTIAL]);
 	COUNT("dio_retries", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRIES]);
 	COUNT("dio_retry_bytes", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRY_BYTES]);
-	COUNT("fault_in_calls", "fault_in_readable", 0);
-	COUNT("fault_in_short", "fault_in_readable", 0);
+	COUNT("fault_in_calls", "fault_in_readable", c[FL_CNT_FAULT_IN_CALLS]);
+	COUNT("fault_in_short", "fault_in_readable", c[FL_CNT_FAULT_IN_SHORT]);
 	COUNT("same_file_fault", "page_fault_kernel", c[FL_CNT_SAME_FILE_FAULT]);
 	COUNT("lost_events", "sched_process_fork", fl_summary_lost(s));
 #undef COUNT

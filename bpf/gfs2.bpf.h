@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * gfs2 holder and glock fields, read at fixed offsets. 5.10's gfs2.ko has no
+ * BTF, so CO-RE cannot relocate them there; the layouts below are identical
+ * in Debian's 5.10, 6.1 and 6.12 builds (DWARF and BTF checked, see
+ * docs/design.md) and are cross-checked at run time against the
+ * gfs2_glock_queue tracepoint's own glock numbers.
+ */
+#ifndef FAULTLOCK_GFS2_BPF_H
+#define FAULTLOCK_GFS2_BPF_H
+
+#include "faultlock.bpf.h"
+
+/* struct gfs2_holder (56 bytes) */
+#define GH_GL		16	/* struct gfs2_glock * */
+#define GH_OWNER_PID	24	/* struct pid * */
+#define GH_FLAGS	32	/* u16 */
+#define GH_STATE	34	/* u16 */
+#define GH_IFLAGS	40	/* unsigned long */
+#define GH_IP		48	/* unsigned long */
+/* struct gfs2_glock: gl_name is a struct lm_lockname at 8 */
+#define GL_NUMBER	8	/* u64 ln_number */
+#define GL_SBD		16	/* struct gfs2_sbd *ln_sbd; its sd_vfs is at 0 */
+#define GL_TYPE		24	/* u32 ln_type */
+
+#define GL_NOPID	0x200	/* 6.1+: holder not owned by a process */
+#define HIF_MAY_DEMOTE	1	/* gh_iflags bit, 5.16 .. 6.x */
+#define LM_TYPE_FLOCK	6
+
+static __always_inline __u64 rd64(__u64 addr)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u32 rd32(__u64 addr)
+{
+	__u32 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline __u16 rd16(__u64 addr)
+{
+	__u16 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), (void *)addr);
+	return v;
+}
+
+static __always_inline void glock_id(__u64 gl, struct fl_lock_id *id)
+{
+	struct super_block *sb = (struct super_block *)rd64(rd64(gl + GL_SBD));
+
+	id->number = rd64(gl + GL_NUMBER);
+	id->type = rd32(gl + GL_TYPE);
+	id->dev = BPF_CORE_READ(sb, s_dev);
+}
+
+/* The held glock acquired last, or NULL. */
+static __always_inline struct fl_held *held_top(struct fl_task *t)
+{
+	__u32 n = t->nr_held;
+
+	if (n == 0 || n > FL_MAX_HELD)
+		return NULL;
+	return &t->held[(n - 1) & (FL_MAX_HELD - 1)];
+}
+
+#endif

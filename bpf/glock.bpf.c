@@ -1,0 +1,169 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * gfs2 glock ownership per task: gfs2_glock_nq entry (recursion check,
+ * before the request can block or the kernel BUG()s), its return (granted:
+ * remember the holder) and gfs2_glock_dq (forget it). gfs2_glock_dq_uninit,
+ * dq_wait, nq_m and dq_m all go through these two functions.
+ * Each hook has an fentry/fexit and a kprobe/kretprobe twin over one body.
+ */
+#include "gfs2.bpf.h"
+
+static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct fl_held *h,
+					   __u64 gh)
+{
+	struct fl_rec_lock *r = record_reserve(sizeof(*r), FL_REC_RECURSIVE_LOCK);
+	long n;
+
+	if (!r)
+		return;
+	r->lock = h->id;
+	r->held_ip = h->ip;
+	r->req_ip = rd64(gh + GH_IP);
+	r->held_state = h->state;
+	r->req_state = rd16(gh + GH_STATE);
+	r->held_flags = h->flags;
+	r->req_flags = rd16(gh + GH_FLAGS);
+	r->in_fault = t->in_fault;
+	r->fault_dev = t->fault_dev;
+	r->fault_addr = t->fault_addr;
+	r->fault_ino = t->fault_ino;
+	__builtin_memcpy(r->fault_fstype, t->fault_fstype, sizeof(r->fault_fstype));
+	r->nr_held = t->nr_held;
+	n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+	r->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* The kernel's own test (add_to_queue's trap_recursive), one step early. */
+static __always_inline int on_nq_entry(void *ctx, __u64 gh)
+{
+	struct fl_task *t = current_traced();
+	__u64 gl, owner;
+	__u32 n;
+
+	if (!t)
+		return 0;
+	n = t->nr_pending;
+	if (n < FL_MAX_PENDING) {
+		t->pending[n & (FL_MAX_PENDING - 1)].gh = gh;
+		t->pending[n & (FL_MAX_PENDING - 1)].ts = bpf_ktime_get_ns();
+	}
+	t->nr_pending = n + 1;
+	if (!t->nr_held)
+		return 0;
+
+	gl = rd64(gh + GH_GL);
+	owner = rd64(gh + GH_OWNER_PID);
+	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
+		struct fl_held *h = &t->held[i];
+
+		if (i >= t->nr_held)
+			break;
+		if (h->gl != gl || h->owner != owner || h->id.type == LM_TYPE_FLOCK)
+			continue;
+		if ((h->flags & GL_NOPID) || (rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE)))
+			continue;
+		counter_add(FL_CNT_RECURSIVE_LOCK, 1);
+		emit_recursive(ctx, t, h, gh);
+		break;
+	}
+	return 0;
+}
+
+/* ret 0: granted (GL_ASYNC: queued, which the kernel's trap counts too). */
+static __always_inline int on_nq_return(long ret)
+{
+	struct fl_task *t = current_traced();
+	struct fl_pending *p;
+	struct fl_held *h;
+	__u64 gh, now;
+	__u32 n;
+
+	if (!t || !t->nr_pending)
+		return 0;
+	n = --t->nr_pending;
+	if (n >= FL_MAX_PENDING)
+		return 0;	/* deeper than tracked */
+	p = &t->pending[n & (FL_MAX_PENDING - 1)];
+	gh = p->gh;
+	now = bpf_ktime_get_ns();
+	hist_add(FL_HIST_LOCK_WAIT, now - p->ts);
+	if (ret != 0)
+		return 0;
+	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
+	n = t->nr_held;
+	if (n >= FL_MAX_HELD) {
+		counter_add(FL_CNT_LOST_HELD, 1);
+		return 0;
+	}
+	h = &t->held[n & (FL_MAX_HELD - 1)];
+	h->gh = gh;
+	h->gl = rd64(gh + GH_GL);
+	h->owner = rd64(gh + GH_OWNER_PID);
+	h->ip = rd64(gh + GH_IP);
+	h->state = rd16(gh + GH_STATE);
+	h->flags = rd16(gh + GH_FLAGS);
+	h->ts = now;
+	glock_id(h->gl, &h->id);
+	t->nr_held = n + 1;
+	return 0;
+}
+
+static __always_inline int on_dq(__u64 gh)
+{
+	struct fl_task *t = current_traced();
+	__u32 n;
+
+	if (!t || !t->nr_held)
+		return 0;
+	n = t->nr_held;
+	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
+		if (i >= n)
+			break;
+		if (t->held[i].gh != gh)
+			continue;
+		hist_add(FL_HIST_LOCK_HOLD, bpf_ktime_get_ns() - t->held[i].ts);
+		/* Keep the set dense: the last entry takes this slot. */
+		if (n - 1 < FL_MAX_HELD)
+			t->held[i] = t->held[(n - 1) & (FL_MAX_HELD - 1)];
+		t->nr_held = n - 1;
+		break;
+	}
+	return 0;
+}
+
+SEC("fentry/gfs2_glock_nq")
+int BPF_PROG(fentry_glock_nq, void *gh)
+{
+	return on_nq_entry(ctx, (__u64)gh);
+}
+
+SEC("fexit/gfs2_glock_nq")
+int BPF_PROG(fexit_glock_nq, void *gh, int ret)
+{
+	return on_nq_return(ret);
+}
+
+SEC("fentry/gfs2_glock_dq")
+int BPF_PROG(fentry_glock_dq, void *gh)
+{
+	return on_dq((__u64)gh);
+}
+
+SEC("kprobe/gfs2_glock_nq")
+int BPF_KPROBE(kprobe_glock_nq, void *gh)
+{
+	return on_nq_entry(ctx, (__u64)gh);
+}
+
+SEC("kretprobe/gfs2_glock_nq")
+int BPF_KRETPROBE(kretprobe_glock_nq, int ret)
+{
+	return on_nq_return(ret);
+}
+
+SEC("kprobe/gfs2_glock_dq")
+int BPF_KPROBE(kprobe_glock_dq, void *gh)
+{
+	return on_dq((__u64)gh);
+}
