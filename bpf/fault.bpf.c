@@ -92,6 +92,19 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	return 0;
 }
 
+/*
+ * The same without bpf_find_vma (before 5.17): the callback it needs cannot
+ * even be loaded there, so this is a separate program, chosen by user space.
+ */
+SEC("tp_btf/page_fault_kernel")
+int BPF_PROG(handle_fault_kernel_count, unsigned long address, struct pt_regs *regs,
+	     unsigned long error_code)
+{
+	if (current_traced())
+		counter_add(FL_CNT_FAULTS, 1);
+	return 0;
+}
+
 /* A user-mode fault proves the task left any system call: no DIO is running. */
 SEC("tp_btf/page_fault_user")
 int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,

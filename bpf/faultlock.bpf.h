@@ -243,9 +243,7 @@ static __always_inline void hist_add(__u32 idx, __u64 ns)
 
 	if (!h)
 		return;
-	if (slot >= FL_HIST_SLOTS)
-		slot = FL_HIST_SLOTS - 1;
-	h->slots[slot]++;
+	h->slots[slot & (FL_HIST_SLOTS - 1)]++;	/* bit_length() <= 64 */
 	h->sum_ns += ns;
 	h->count++;
 }

@@ -25,7 +25,23 @@
 
 #define GL_NOPID	0x200	/* 6.1+: holder not owned by a process */
 #define HIF_MAY_DEMOTE	1	/* gh_iflags bit, 5.16 .. 6.x */
+#define LM_TYPE_NONDISK	1
+#define LM_TYPE_IOPEN	5
 #define LM_TYPE_FLOCK	6
+#define LM_TYPE_JOURNAL	9
+
+/*
+ * Holders that belong to the file system, not to the task that queued them:
+ * GL_NOPID ones (6.1+) and, on kernels without that flag, the same kinds by
+ * glock type — the iopen glock is held for as long as the inode is cached,
+ * the non-disk and journal glocks for as long as the mount. Tracking them as
+ * the task's would flag every later fault.
+ */
+static __always_inline bool holder_is_task_owned(__u16 flags, __u32 type)
+{
+	return !(flags & GL_NOPID) && type != LM_TYPE_IOPEN && type != LM_TYPE_NONDISK &&
+	       type != LM_TYPE_JOURNAL;
+}
 
 static __always_inline __u64 rd64(__u64 addr)
 {

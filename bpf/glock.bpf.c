@@ -99,12 +99,14 @@ static __always_inline int on_nq_return(long ret)
 	h = &t->held[n & (FL_MAX_HELD - 1)];
 	h->gh = gh;
 	h->gl = rd64(gh + GH_GL);
+	h->flags = rd16(gh + GH_FLAGS);
+	glock_id(h->gl, &h->id);
+	if (!holder_is_task_owned(h->flags, h->id.type))
+		return 0;
 	h->owner = rd64(gh + GH_OWNER_PID);
 	h->ip = rd64(gh + GH_IP);
 	h->state = rd16(gh + GH_STATE);
-	h->flags = rd16(gh + GH_FLAGS);
 	h->ts = now;
-	glock_id(h->gl, &h->id);
 	t->nr_held = n + 1;
 	return 0;
 }

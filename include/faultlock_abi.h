@@ -77,8 +77,8 @@ enum fl_fault_in_kind {
 };
 
 /* Latency histograms (per-CPU array): log2(ns) slots, the last one the sum. */
-#define FL_HIST_SLOTS	40	/* 2^39 ns ~ 9 minutes */
-enum fl_hist {
+#define FL_HIST_SLOTS	64	/* a power of 2: BPF indexes with a mask */
+enum fl_hist_id {
 	FL_HIST_LOCK_HOLD = 0,
 	FL_HIST_LOCK_WAIT,
 	FL_HIST_FAULT_IN_READABLE,
@@ -223,6 +223,6 @@ FL_ASSERT_SIZE(struct fl_lock_id, 16);
 FL_ASSERT_SIZE(struct fl_rec_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
-FL_ASSERT_SIZE(struct fl_hist_val, 336);
+FL_ASSERT_SIZE(struct fl_hist_val, 528);
 
 #endif /* FAULTLOCK_ABI_H */

@@ -45,7 +45,61 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	}
 	if (o->ringbuf_size && (err = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size)))
 		return err;
-	return fl_hooks_apply(skel->obj, states);
+	err = fl_hooks_apply(skel->obj, states);
+	if (err)
+		return err;
+	/* Without bpf_find_vma, kernel faults are only counted (see fault.bpf.c). */
+	if (!si->find_vma && bpf_program__autoload(skel->progs.handle_fault_kernel)) {
+		vlog("no bpf_find_vma: same_file_fault unavailable, kernel faults only counted");
+		if ((err = bpf_program__set_autoload(skel->progs.handle_fault_kernel, false)) ||
+		    (err = bpf_program__set_autoload(skel->progs.handle_fault_kernel_count, true)))
+			return err;
+	}
+	return 0;
+}
+
+static bool is_entry_kprobe(const struct bpf_program *prog)
+{
+	return bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE &&
+	       !strncmp(bpf_program__name(prog), "kprobe_", 7) && bpf_program__autoload(prog);
+}
+
+/*
+ * Entry kprobes go in after their kretprobe twins: on a shared probe point
+ * the newest handler runs first, so ours then sees the stack before the
+ * kretprobe swaps the return address for its trampoline (which would cut
+ * the stack of a recursive_lock short).
+ */
+static void defer_entry_kprobes(struct bpf_object *obj)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, obj)
+		if (is_entry_kprobe(prog))
+			bpf_program__set_autoattach(prog, false);
+}
+
+static int attach_late_kprobes(struct fl_loader *l)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, l->skel->obj) {
+		struct bpf_link *link;
+
+		if (!is_entry_kprobe(prog))
+			continue;
+		if (l->nr_late_links == FL_MAX_LATE_LINKS) {
+			elog("too many kprobes (raise FL_MAX_LATE_LINKS)");
+			return -E2BIG;
+		}
+		link = bpf_program__attach(prog);
+		if (!link) {
+			elog("cannot attach %s: %s", bpf_program__name(prog), strerror(errno));
+			return -errno;
+		}
+		l->late_links[l->nr_late_links++] = link;
+	}
+	return 0;
 }
 
 int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
@@ -66,6 +120,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("cannot configure BPF object: %s", strerror(-err));
 		return FL_EXIT_ENV;
 	}
+	defer_entry_kprobes(l->skel->obj);
 	err = faultlock_bpf__load(l->skel);
 	if (err) {
 		elog("the kernel refused faultlock's BPF programs: %s (rerun with -vv for the verifier log)",
@@ -77,7 +132,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("cannot attach BPF programs: %s", strerror(-err));
 		return FL_EXIT_ENV;
 	}
-	return FL_EXIT_OK;
+	return attach_late_kprobes(l) ? FL_EXIT_ENV : FL_EXIT_OK;
 }
 
 void fl_loader__activate(struct fl_loader *l, bool on)
@@ -93,6 +148,8 @@ int fl_loader__events_fd(const struct fl_loader *l)
 
 void fl_loader__destroy(struct fl_loader *l)
 {
+	while (l->nr_late_links > 0)
+		bpf_link__destroy(l->late_links[--l->nr_late_links]);
 	faultlock_bpf__destroy(l->skel);	/* detaches every link */
 	l->skel = NULL;
 }

@@ -24,8 +24,14 @@ struct fl_loader_opts {
 	long ringbuf_size;	/* bytes, power of 2; 0: default */
 };
 
+struct bpf_link;
+
+#define FL_MAX_LATE_LINKS 16
+
 struct fl_loader {
 	struct faultlock_bpf *skel;
+	struct bpf_link *late_links[FL_MAX_LATE_LINKS];	/* kprobes attached last */
+	int nr_late_links;
 	struct fl_sysinfo si;
 	struct fl_hook_state states[FL_MAX_HOOKS];
 };
