@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # constants used by the files that source this one
 # Common helpers for the faultlock VM harness (sourced by tests/vm/vmrun).
 
 # Exit statuses of vmrun itself (CMD's own status is passed through otherwise).
@@ -35,6 +36,13 @@ flvm_unlock() {
         exec {FLVM_LOCK_FD}>&-
         FLVM_LOCK_FD=
     fi
+}
+
+# Is $1 a statically linked ELF executable (no program interpreter)?
+flvm_is_static() {
+    local ph
+    ph=$(LC_ALL=C readelf -lW "$1" 2>/dev/null) || return 1
+    grep -q 'Program Headers' <<<"$ph" && ! grep -q 'INTERP' <<<"$ph"
 }
 
 # Quote one word for a POSIX shell (busybox ash in the guest).

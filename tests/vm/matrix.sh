@@ -1,0 +1,255 @@
+#!/usr/bin/env bash
+# matrix.sh — faultlock's real-kernel test matrix (make vmtest).
+#
+# For each kernel series in $KERNELS (default "5.10 6.1 6.12") it boots the
+# newest Debian kernel of that series under QEMU with tests/vm/vmrun and runs:
+#
+#   gfs2-repro    GROUND TRUTH: tests/vm/repro-gfs2.c, a buffered
+#                 pread(fd, map, 2 pages, 0) into an unfaulted MAP_PRIVATE
+#                 mapping of the same 2-page gfs2 file.
+#                 5.10: the kernel BUGs (dmesg: "original: gfs2_file_read_iter",
+#                 "new: gfs2_fault", "kernel BUG at fs/gfs2/glock.c"), the
+#                 workload does not exit 0.  6.1, 6.12: exit 0, no BUG.
+#   gfs2-mmapio   the same with tests/workloads/fl-mmapio
+#                 (--op read --buf same --map private --pages 2), same expectations.
+#   faultlock     `faultlock check` and `faultlock trace --json -- fl-mmapio ...`
+#                 on gfs2; output logged (no assertions yet; FAIL only if the VM
+#                 run itself fails).  SKIP when no static faultlock binary.
+#   fs-btrfs, fs-xfs, fs-ext4   a fresh image of that filesystem mounts
+#                 read-write in the guest and takes a write + read.
+#   harness-status   (first kernel only) vmrun passes CMD's exit status through.
+#
+# Environment:
+#   KERNELS        kernel series to run (default "5.10 6.1 6.12")
+#   FAULTLOCK_BIN  static faultlock binary (default: ./faultlock of the repo, if any)
+#   WORKLOAD_BIN   fl-mmapio binary; or WORKLOAD_DIR containing fl-mmapio;
+#                  otherwise built from tests/workloads/fl-mmapio.c into a temp dir
+#   VM_TIMEOUT     per-VM timeout in seconds (default 240)
+#   V=1            show every test's full output, not only on failure
+#
+# Prints PASS/FAIL/SKIP per test and ends with "N passed, N failed"; exits 1 on
+# any failure.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMRUN=$REPO/tests/vm/vmrun
+KERNELS=${KERNELS:-5.10 6.1 6.12}
+VM_TIMEOUT=${VM_TIMEOUT:-240}
+V=${V:-0}
+CC=${CC:-gcc}
+CFLAGS_WL='-std=gnu11 -O2 -Wall -Wextra -Werror -static'
+
+passed=0
+failed=0
+T0=$SECONDS
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/faultlock-matrix.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+
+say() { printf '%s\n' "$*"; }
+indent() { sed 's/^/    | /'; }
+pass() { passed=$((passed + 1)); say "PASS  $*"; }
+fail() { failed=$((failed + 1)); say "FAIL  $*"; }
+skip() { say "SKIP  $*"; }
+
+# Run vmrun, output to $WORK/out, status in $rc, seconds in $secs.
+vm() {
+    local s=$SECONDS
+    set +e
+    "$VMRUN" --timeout "$VM_TIMEOUT" "$@" >"$WORK/out" 2>&1
+    rc=$?
+    set -e
+    secs=$((SECONDS - s))
+}
+
+# dmesg section of $WORK/out (between vmrun's --dmesg markers).
+dmesg_part() {
+    awk '/^@@FAULTLOCK-VM-DMESG-END@@/ { p = 0 } p { print } /^@@FAULTLOCK-VM-DMESG-BEGIN@@/ { p = 1 }' "$WORK/out"
+}
+# Everything but the dmesg section.
+cmd_part() {
+    awk '/^@@FAULTLOCK-VM-DMESG-BEGIN@@/ { p = 1 } !p { print } /^@@FAULTLOCK-VM-DMESG-END@@/ { p = 0 }' "$WORK/out"
+}
+
+show_output() {
+    if [ "${1:-}" = always ] || [ "$V" = 1 ]; then
+        indent <"$WORK/out"
+    fi
+}
+
+harness_status_text() {
+    case $1 in
+        124) echo "vmrun timeout (${VM_TIMEOUT}s)" ;;
+        125) echo "guest ended without a result (boot failure/panic)" ;;
+        126) echo "vmrun harness error" ;;
+        *) echo "exit $1" ;;
+    esac
+}
+
+is_static() {
+    local ph
+    ph=$(LC_ALL=C readelf -lW "$1" 2>/dev/null) || return 1
+    grep -q 'Program Headers' <<<"$ph" && ! grep -q 'INTERP' <<<"$ph"
+}
+
+# --- binaries -------------------------------------------------------------------
+say "faultlock VM matrix: kernels: $KERNELS"
+mkdir -p "$WORK/bin"
+REPRO=$WORK/bin/repro-gfs2
+# shellcheck disable=SC2086 # CFLAGS_WL is a word list
+if ! "$CC" $CFLAGS_WL -o "$REPRO" "$REPO/tests/vm/repro-gfs2.c"; then
+    fail "build repro-gfs2"
+    REPRO=
+fi
+
+MMAPIO=
+if [ -n "${WORKLOAD_BIN:-}" ]; then
+    MMAPIO=$WORKLOAD_BIN
+elif [ -n "${WORKLOAD_DIR:-}" ] && [ -x "$WORKLOAD_DIR/fl-mmapio" ]; then
+    MMAPIO=$WORKLOAD_DIR/fl-mmapio
+elif [ -f "$REPO/tests/workloads/fl-mmapio.c" ]; then
+    # shellcheck disable=SC2086
+    if "$CC" $CFLAGS_WL -o "$WORK/bin/fl-mmapio" "$REPO/tests/workloads/fl-mmapio.c"; then
+        MMAPIO=$WORK/bin/fl-mmapio
+    else
+        fail "build fl-mmapio"
+    fi
+fi
+if [ -n "$MMAPIO" ] && ! { [ -x "$MMAPIO" ] && is_static "$MMAPIO"; }; then
+    fail "fl-mmapio: $MMAPIO is not a static executable"
+    MMAPIO=
+fi
+say "workload: ${MMAPIO:-none}"
+
+FAULTLOCK=${FAULTLOCK_BIN:-}
+if [ -z "$FAULTLOCK" ] && [ -x "$REPO/faultlock" ]; then
+    FAULTLOCK=$REPO/faultlock
+fi
+FAULTLOCK_SKIP=
+if [ -z "$FAULTLOCK" ]; then
+    FAULTLOCK_SKIP="no faultlock binary (FAULTLOCK_BIN unset, $REPO/faultlock missing)"
+elif [ ! -x "$FAULTLOCK" ]; then
+    FAULTLOCK_SKIP="FAULTLOCK_BIN=$FAULTLOCK does not exist or is not executable"
+elif ! is_static "$FAULTLOCK"; then
+    FAULTLOCK_SKIP="$FAULTLOCK is not statically linked (the guest has no libraries)"
+fi
+say "faultlock: ${FAULTLOCK_SKIP:-$FAULTLOCK}"
+
+GFS2_MMAPIO_ARGS=(--op read --buf same --map private --pages 2 /mnt/f)
+
+# Assert the gfs2 ground truth on $WORK/out for kernel $1, test name $2.
+check_gfs2_truth() {
+    local k=$1 name=$2 what=$3 d missing=() pat
+    d=$(dmesg_part)
+    if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
+        fail "$k $name: $(harness_status_text "$rc") [${secs}s]"
+        show_output always
+        return
+    fi
+    if [ "$k" = 5.10 ]; then
+        for pat in 'original: gfs2_file_read_iter' 'new: gfs2_fault' 'kernel BUG at fs/gfs2/glock.c'; do
+            grep -qF "$pat" <<<"$d" || missing+=("$pat")
+        done
+        if [ "$rc" -ne 0 ] && [ "${#missing[@]}" -eq 0 ]; then
+            pass "$k $name: $what: kernel BUG reproduced, workload exit $rc [${secs}s]"
+            grep -E 'original:|new:|kernel BUG at' <<<"$d" | indent
+            show_output
+        else
+            fail "$k $name: $what: expected the gfs2 recursion BUG and a failing workload; exit $rc, missing in dmesg: ${missing[*]:-nothing} [${secs}s]"
+            show_output always
+        fi
+    else
+        if [ "$rc" -eq 0 ] && ! grep -qE 'kernel BUG at|gfs2: .*original: ' <<<"$d"; then
+            pass "$k $name: $what: exit 0, no BUG [${secs}s]"
+            show_output
+        else
+            fail "$k $name: $what: expected exit 0 and no BUG; exit $rc [${secs}s]"
+            show_output always
+        fi
+    fi
+}
+
+# --- per kernel -----------------------------------------------------------------
+first=1
+for k in $KERNELS; do
+    say ""
+    s=$SECONDS
+    set +e
+    info=$("$VMRUN" --kernel "$k" --prepare 2>"$WORK/prep.err")
+    prc=$?
+    set -e
+    if [ "$prc" -ne 0 ]; then
+        fail "$k prepare: vmrun --prepare failed (exit $prc) [$((SECONDS - s))s]"
+        indent <"$WORK/prep.err"
+        continue
+    fi
+    say "=== $k: $(sed -n 's/^kernel //p' <<<"$info") (prepare $((SECONDS - s))s)"
+
+    if [ -n "$REPRO" ]; then
+        vm --kernel "$k" --fs gfs2 --dmesg --add "$REPRO" -- repro-gfs2 /mnt/f
+        check_gfs2_truth "$k" gfs2-repro "repro-gfs2 (pread 2 pages into a private map of the same file)"
+    else
+        skip "$k gfs2-repro: repro-gfs2 could not be built"
+    fi
+
+    if [ -n "$MMAPIO" ]; then
+        vm --kernel "$k" --fs gfs2 --dmesg --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+            fl-mmapio "${GFS2_MMAPIO_ARGS[@]}"
+        check_gfs2_truth "$k" gfs2-mmapio "fl-mmapio ${GFS2_MMAPIO_ARGS[*]}"
+    else
+        skip "$k gfs2-mmapio: no fl-mmapio binary"
+    fi
+
+    if [ -n "$FAULTLOCK_SKIP" ]; then
+        skip "$k faultlock: $FAULTLOCK_SKIP"
+    elif [ -z "$MMAPIO" ]; then
+        skip "$k faultlock: no fl-mmapio binary to trace"
+    else
+        vm --kernel "$k" --fs gfs2 --dmesg \
+            --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+            sh -c 'echo "# faultlock check"; faultlock check; echo "# faultlock check: exit $?";
+                   echo "# faultlock trace --json -- fl-mmapio $*";
+                   faultlock trace --json -- fl-mmapio "$@"; echo "# faultlock trace: exit $?"' \
+            sh "${GFS2_MMAPIO_ARGS[@]}"
+        if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
+            fail "$k faultlock: $(harness_status_text "$rc") [${secs}s]"
+            indent <"$WORK/out"
+        else
+            pass "$k faultlock: check and trace ran (logged below, not asserted yet) [${secs}s]"
+            cmd_part | indent
+            dmesg_part | grep -E 'original:|new:|kernel BUG at' | indent || true
+        fi
+    fi
+
+    for fs in btrfs xfs ext4; do
+        # shellcheck disable=SC2016 # expanded by the guest shell
+        vm --kernel "$k" --fs "$fs" -- sh -c '
+            grep " /mnt " /proc/mounts || exit 10
+            dd if=/dev/zero of=/mnt/zero bs=64k count=16 2>/dev/null || exit 11
+            echo faultlock >/mnt/a && sync && [ "$(cat /mnt/a)" = faultlock ] || exit 12
+            [ "$(wc -c </mnt/zero)" -eq 1048576 ] || exit 13'
+        if [ "$rc" -eq 0 ] && grep -q " /mnt $fs rw" "$WORK/out"; then
+            pass "$k fs-$fs: mounts read-write, write+read ok [${secs}s]"
+            show_output
+        else
+            fail "$k fs-$fs: $(harness_status_text "$rc") [${secs}s]"
+            show_output always
+        fi
+    done
+
+    if [ "$first" = 1 ]; then
+        first=0
+        vm --kernel "$k" --fs none -- sh -c 'echo out; echo err >&2; exit 42'
+        if [ "$rc" -eq 42 ] && grep -qx out "$WORK/out" && grep -qx err "$WORK/out"; then
+            pass "$k harness-status: CMD's exit status 42 and output passed through [${secs}s]"
+        else
+            fail "$k harness-status: expected exit 42, got $(harness_status_text "$rc") [${secs}s]"
+            show_output always
+        fi
+    fi
+done
+
+say ""
+say "matrix time: $((SECONDS - T0))s"
+say "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
