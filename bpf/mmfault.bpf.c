@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * handle_mm_fault while the task holds a glock (fault_under_lock). It also
+ * handle_mm_fault on a file mapping while the task holds a glock
+ * (fault_under_lock). It also
  * sees get_user_pages faults (regs == NULL), which the exceptions
  * tracepoints never do. Tasks holding nothing return after one lookup.
  */
@@ -18,18 +19,16 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 	if (!t || !t->nr_held)
 		return 0;
 	h = held_top(t);
-	if (!h)
-		return 0;
-	t->in_fault++;
-	t->fault_addr = addr;
-	t->fault_ino = 0;
-	t->fault_dev = 0;
-	t->fault_fstype[0] = 0;
+	/* Anonymous memory never calls into a file system: no lock to need. */
 	file = BPF_CORE_READ(vma, vm_file);
-	if (file) {
+	if (!h || !file)
+		return 0;
+	{
 		struct inode *inode = BPF_CORE_READ(file, f_inode);
 		struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
+		t->in_fault++;
+		t->fault_addr = addr;
 		t->fault_ino = BPF_CORE_READ(inode, i_ino);
 		t->fault_dev = BPF_CORE_READ(sb, s_dev);
 		bpf_probe_read_kernel_str(t->fault_fstype, sizeof(t->fault_fstype),

@@ -123,6 +123,16 @@ void fl_hooks_resolve(struct fl_probe_ctx *ctx, struct fl_hook_state *states)
 		vlog("hook %s: %s%s%s", h->name, fl_mode_name(st->mode),
 		     st->why[0] ? " " : "", st->why);
 	}
+	/* Acquire without release would leave every lock held forever. */
+	{
+		int nq = fl_hook_index("gfs2_glock_nq"), dq = fl_hook_index("gfs2_glock_dq");
+
+		if (states[nq].mode != FL_MODE_NONE && states[dq].mode == FL_MODE_NONE) {
+			states[nq].mode = FL_MODE_NONE;
+			snprintf(states[nq].why, sizeof(states[nq].why),
+				 "gfs2_glock_dq cannot be hooked, so releases would be missed");
+		}
+	}
 }
 
 int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states)

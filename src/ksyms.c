@@ -46,7 +46,7 @@ static int cmp_sym(const void *a, const void *b)
 struct fl_ksyms *fl_ksyms__load(const char *path)
 {
 	struct fl_ksyms *ks = calloc(1, sizeof(*ks));
-	char line[512], name[256], mod[128], type;
+	char line[1024], name[512], mod[128], type;
 	uint64_t addr;
 	FILE *f;
 
@@ -59,7 +59,7 @@ struct fl_ksyms *fl_ksyms__load(const char *path)
 	}
 	while (fgets(line, sizeof(line), f)) {
 		long noff, moff = -1;
-		int n = sscanf(line, "%" SCNx64 " %c %255s [%127[^]]]", &addr, &type, name, mod);
+		int n = sscanf(line, "%" SCNx64 " %c %511s [%127[^]]]", &addr, &type, name, mod);
 
 		if (n < 3 || !addr)
 			continue;
@@ -93,7 +93,8 @@ struct fl_ksyms *fl_ksyms__load(const char *path)
 		ks->syms[i].name = ks->strs + (uintptr_t)ks->syms[i].name;
 		ks->syms[i].module = moff ? ks->strs + moff - 1 : NULL;
 	}
-	qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_sym);
+	if (ks->nr)
+		qsort(ks->syms, ks->nr, sizeof(*ks->syms), cmp_sym);
 	return ks;
 err:
 	fclose(f);

@@ -29,7 +29,8 @@ int fl_record_type(const void *data, size_t size)
 	if (!data || size < sizeof(hdr))
 		return -EINVAL;
 	memcpy(&hdr, data, sizeof(hdr));
-	if (hdr.type == 0 || hdr.type >= FL_REC_TYPE_MAX || size < rec_info[hdr.type].size)
+	if (hdr.type == 0 || hdr.type >= FL_REC_TYPE_MAX || !rec_info[hdr.type].name ||
+	    size < rec_info[hdr.type].size)
 		return -EINVAL;
 	/* nr_stack sits at a different offset in each record that has one. */
 	if ((hdr.type == FL_REC_SAME_FILE_FAULT && ((const struct fl_rec_fault *)data)->nr_stack > FL_MAX_STACK) ||
@@ -70,8 +71,12 @@ static void copy_str(char *dst, const char *src, size_t n)
 {
 	size_t i;
 
-	for (i = 0; i + 1 < n && src[i]; i++)
-		dst[i] = (unsigned char)src[i] < 0x20 ? '?' : src[i];
+	/* ASCII only: a comm cut at 15 bytes can split a UTF-8 sequence. */
+	for (i = 0; i + 1 < n && src[i]; i++) {
+		unsigned char c = src[i];
+
+		dst[i] = c < 0x20 || c >= 0x7f ? '?' : c;
+	}
 	dst[i] = '\0';
 }
 
@@ -306,9 +311,12 @@ static void print_recursive(struct fl_output *o, const struct fl_rec_lock *r)
 
 		fl_format_dev(r->fault_dev, fdev, sizeof(fdev));
 		fprintf(o->f, "; inside a page fault at %s", faddr);
-		if (r->fault_ino)
-			fprintf(o->f, " on %.16s %s ino %" PRIu64, r->fault_fstype, fdev,
-				(uint64_t)r->fault_ino);
+		if (r->fault_ino) {
+			char fstype[FL_FSTYPE_LEN + 1];
+
+			copy_str(fstype, r->fault_fstype, sizeof(fstype));
+			fprintf(o->f, " on %s %s ino %" PRIu64, fstype, fdev, (uint64_t)r->fault_ino);
+		}
 	}
 	fprintf(o->f, "\n%12s     new request from %s:\n", "", req);
 	text_stack(o, r->stack, r->nr_stack);
@@ -351,8 +359,11 @@ static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_faul
 	if (r->fault_ino) {
 		char fdev[24];
 
+		char fstype[FL_FSTYPE_LEN + 1];
+
 		fl_format_dev(r->fault_dev, fdev, sizeof(fdev));
-		fprintf(o->f, "; maps %.16s %s ino %" PRIu64, r->fault_fstype, fdev, (uint64_t)r->fault_ino);
+		copy_str(fstype, r->fault_fstype, sizeof(fstype));
+		fprintf(o->f, "; maps %s %s ino %" PRIu64, fstype, fdev, (uint64_t)r->fault_ino);
 	}
 	fputc('\n', o->f);
 	if (o->stacks)
@@ -476,6 +487,17 @@ static uint64_t partial(const struct fl_fs_row *r)
 	return r->partial_short + r->partial_efault;
 }
 
+/* NULL: always available (the page-fault and task hooks are the baseline). */
+static bool event_available(const char *type, const struct fl_hook_state *hooks)
+{
+	if (!type)
+		return true;
+	for (int i = 0; i < fl_nr_event_types; i++)
+		if (!strcmp(fl_event_types[i].type, type))
+			return fl_event_type_available(&fl_event_types[i], hooks);
+	return false;
+}
+
 /*
  * The contract's summary.counts, in its order, each with the hook it needs:
  * a count whose hook is unavailable is unknown (null), not zero.
@@ -486,24 +508,23 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 	const uint64_t *c = s->counters;
 	int i = 0;
 
-#define COUNT(name, hook, val) do { \
-		int h = fl_hook_index(hook); \
+#define COUNT(name, event, val) do { \
 		names[i] = name; vals[i] = (int64_t)(val); \
-		known[i] = !s->hooks || (h >= 0 && s->hooks[h].mode != FL_MODE_NONE); \
+		known[i] = !s->hooks || event_available(event, s->hooks); \
 		i++; \
 	} while (0)
-	COUNT("lock_acquisitions", "gfs2_glock_nq", c[FL_CNT_LOCK_ACQUISITIONS]);
-	COUNT("recursive_lock", "gfs2_glock_nq", c[FL_CNT_RECURSIVE_LOCK]);
-	COUNT("fault_under_lock", "handle_mm_fault", c[FL_CNT_FAULT_UNDER_LOCK]);
-	COUNT("faults", "page_fault_kernel", c[FL_CNT_FAULTS]);
-	COUNT("dio_calls", "iomap_dio_rw_begin", c[FL_CNT_DIO_CALLS]);
-	COUNT("dio_partial", "iomap_dio_complete", c[FL_CNT_DIO_PARTIAL]);
-	COUNT("dio_retries", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRIES]);
-	COUNT("dio_retry_bytes", "iomap_dio_rw_begin", c[FL_CNT_DIO_RETRY_BYTES]);
-	COUNT("fault_in_calls", "fault_in_readable", c[FL_CNT_FAULT_IN_CALLS]);
-	COUNT("fault_in_short", "fault_in_readable", c[FL_CNT_FAULT_IN_SHORT]);
-	COUNT("same_file_fault", "page_fault_kernel", c[FL_CNT_SAME_FILE_FAULT]);
-	COUNT("lost_events", "sched_process_fork", fl_summary_lost(s));
+	COUNT("lock_acquisitions", "recursive_lock", c[FL_CNT_LOCK_ACQUISITIONS]);
+	COUNT("recursive_lock", "recursive_lock", c[FL_CNT_RECURSIVE_LOCK]);
+	COUNT("fault_under_lock", "fault_under_lock", c[FL_CNT_FAULT_UNDER_LOCK]);
+	COUNT("faults", NULL, c[FL_CNT_FAULTS]);
+	COUNT("dio_calls", "dio_retry", c[FL_CNT_DIO_CALLS]);
+	COUNT("dio_partial", "dio_partial", c[FL_CNT_DIO_PARTIAL]);
+	COUNT("dio_retries", "dio_retry", c[FL_CNT_DIO_RETRIES]);
+	COUNT("dio_retry_bytes", "dio_retry", c[FL_CNT_DIO_RETRY_BYTES]);
+	COUNT("fault_in_calls", "fault_in", c[FL_CNT_FAULT_IN_CALLS]);
+	COUNT("fault_in_short", "fault_in", c[FL_CNT_FAULT_IN_SHORT]);
+	COUNT("same_file_fault", "same_file_fault", c[FL_CNT_SAME_FILE_FAULT]);
+	COUNT("lost_events", NULL, fl_summary_lost(s));
 #undef COUNT
 	*n = i;
 }

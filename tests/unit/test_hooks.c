@@ -1,0 +1,221 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* src/hooks.c: the attach table's consistency, lookups and event availability. */
+#include "fltest.h"
+#include "hooks.h"
+
+static struct fl_hook_state *states(enum fl_mode mode)
+{
+	static struct fl_hook_state st[64];
+
+	assert_true(fl_nr_hooks <= 64);
+	memset(st, 0, sizeof(st));
+	for (int i = 0; i < fl_nr_hooks; i++)
+		st[i].mode = mode;
+	return st;
+}
+
+static void set_mode(struct fl_hook_state *st, const char *name, enum fl_mode mode)
+{
+	int h = fl_hook_index(name);
+
+	assert_true(h >= 0);
+	st[h].mode = mode;
+}
+
+static const struct fl_event_type *event_type(const char *type)
+{
+	for (int i = 0; i < fl_nr_event_types; i++)
+		if (!strcmp(fl_event_types[i].type, type))
+			return &fl_event_types[i];
+	fail_msg("no event type %s", type);
+	return NULL;
+}
+
+static void test_hook_index(void **state)
+{
+	(void)state;
+	assert_true(fl_nr_hooks > 0);
+	for (int i = 0; i < fl_nr_hooks; i++)
+		assert_int_equal(fl_hook_index(fl_hooks[i].name), i);
+	assert_int_equal(fl_hook_index("no_such_hook"), -1);
+	assert_int_equal(fl_hook_index(""), -1);
+	assert_int_equal(fl_hook_index("gfs2_glock"), -1);	/* no prefix matches */
+	assert_int_equal(fl_hook_index("gfs2_glock_nq_x"), -1);
+	assert_true(fl_hook_index("gfs2_glock_nq") >= 0);
+	assert_true(fl_hook_index("iomap_dio_rw_begin") >= 0);
+}
+
+static void test_hook_names_unique_and_sane(void **state)
+{
+	(void)state;
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		const struct fl_hook *h = &fl_hooks[i];
+
+		assert_non_null(h->name);
+		assert_true(h->name[0] != '\0');
+		assert_non_null(h->target);
+		for (int j = i + 1; j < fl_nr_hooks; j++)
+			if (!strcmp(h->name, fl_hooks[j].name))
+				fail_msg("hook %s listed twice (%d, %d)", h->name, i, j);
+		/* tracepoints have a category and no return hook */
+		if (h->category)
+			assert_false(h->needs_return);
+		/* programs are named for modes that fit the kind of hook: an entry
+		 * program per implemented mode, a return one exactly when needed */
+		for (int m = 0; m < FL_MODE_MAX; m++) {
+			const char *entry = h->progs[m][0], *ret = h->progs[m][1];
+
+			if (!entry) {
+				assert_null(ret);
+				continue;
+			}
+			assert_true(m != FL_MODE_NONE);
+			if (h->category)
+				assert_true(m == FL_MODE_TP_BTF || m == FL_MODE_TRACEPOINT);
+			else
+				assert_true(m == FL_MODE_FENTRY || m == FL_MODE_KPROBE);
+			if (h->needs_return && !ret)
+				fail_msg("hook %s needs a return program in mode %d", h->name, m);
+			if (!h->needs_return && ret)
+				fail_msg("hook %s has an unused return program %s", h->name, ret);
+		}
+	}
+}
+
+/* No BPF program is claimed by two hooks or two modes (fl_hooks_apply keys on names). */
+static void test_program_names_unique(void **state)
+{
+	const char *names[64 * FL_MODE_MAX * 2];
+	int n = 0;
+
+	(void)state;
+	for (int i = 0; i < fl_nr_hooks; i++)
+		for (int m = 0; m < FL_MODE_MAX; m++)
+			for (int k = 0; k < 2; k++)
+				if (fl_hooks[i].progs[m][k]) {
+					assert_true(n < (int)(sizeof(names) / sizeof(names[0])));
+					names[n++] = fl_hooks[i].progs[m][k];
+				}
+	for (int i = 0; i < n; i++)
+		for (int j = i + 1; j < n; j++)
+			if (!strcmp(names[i], names[j]))
+				fail_msg("program %s used twice", names[i]);
+}
+
+static void test_event_types_need_known_hooks(void **state)
+{
+	(void)state;
+	assert_true(fl_nr_event_types > 0);
+	for (int i = 0; i < fl_nr_event_types; i++) {
+		const struct fl_event_type *et = &fl_event_types[i];
+
+		assert_non_null(et->type);
+		assert_non_null(et->severity);
+		assert_true(!strcmp(et->severity, "error") || !strcmp(et->severity, "warning") ||
+			    !strcmp(et->severity, "info"));
+		for (int j = 0; j < 4 && et->needs[j]; j++)
+			if (fl_hook_index(et->needs[j]) < 0)
+				fail_msg("event type %s needs unknown hook %s", et->type, et->needs[j]);
+		for (int j = i + 1; j < fl_nr_event_types; j++)
+			assert_string_not_equal(et->type, fl_event_types[j].type);
+	}
+}
+
+static void test_available_all_or_nothing(void **state)
+{
+	struct fl_hook_state *st = states(FL_MODE_FENTRY);
+
+	(void)state;
+	for (int i = 0; i < fl_nr_event_types; i++)
+		assert_true(fl_event_type_available(&fl_event_types[i], st));
+	st = states(FL_MODE_NONE);
+	for (int i = 0; i < fl_nr_event_types; i++)
+		assert_int_equal(fl_event_type_available(&fl_event_types[i], st),
+				 fl_event_types[i].needs[0] == NULL);
+	assert_true(fl_event_type_available(event_type("lost"), st));
+}
+
+static void test_available_needs_every_hook(void **state)
+{
+	struct fl_hook_state *st = states(FL_MODE_NONE);
+
+	(void)state;
+	set_mode(st, "iomap_dio_rw_begin", FL_MODE_TP_BTF);
+	assert_false(fl_event_type_available(event_type("dio_partial"), st));
+	set_mode(st, "iomap_dio_complete", FL_MODE_TRACEPOINT);
+	assert_true(fl_event_type_available(event_type("dio_partial"), st));
+	assert_true(fl_event_type_available(event_type("dio_retry"), st));
+	assert_false(fl_event_type_available(event_type("same_file_fault"), st));
+	set_mode(st, "page_fault_kernel", FL_MODE_TP_BTF);
+	assert_true(fl_event_type_available(event_type("same_file_fault"), st));
+
+	assert_false(fl_event_type_available(event_type("recursive_lock"), st));
+	set_mode(st, "gfs2_glock_nq", FL_MODE_KPROBE);
+	assert_false(fl_event_type_available(event_type("recursive_lock"), st));
+	set_mode(st, "gfs2_glock_dq", FL_MODE_FENTRY);
+	assert_true(fl_event_type_available(event_type("recursive_lock"), st));
+	assert_false(fl_event_type_available(event_type("fault_under_lock"), st));
+	set_mode(st, "handle_mm_fault", FL_MODE_KPROBE);
+	assert_true(fl_event_type_available(event_type("fault_under_lock"), st));
+
+	/* each single missing hook makes every event type needing it unavailable */
+	for (int h = 0; h < fl_nr_hooks; h++) {
+		st = states(FL_MODE_FENTRY);
+		st[h].mode = FL_MODE_NONE;
+		for (int i = 0; i < fl_nr_event_types; i++) {
+			bool needs = false;
+
+			for (int j = 0; j < 4 && fl_event_types[i].needs[j]; j++)
+				needs |= !strcmp(fl_event_types[i].needs[j], fl_hooks[h].name);
+			assert_int_equal(fl_event_type_available(&fl_event_types[i], st), !needs);
+		}
+	}
+}
+
+static void test_available_crafted_types(void **state)
+{
+	struct fl_hook_state *st = states(FL_MODE_TP_BTF);
+	const struct fl_event_type unknown = { "x", "info", { "sched_process_fork", "nope" } };
+	const struct fl_event_type none = { "y", "info", { NULL } };
+	/* all four slots used: no terminator, the loop must stop at 4 */
+	const struct fl_event_type four = { "z", "info", { fl_hooks[0].name, fl_hooks[1].name,
+							   fl_hooks[2].name, fl_hooks[3].name } };
+
+	(void)state;
+	assert_true(fl_nr_hooks >= 4);
+	assert_false(fl_event_type_available(&unknown, st));
+	assert_true(fl_event_type_available(&none, st));
+	assert_true(fl_event_type_available(&four, st));
+	st[3].mode = FL_MODE_NONE;
+	assert_false(fl_event_type_available(&four, st));
+	st[3].mode = FL_MODE_TP_BTF;
+	st[4].mode = FL_MODE_NONE;
+	assert_true(fl_event_type_available(&four, st));
+}
+
+static void test_mode_names(void **state)
+{
+	(void)state;
+	assert_string_equal(fl_mode_name(FL_MODE_NONE), "-");
+	assert_string_equal(fl_mode_name(FL_MODE_TRACEPOINT), "tracepoint");
+	assert_string_equal(fl_mode_name(FL_MODE_TP_BTF), "tp_btf");
+	assert_string_equal(fl_mode_name(FL_MODE_FENTRY), "fentry");
+	assert_string_equal(fl_mode_name(FL_MODE_KPROBE), "kprobe");
+	assert_string_equal(fl_mode_name(FL_MODE_MAX), "?");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hook_index),
+		cmocka_unit_test(test_hook_names_unique_and_sane),
+		cmocka_unit_test(test_program_names_unique),
+		cmocka_unit_test(test_event_types_need_known_hooks),
+		cmocka_unit_test(test_available_all_or_nothing),
+		cmocka_unit_test(test_available_needs_every_hook),
+		cmocka_unit_test(test_available_crafted_types),
+		cmocka_unit_test(test_mode_names),
+	};
+
+	return cmocka_run_group_tests_name("hooks", tests, NULL, NULL);
+}
