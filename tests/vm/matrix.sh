@@ -169,6 +169,137 @@ check_gfs2_truth() {
     fi
 }
 
+
+# --- the glock detector on real kernels -------------------------------------------
+# Each case runs `faultlock trace --json -- fl-mmapio ARGS /mnt/<case>` in one
+# guest (a file per case: after a 5.10 BUG only that inode stays locked) and
+# prints its JSON between markers; the host checks it with jq.
+DETECTOR_CASES=(
+    "bread:--op read --buf same --map private --pages 2"
+    "bwrite:--op write --buf same --map private --pages 2 --uncached"
+    "dread:--op read --direct --buf same --map private --pages 2"
+    "dwrite:--op write --direct --buf same --map private --pages 2 --uncached"
+    "dhalf:--op read --direct --buf half --map shared --pages 8"
+    "control:--op read --buf anon --pages 8"
+    "dcontrol:--op read --direct --buf anon --pages 8"
+)
+
+case_json() {	# case_json NAME → that case's JSON lines
+    awk -v n="$1" '$0 == "@@CASE " n "@@" { p = 1; next } /^@@CASE / { p = 0 } /^@@RC / { p = 0 } p' "$WORK/det.out" |
+        grep '^{' || true
+}
+case_rc() {
+    awk -v n="$1" '$0 == "@@CASE " n "@@" { p = 1; next } p && /^@@RC / { sub(/@@$/, "", $2); print $2; exit }' "$WORK/det.out"
+}
+jcount() {	# jcount NAME JQ → value from the case's summary
+    case_json "$1" | jq -r -s "map(select(.type==\"summary\"))[0]$2" 2>/dev/null
+}
+jevents() {	# jevents NAME TYPE → number of such events
+    case_json "$1" | jq -r -s "map(select(.type==\"$2\")) | length" 2>/dev/null
+}
+expect() {	# expect KERNEL NAME WHAT ACTUAL EXPECTED-REGEX
+    if [[ "$4" =~ ^($5)$ ]]; then
+        pass "$1 detector $2: $3 = $4"
+    else
+        fail "$1 detector $2: $3 = '$4', expected /$5/"
+        det_failed=1
+    fi
+}
+
+# run_cases KERNEL CASE-NAME... : one guest boot; appends to $WORK/det.out
+run_cases() {
+    local k=$1 script="" c name args want
+    shift
+    for want in "$@"; do
+        for c in "${DETECTOR_CASES[@]}"; do
+            name=${c%%:*}
+            args=${c#*:}
+            [ "$name" = "$want" ] || continue
+            script+="echo '@@CASE $name@@'; faultlock trace --json -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
+        done
+    done
+    vm --kernel "$k" --fs gfs2 --dmesg \
+        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+        sh -c "$script"
+    cat "$WORK/out" >>"$WORK/det.out"
+    if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
+        fail "$k detector $*: $(harness_status_text "$rc") [${secs}s]"
+        indent <"$WORK/out"
+        return 1
+    fi
+}
+
+detector_tests() {
+    local k=$1 name
+    : >"$WORK/det.out"
+    if [ "$k" = 5.10 ]; then
+        # After a gfs2 BUG the glock's spinlock stays held: one BUG per boot.
+        for name in bread bwrite dread dwrite; do
+            run_cases "$k" "$name" || return
+        done
+        run_cases "$k" control dcontrol || return
+    else
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol || return
+    fi
+    det_failed=0
+    if [ "$k" = 5.10 ]; then
+        # Every same-file variant is the kernel's BUG; faultlock names it first.
+        for name in bread bwrite dread dwrite; do
+            expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 1
+            expect "$k" "$name" "recursive_lock" "$(jcount $name .counts.recursive_lock)" 1
+            expect "$k" "$name" "recursive_lock events" "$(jevents $name recursive_lock)" 1
+            expect "$k" "$name" "lock" "$(case_json $name | jq -r -s 'map(select(.type=="recursive_lock"))[0].lock')" '2:[0-9]+'
+            expect "$k" "$name" "new request stack has gfs2_fault" \
+                "$(case_json $name | jq -r -s 'map(select(.type=="recursive_lock"))[0].stack | map(select(startswith("gfs2_fault+"))) | length')" '[1-9]'
+            expect "$k" "$name" "child killed by the BUG" "$(jcount $name .child_status.signal)" '[0-9]+'
+        done
+        expect "$k" bread "held site" \
+            "$(case_json bread | jq -r -s 'map(select(.type=="recursive_lock"))[0].held_site')" 'gfs2_file_read_iter\+.*'
+        expect "$k" bread "requested site" \
+            "$(case_json bread | jq -r -s 'map(select(.type=="recursive_lock"))[0].requested_site')" 'gfs2_fault\+.*'
+        expect "$k" bread "in a fault on the same inode" \
+            "$(case_json bread | jq -r -s 'map(select(.type=="recursive_lock"))[0] | "\(.in_fault) \(.fault_file.ino == .ino)"')" 'true true'
+        expect "$k" dread "held site" \
+            "$(case_json dread | jq -r -s 'map(select(.type=="recursive_lock"))[0].held_site')" 'gfs2_file_read_iter\+.*'
+        if grep -qF 'kernel BUG at fs/gfs2/glock.c' "$WORK/det.out"; then
+            pass "$k detector: the kernel's own BUG report is in dmesg (ground truth)"
+        else
+            fail "$k detector: no gfs2 BUG in dmesg"; det_failed=1
+        fi
+    else
+        for name in bread bwrite dread dwrite dhalf; do
+            expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
+            expect "$k" "$name" "child exit" "$(jcount $name .child_status.exit_code)" 0
+            expect "$k" "$name" "recursive_lock" "$(jcount $name .counts.recursive_lock)" 0
+            expect "$k" "$name" "fault_under_lock" "$(jcount $name .counts.fault_under_lock)" 0
+            expect "$k" "$name" "lock_acquisitions" "$(jcount $name .counts.lock_acquisitions)" '[1-9][0-9]*'
+        done
+        # The fix at work: fault_in after dropping the glock, then a retry.
+        for name in bread dread dhalf; do
+            expect "$k" "$name" "fault_in_calls" "$(jcount $name .counts.fault_in_calls)" '[1-9][0-9]*'
+            expect "$k" "$name" "fault_in with a glock held" \
+                "$(case_json $name | jq -r -s 'map(select(.type=="fault_in" and .kind=="safe_writeable" and .held_locks > 0)) | length')" 0
+        done
+        if [ "$k" = 6.12 ]; then
+            expect "$k" dhalf "dio_calls" "$(jcount dhalf .counts.dio_calls)" 2
+            expect "$k" dhalf "dio_partial" "$(jcount dhalf .counts.dio_partial)" 1
+            expect "$k" dhalf "dio_retries" "$(jcount dhalf .counts.dio_retries)" 1
+            expect "$k" dhalf "dio_retry_bytes" "$(jcount dhalf .counts.dio_retry_bytes)" 16384
+        fi
+        if grep -qE 'kernel BUG at|original: ' "$WORK/det.out"; then
+            fail "$k detector: unexpected gfs2 BUG in dmesg"; det_failed=1
+        fi
+    fi
+    for name in control dcontrol; do
+        expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
+        expect "$k" "$name" "error and warning findings" \
+            "$(jcount $name '.findings | "\(.error) \(.warning)"')" '0 0'
+    done
+    if [ "$det_failed" = 1 ] || [ "$V" = 1 ]; then
+        grep -v '^\[' "$WORK/det.out" | indent
+    fi
+}
+
 # --- per kernel -----------------------------------------------------------------
 first=1
 for k in $KERNELS; do
@@ -219,6 +350,10 @@ for k in $KERNELS; do
             cmd_part | indent
             dmesg_part | grep -E 'original:|new:|kernel BUG at' | indent || true
         fi
+    fi
+
+    if [ -z "$FAULTLOCK_SKIP" ] && [ -n "$MMAPIO" ]; then
+        detector_tests "$k"
     fi
 
     for fs in btrfs xfs ext4; do

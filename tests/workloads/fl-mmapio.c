@@ -6,7 +6,8 @@
  * src/mmap-rw-fault.c).
  *
  *   fl-mmapio [--op read|write] [--direct] [--buf same|half|hole|anon]
- *             [--map private|shared] [--pages N] [--repeat K] [--keep] [-q] FILE
+ *             [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached]
+ *             [-q] FILE
  *
  * ps = page size, N = --pages (even, >= 2), h = N/2, len = N*ps.
  * FILE always ends up 2N pages long; "data" below is a position-dependent
@@ -101,6 +102,7 @@ static struct {
 	long repeat;
 	int keep;
 	int quiet;
+	int uncached;
 	const char *path;
 } cfg = {
 	.op = OP_READ,
@@ -151,7 +153,7 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--op read|write] [--direct] [--buf same|half|hole|anon]\n"
-		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [-q] FILE\n");
+		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached] [-q] FILE\n");
 }
 
 static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
@@ -203,6 +205,7 @@ static void parse_args(int argc, char **argv)
 		{ "pages", required_argument, NULL, 'n' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "keep", no_argument, NULL, 'k' },
+		{ "uncached", no_argument, NULL, 'u' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -255,6 +258,9 @@ static void parse_args(int argc, char **argv)
 			break;
 		case 'k':
 			cfg.keep = 1;
+			break;
+		case 'u':
+			cfg.uncached = 1;
 			break;
 		case 'q':
 			cfg.quiet = 1;
@@ -388,6 +394,14 @@ static struct run_result run_once(long seed)
 	}
 	if (fsync(fd) < 0)
 		die_errno("fsync %s", cfg.path);
+	/*
+	 * --uncached: drop the file's pages from the page cache, so a fault on
+	 * its mapping must go through the filesystem's ->fault (fault-around
+	 * maps cached pages without it). generic/647 gets the same by filling
+	 * with O_DIRECT.
+	 */
+	if (cfg.uncached && posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED))
+		die_errno("posix_fadvise %s", cfg.path);
 	if (close(fd) < 0)
 		die_errno("close %s", cfg.path);
 
