@@ -487,11 +487,16 @@ static uint64_t partial(const struct fl_fs_row *r)
 	return r->partial_short + r->partial_efault;
 }
 
-/* NULL: always available (the page-fault and task hooks are the baseline). */
+/* NULL: always known (drops are counted whatever runs); "faults": its hook. */
 static bool event_available(const char *type, const struct fl_hook_state *hooks)
 {
 	if (!type)
 		return true;
+	if (!strcmp(type, "faults")) {
+		int h = fl_hook_index("page_fault_kernel");
+
+		return h >= 0 && hooks[h].mode != FL_MODE_NONE;
+	}
 	for (int i = 0; i < fl_nr_event_types; i++)
 		if (!strcmp(fl_event_types[i].type, type))
 			return fl_event_type_available(&fl_event_types[i], hooks);
@@ -516,7 +521,7 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 	COUNT("lock_acquisitions", "recursive_lock", c[FL_CNT_LOCK_ACQUISITIONS]);
 	COUNT("recursive_lock", "recursive_lock", c[FL_CNT_RECURSIVE_LOCK]);
 	COUNT("fault_under_lock", "fault_under_lock", c[FL_CNT_FAULT_UNDER_LOCK]);
-	COUNT("faults", NULL, c[FL_CNT_FAULTS]);
+	COUNT("faults", "faults", c[FL_CNT_FAULTS]);
 	COUNT("dio_calls", "dio_retry", c[FL_CNT_DIO_CALLS]);
 	COUNT("dio_partial", "dio_partial", c[FL_CNT_DIO_PARTIAL]);
 	COUNT("dio_retries", "dio_retry", c[FL_CNT_DIO_RETRIES]);
