@@ -1,11 +1,580 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* `faultlock daemon`: placeholder until the daemon lands. */
+/*
+ * `faultlock daemon`: every task traced, counters served to Prometheus.
+ *
+ * One libevent loop, no polling: the ring buffer's epoll fd, SIGTERM/SIGINT/
+ * SIGHUP, the HTTP server and (with --textfile) one interval timer. Metrics
+ * are the kernel's per-CPU counters read at scrape time, never rebuilt from
+ * the event stream, so a lost event does not skew them. After attach the
+ * process keeps no capability it does not need (none on kernels where map
+ * reads through an open fd are unprivileged, 5.19+).
+ */
+#include <argp.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <event2/event.h>
 #include "faultlock.h"
+#include "hooks.h"
+#include "http.h"
+#include "ksyms.h"
+#include "loader.h"
+#include "metrics.h"
+#include "report.h"
+
+enum {
+	OPT_LISTEN = 1000,
+	OPT_NO_LISTEN,
+	OPT_EVENTS,
+	OPT_TEXTFILE,
+	OPT_INTERVAL,
+	OPT_RINGBUF_SIZE,
+};
+
+#define DEFAULT_LISTEN "127.0.0.1:9477"
+
+static struct daemon_opts {
+	const char *listen;
+	bool listen_given, no_listen, stacks, interval_given;
+	const char *events;	/* path, "-" for stdout, NULL: none */
+	const char *textfile;
+	long interval;
+	long ringbuf_size;
+	struct sockaddr_storage addr;
+	socklen_t addrlen;
+} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = 1 << 20 };
+
+static const struct argp_option daemon_options[] = {
+	{ NULL, 0, NULL, 0, "Prometheus:", 1 },
+	{ "listen", OPT_LISTEN, "ADDR:PORT", 0,
+	  "Serve /metrics on ADDR:PORT (numeric; IPv6 as [ADDR]:PORT; port 0: any free port; "
+	  "default " DEFAULT_LISTEN ")", 1 },
+	{ "no-listen", OPT_NO_LISTEN, NULL, 0, "No HTTP server", 1 },
+	{ "textfile", OPT_TEXTFILE, "PATH", 0,
+	  "Atomically rewrite PATH with the metrics every --interval (node_exporter textfile collector)", 1 },
+	{ "interval", OPT_INTERVAL, "SECONDS", 0, "Textfile rewrite interval (default 15)", 1 },
+	{ NULL, 0, NULL, 0, "Events:", 2 },
+	{ "events", OPT_EVENTS, "FILE", 0,
+	  "Append findings to FILE as JSON lines (same schema as trace --json; '-': stdout); "
+	  "SIGHUP reopens it", 2 },
+	{ "stacks", 's', NULL, 0, "Kernel stacks in the event log", 2 },
+	{ "verbose", 'v', NULL, 0, "Attach-mode, libbpf and HTTP diagnostics on stderr (-vv: more)", 2 },
+	{ NULL, 0, NULL, 0, "Tuning:", 3 },
+	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
+	{ 0 },
+};
+
+static long parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (errno || end == arg || *end || v < min || v > max)
+		argp_error(state, "invalid %s '%s' (expected an integer in %ld..%ld)", what, arg, min, max);
+	return v;
+}
+
+static error_t daemon_parse(int key, char *arg, struct argp_state *state)
+{
+	char why[128];
+
+	switch (key) {
+	case OPT_LISTEN:
+		opts.listen = arg;
+		opts.listen_given = true;
+		break;
+	case OPT_NO_LISTEN: opts.no_listen = true; break;
+	case OPT_EVENTS:
+		if (!*arg)
+			argp_error(state, "--events needs a file name (or '-' for stdout)");
+		opts.events = arg;
+		break;
+	case OPT_TEXTFILE:
+		if (!*arg)
+			argp_error(state, "--textfile needs a file name");
+		opts.textfile = arg;
+		break;
+	case OPT_INTERVAL:
+		opts.interval = parse_long(state, "interval", arg, 1, 24 * 3600);
+		opts.interval_given = true;
+		break;
+	case 's': opts.stacks = true; break;
+	case 'v': fl_verbose++; break;
+	case OPT_RINGBUF_SIZE:
+		opts.ringbuf_size = parse_long(state, "ring buffer size", arg, 4096, 1L << 30);
+		if (opts.ringbuf_size & (opts.ringbuf_size - 1))
+			argp_error(state, "ring buffer size must be a power of 2");
+		break;
+	case ARGP_KEY_ARG:
+		argp_error(state, "unexpected argument '%s'", arg);
+		break;
+	case ARGP_KEY_END:
+		if (opts.no_listen && opts.listen_given)
+			argp_error(state, "--listen and --no-listen exclude each other");
+		if (opts.interval_given && !opts.textfile)
+			argp_error(state, "--interval is the --textfile rewrite interval: give --textfile too");
+		if (opts.stacks && !opts.events)
+			argp_error(state, "--stacks adds stacks to the event log: give --events too");
+		if (opts.no_listen && !opts.events && !opts.textfile)
+			argp_error(state, "nothing to do: --no-listen without --events or --textfile");
+		if (!opts.no_listen &&
+		    fl_http_parse_listen(opts.listen, &opts.addr, &opts.addrlen, why, sizeof(why)))
+			argp_error(state, "invalid --listen '%s': %s", opts.listen, why);
+		break;
+	default:
+		return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+static const struct argp daemon_argp = {
+	.options = daemon_options,
+	.parser = daemon_parse,
+	.args_doc = "",
+	.doc = "Trace every task for as long as it runs and export the kernel's counters to "
+	       "Prometheus: /metrics over HTTP, a node_exporter textfile, or both; findings "
+	       "optionally go to a JSON lines event log. SIGTERM or SIGINT detach everything "
+	       "and exit 0; SIGHUP reopens the event log.\v"
+	       "Examples:\n"
+	       "  faultlock daemon\n"
+	       "  faultlock daemon --listen [::1]:9477 --events /var/log/faultlock/events.json\n"
+	       "  faultlock daemon --no-listen --textfile /var/lib/prometheus/node-exporter/faultlock.prom\n\n"
+	       "Exit status: 0 stopped by a signal, 2 usage, 3 environment (not root, BPF "
+	       "refused, address in use, ...).",
+};
+
+struct daemon {
+	struct fl_loader loader;
+	struct fl_summary sum;
+	struct event_base *base;
+	struct fl_http *http;
+	struct ring_buffer *rb;
+	struct event *rb_ev, *tick, *sigs[3];
+	struct fl_output out;		/* out.f: the event log, NULL if none */
+	bool events_failing, textfile_failing;
+	int stop_sig;
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}
+
+/* ---- metrics ------------------------------------------------------------ */
+
+static int render_metrics(FILE *f, void *arg)
+{
+	struct daemon *d = arg;
+	struct fl_metrics_hook hooks[FL_MAX_HOOKS];
+	struct fl_metrics_snapshot s = {
+		.version = FAULTLOCK_VERSION,
+		.kernel = d->loader.si.release,
+		.hooks = hooks,
+		.nr_hooks = fl_nr_hooks,
+		.counters = d->sum.counters,
+		.fs = d->sum.fs,
+	};
+	int err = fl_loader__read_counters(&d->loader, &d->sum);
+
+	if (err)
+		return err;
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		enum fl_mode m = d->loader.states[i].mode;
+
+		hooks[i].name = fl_hooks[i].name;
+		hooks[i].mode = m == FL_MODE_NONE ? NULL : fl_mode_name(m);
+	}
+	s.nr_fs = d->sum.nr_fs;
+	return fl_metrics_render(f, &s);
+}
+
+/* Renders into PATH.XXXXXX beside PATH, then renames it over PATH.
+ * Without d, only checks that the directory takes the temporary file. */
+static int write_textfile(struct daemon *d)
+{
+	char tmp[PATH_MAX];
+	FILE *f;
+	int fd, err;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", opts.textfile) >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
+		err = -errno;
+		close(fd);
+		unlink(tmp);
+		return err;
+	}
+	err = d ? render_metrics(f, d) : 0;
+	if (fclose(f) && !err)
+		err = -errno;
+	if (!err && d && rename(tmp, opts.textfile))
+		err = -errno;
+	if (err || !d)
+		unlink(tmp);
+	return err;
+}
+
+static void update_textfile(struct daemon *d)
+{
+	int err = write_textfile(d);
+
+	if (err && !d->textfile_failing)
+		elog("cannot write %s: %s (retrying every %ld s)", opts.textfile, strerror(-err), opts.interval);
+	else if (!err && d->textfile_failing)
+		elog("%s written again", opts.textfile);
+	d->textfile_failing = err;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	update_textfile(arg);
+}
+
+/* ---- events ------------------------------------------------------------- */
+
+static FILE *open_events(const char *path)
+{
+	int fd;
+	FILE *f;
+
+	if (!strcmp(path, "-"))
+		return stdout;
+	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+	if (fd < 0)
+		return NULL;
+	f = fdopen(fd, "a");
+	if (!f)
+		close(fd);
+	return f;
+}
+
+static void flush_events(struct daemon *d)
+{
+	FILE *f = d->out.f;
+	bool bad;
+
+	if (!f)
+		return;
+	bad = fflush(f) || ferror(f);
+	if (bad && !d->events_failing)
+		elog("writing the event log %s: %s (events are dropped until it works again%s)",
+		     opts.events, strerror(errno), f == stdout ? "" : "; SIGHUP reopens it");
+	d->events_failing = bad;
+	clearerr(f);
+}
+
+static int handle_record(void *ctx, void *data, size_t size)
+{
+	struct daemon *d = ctx;
+
+	if (d->out.f)
+		fl_output_record(&d->out, data, size);
+	return 0;
+}
+
+static void on_ringbuf(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	int n;
+
+	(void)fd;
+	(void)what;
+	n = ring_buffer__consume(d->rb);
+	if (n < 0)
+		elog("reading events: %s", strerror(-n));
+	flush_events(d);
+}
+
+static void reopen_events(struct daemon *d)
+{
+	FILE *f;
+
+	if (!d->out.f || d->out.f == stdout) {
+		flush_events(d);
+		return;
+	}
+	f = open_events(opts.events);
+	if (!f) {
+		elog("SIGHUP: cannot reopen %s: %s (still writing the old file)", opts.events, strerror(errno));
+		return;
+	}
+	flush_events(d);
+	fclose(d->out.f);
+	d->out.f = f;
+	d->events_failing = false;
+	vlog("SIGHUP: reopened %s", opts.events);
+}
+
+/* ---- signals ------------------------------------------------------------ */
+
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (sig == SIGHUP) {
+		reopen_events(d);
+		return;
+	}
+	d->stop_sig = sig;
+	event_base_loopbreak(d->base);
+}
+
+static void libevent_log(int severity, const char *msg)
+{
+	if (severity >= EVENT_LOG_WARN)
+		elog("libevent: %s", msg);
+	else
+		vlog("libevent: %s", msg);
+}
+
+/* ---- capabilities ------------------------------------------------------- */
+
+static int caps_get(uint64_t *eff, uint64_t *prm)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {};
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	*eff = data[0].effective | (uint64_t)data[1].effective << 32;
+	*prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
+	return 0;
+}
+
+static int caps_set(uint64_t eff, uint64_t prm)
+{
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = (uint32_t)eff, .permitted = (uint32_t)prm },
+		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(prm >> 32) },
+	};
+
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
+}
+
+#define CAPBIT(c) (1ULL << (c))
+
+/* Can this process still issue bpf() on the fds it holds? Before 5.19, with
+ * kernel.unprivileged_bpf_disabled set, every bpf() command needs CAP_BPF;
+ * since then only map creation and program loading do. */
+static bool bpf_fds_usable(struct daemon *d)
+{
+	struct bpf_map_info info = {};
+	__u32 len = sizeof(info);
+
+	return !bpf_obj_get_info_by_fd(fl_loader__events_fd(&d->loader), &info, &len);
+}
+
+/*
+ * Everything is loaded, attached, bound and opened: keep only what reading
+ * the maps needs. Tried with the effective set emptied first; the permitted
+ * set (from which nothing can be regained) goes only once that works.
+ */
+static int drop_capabilities(struct daemon *d)
+{
+	uint64_t eff = 0, prm = 0, keep = 0;
+	int err;
+
+	if ((err = caps_get(&eff, &prm)))
+		return err;
+	/* No capability for anything exec'ed, either (needs CAP_SETPCAP: best effort). */
+	for (int c = 0; c < 64; c++)
+		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno == EINVAL)
+			break;
+	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
+	if ((err = caps_set(0, prm)))
+		return err;
+	if (!bpf_fds_usable(d)) {
+		keep = prm & CAPBIT(CAP_BPF) ? CAPBIT(CAP_BPF) : CAPBIT(CAP_SYS_ADMIN);
+		if ((err = caps_set(keep, prm)))
+			return err;
+		if (!bpf_fds_usable(d)) {
+			elog("cannot read BPF maps even with %s", keep == CAPBIT(CAP_BPF) ? "CAP_BPF" : "CAP_SYS_ADMIN");
+			return -EPERM;
+		}
+	}
+	if ((err = caps_set(keep, keep)))
+		return err;
+	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+	vlog("capabilities dropped%s", keep ? " (kept CAP_BPF or CAP_SYS_ADMIN: this kernel needs it to read maps)" : "");
+	return 0;
+}
+
+/* ---- main --------------------------------------------------------------- */
+
+static int count_attached(const struct fl_loader *l)
+{
+	int n = 0;
+
+	for (int i = 0; i < fl_nr_hooks; i++)
+		n += l->states[i].mode != FL_MODE_NONE;
+	return n;
+}
+
+static void cleanup(struct daemon *d)
+{
+	for (size_t i = 0; i < sizeof(d->sigs) / sizeof(d->sigs[0]); i++)
+		if (d->sigs[i])
+			event_free(d->sigs[i]);
+	if (d->rb_ev)
+		event_free(d->rb_ev);
+	if (d->tick)
+		event_free(d->tick);
+	fl_http__free(d->http);
+	if (d->base)
+		event_base_free(d->base);
+	ring_buffer__free(d->rb);
+	fl_loader__destroy(&d->loader);		/* detaches every link */
+	fl_ksyms__free(d->out.ksyms);
+	if (d->out.f && d->out.f != stdout)
+		fclose(d->out.f);
+	else if (d->out.f)
+		fflush(stdout);
+}
 
 int cmd_daemon(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	elog("daemon: not available in this version");
-	return FL_EXIT_USAGE;
+	static struct daemon d;
+	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
+	struct fl_loader_opts lo = { .all = true };
+	char where[128] = "", line[512];
+	int ret = FL_EXIT_ENV, err;
+
+	if (argp_parse(&daemon_argp, argc, argv, 0, NULL, NULL))
+		return FL_EXIT_USAGE;
+	if (fl_require_privileges())
+		return FL_EXIT_ENV;
+	fl_setup_libbpf_log();
+	event_set_log_callback(libevent_log);
+	signal(SIGPIPE, SIG_IGN);
+
+	d.base = event_base_new();
+	if (!d.base) {
+		elog("cannot create the event loop: %s", strerror(errno));
+		goto out;
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		d.sigs[i] = evsignal_new(d.base, sigs[i], on_signal, &d);
+		if (!d.sigs[i] || event_add(d.sigs[i], NULL)) {
+			elog("cannot set up signal handling");
+			goto out;
+		}
+	}
+
+	/* Outputs first: a busy port or an unwritable path fails before any BPF loads. */
+	if (opts.events) {
+		d.out.f = open_events(opts.events);
+		if (!d.out.f) {
+			elog("cannot open the event log %s: %s", opts.events, strerror(errno));
+			goto out;
+		}
+		d.out.json = true;
+		d.out.stacks = opts.stacks;
+	}
+	if (opts.textfile && (err = write_textfile(NULL))) {
+		elog("cannot write the textfile %s: %s", opts.textfile, strerror(-err));
+		goto out;
+	}
+	if (!opts.no_listen) {
+		struct sockaddr_storage ss;
+		socklen_t len;
+
+		d.http = fl_http__new(d.base, (struct sockaddr *)&opts.addr, opts.addrlen, render_metrics, &d);
+		if (!d.http) {
+			elog("cannot listen on %s: %s", opts.listen, strerror(errno));
+			goto out;
+		}
+		if (!fl_http__local_addr(d.http, &ss, &len))
+			fl_http_format_addr((struct sockaddr *)&ss, where, sizeof(where));
+	}
+
+	fl_loader__probe(&d.loader);
+	lo.stacks = opts.stacks;
+	lo.ringbuf_size = opts.ringbuf_size;
+	ret = fl_loader__start(&d.loader, &lo);
+	if (ret)
+		goto out;
+	ret = FL_EXIT_ENV;
+	d.rb = ring_buffer__new(fl_loader__events_fd(&d.loader), handle_record, &d, NULL);
+	if (!d.rb) {
+		elog("cannot create the ring buffer reader: %s", strerror(errno));
+		goto out;
+	}
+	d.rb_ev = event_new(d.base, ring_buffer__epoll_fd(d.rb), EV_READ | EV_PERSIST, on_ringbuf, &d);
+	if (!d.rb_ev || event_add(d.rb_ev, NULL)) {
+		elog("cannot watch the ring buffer");
+		goto out;
+	}
+	if (opts.textfile) {
+		struct timeval tv = { opts.interval, 0 };
+
+		d.tick = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
+		if (!d.tick || event_add(d.tick, &tv)) {
+			elog("cannot set up the textfile timer");
+			goto out;
+		}
+	}
+	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
+		d.out.ksyms = fl_ksyms__load(NULL);
+	if ((err = drop_capabilities(&d))) {
+		elog("cannot drop capabilities: %s", strerror(-err));
+		goto out;
+	}
+
+	fl_loader__activate(&d.loader, true);
+	d.out.start_ts = now_ns();
+	if (opts.textfile)
+		update_textfile(&d);
+	snprintf(line, sizeof(line), "faultlock: daemon: %d of %d hooks attached", count_attached(&d.loader),
+		 fl_nr_hooks);
+	if (d.http)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "; serving http://%s/metrics", where);
+	if (opts.textfile)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "; textfile %s every %ld s",
+			 opts.textfile, opts.interval);
+	if (opts.events)
+		snprintf(line + strlen(line), sizeof(line) - strlen(line), "; events to %s",
+			 strcmp(opts.events, "-") ? opts.events : "stdout");
+	fprintf(stderr, "%s\n", line);
+
+	if (event_base_dispatch(d.base) < 0) {
+		elog("event loop failed");
+		goto out;
+	}
+	vlog("signal %d: stopping", d.stop_sig);
+
+	/* Stop counting, drain what is left, leave final numbers behind. */
+	fl_loader__activate(&d.loader, false);
+	ring_buffer__consume(d.rb);
+	if (d.out.f && !fl_loader__read_counters(&d.loader, &d.sum))
+		fl_output_lost(&d.out, &d.sum, now_ns());
+	flush_events(&d);
+	if (opts.textfile)
+		update_textfile(&d);
+	ret = FL_EXIT_OK;
+out:
+	cleanup(&d);
+	return ret;
 }

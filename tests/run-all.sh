@@ -29,7 +29,7 @@ run_tier() {	# run_tier NAME CMD...
 	return 0
 }
 
-for tier in ${TIERS:-unit host vm}; do
+for tier in ${TIERS:-unit host daemon vm}; do
 	case $tier in
 	unit) run_tier unit tests/unit/run.sh .output/unit/test_* ;;
 	host) run_tier host tests/host/run.sh ;;

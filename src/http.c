@@ -1,0 +1,464 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * evhttp front end for /metrics. libevent 2.1 has no connection limit
+ * (evhttp_set_max_connections came in 2.2), so it is kept here: every
+ * connection's bufferevent is made by our bevcb, which holds a reference on
+ * it. evhttp frees a connection with bufferevent_free(), which clears its
+ * callbacks; the next accept sweeps those out (our reference keeps the memory
+ * valid until then). A connection over the limit is answered 503 and shut
+ * down right after evhttp has taken it.
+ *
+ * A bufferevent we still hold after evhttp freed it keeps its (disabled or
+ * not) events in the base until our reference goes, so the sweep runs before
+ * evhttp can take a new socket (in the bevcb, ahead of the new connection's
+ * registration) and after every completed request.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
+#include "faultlock.h"
+#include "http.h"
+#include "metrics.h"
+
+struct fl_http {
+	struct event_base *base;
+	struct evhttp *http;
+	struct evhttp_bound_socket *bound;
+	struct event *resume;		/* re-enables accepting after an accept error */
+	struct event *sweeper;		/* sweeps right after a request is done */
+	fl_http_render_fn render;
+	void *arg;
+	struct bufferevent *conns[FL_HTTP_MAX_CONNS];
+	int nr_conns;
+	bool accept_error_logged;
+};
+
+/* ---- listen address ----------------------------------------------------- */
+
+int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			 char *err, size_t errlen)
+{
+	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
+	const char *port, *colon;
+	size_t hlen;
+	char *end;
+	long p;
+
+	memset(ss, 0, sizeof(*ss));
+	if (s[0] == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close) {
+			snprintf(err, errlen, "missing ']' after the IPv6 address");
+			return -EINVAL;
+		}
+		if (close[1] != ':') {
+			snprintf(err, errlen, "expected ':PORT' after ']'");
+			return -EINVAL;
+		}
+		hlen = close - (s + 1);
+		if (hlen >= sizeof(host)) {
+			snprintf(err, errlen, "address too long");
+			return -EINVAL;
+		}
+		memcpy(host, s + 1, hlen);
+		host[hlen] = '\0';
+		port = close + 2;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon) {
+			snprintf(err, errlen, "expected ADDR:PORT");
+			return -EINVAL;
+		}
+		if (memchr(s, ':', colon - s)) {
+			snprintf(err, errlen, "an IPv6 address needs brackets: [ADDR]:PORT");
+			return -EINVAL;
+		}
+		hlen = colon - s;
+		if (hlen == 0) {
+			snprintf(err, errlen, "missing address (0.0.0.0 or [::] for every interface)");
+			return -EINVAL;
+		}
+		if (hlen >= sizeof(host)) {
+			snprintf(err, errlen, "address too long");
+			return -EINVAL;
+		}
+		memcpy(host, s, hlen);
+		host[hlen] = '\0';
+		port = colon + 1;
+	}
+	errno = 0;
+	p = strtol(port, &end, 10);
+	if (!*port || *end || errno || p < 0 || p > 65535 || *port == '-' || *port == '+' || *port == ' ') {
+		snprintf(err, errlen, "invalid port '%s' (expected 0..65535)", port);
+		return -EINVAL;
+	}
+	if (s[0] == '[') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+		char *zone = strchr(host, '%');
+
+		if (zone) {
+			*zone++ = '\0';
+			if (!*zone) {
+				snprintf(err, errlen, "empty IPv6 zone");
+				return -EINVAL;
+			}
+			a6->sin6_scope_id = if_nametoindex(zone);
+			if (!a6->sin6_scope_id) {
+				unsigned long z = strtoul(zone, &end, 10);
+
+				if (*end || !z || z > UINT32_MAX) {
+					snprintf(err, errlen, "unknown interface '%s'", zone);
+					return -EINVAL;
+				}
+				a6->sin6_scope_id = z;
+			}
+		}
+		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
+			snprintf(err, errlen, "'%s' is not a numeric IPv6 address", host);
+			return -EINVAL;
+		}
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons(p);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
+			snprintf(err, errlen, "'%s' is not a numeric IPv4 address (no name resolution)", host);
+			return -EINVAL;
+		}
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons(p);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+void fl_http_format_addr(const struct sockaddr *sa, char *buf, size_t len)
+{
+	char host[INET6_ADDRSTRLEN];
+
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *a6 = (const struct sockaddr_in6 *)sa;
+
+		inet_ntop(AF_INET6, &a6->sin6_addr, host, sizeof(host));
+		if (a6->sin6_scope_id)
+			snprintf(buf, len, "[%s%%%u]:%u", host, a6->sin6_scope_id, ntohs(a6->sin6_port));
+		else
+			snprintf(buf, len, "[%s]:%u", host, ntohs(a6->sin6_port));
+	} else if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *a4 = (const struct sockaddr_in *)sa;
+
+		inet_ntop(AF_INET, &a4->sin_addr, host, sizeof(host));
+		snprintf(buf, len, "%s:%u", host, ntohs(a4->sin_port));
+	} else {
+		snprintf(buf, len, "?");
+	}
+}
+
+/* ---- requests ----------------------------------------------------------- */
+
+static const char index_page[] =
+	"<!DOCTYPE html>\n"
+	"<html><head><title>faultlock</title></head>\n"
+	"<body><h1>faultlock</h1>\n"
+	"<p>eBPF detector of page faults under filesystem locks.</p>\n"
+	"<p><a href=\"/metrics\">Metrics</a></p>\n"
+	"</body></html>\n";
+
+static void send_body(struct evhttp_request *req, int code, const char *reason, const char *type,
+		      const void *data, size_t len)
+{
+	struct evkeyvalq *hdr = evhttp_request_get_output_headers(req);
+	struct evbuffer *buf = evbuffer_new();
+	bool head = evhttp_request_get_command(req) == EVHTTP_REQ_HEAD;
+	char clen[24];
+
+	/* libevent 2.1 would send a HEAD reply's body: give it none, and the
+	 * length the GET would have. */
+	if (head) {
+		snprintf(clen, sizeof(clen), "%zu", len);
+		evhttp_add_header(hdr, "Content-Length", clen);
+	}
+	if (!buf || (!head && evbuffer_add(buf, data, len))) {
+		evbuffer_free(buf);
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	evhttp_add_header(hdr, "Content-Type", type);
+	evhttp_add_header(hdr, "Cache-Control", "no-store");
+	evhttp_send_reply(req, code, reason, buf);
+	evbuffer_free(buf);
+}
+
+static void serve_metrics(struct fl_http *h, struct evhttp_request *req)
+{
+	char *data = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&data, &len);
+	int err;
+
+	if (!f) {
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+		return;
+	}
+	err = h->render(f, h->arg);
+	if (fclose(f) && !err)
+		err = -EIO;
+	if (err) {
+		elog("/metrics: cannot read kernel counters: %s", strerror(-err));
+		evhttp_send_error(req, HTTP_INTERNAL, NULL);
+	} else {
+		send_body(req, HTTP_OK, "OK", FL_METRICS_CONTENT_TYPE, data, len);
+	}
+	free(data);
+}
+
+static void on_complete(struct evhttp_request *req, void *arg)
+{
+	struct fl_http *h = arg;
+
+	(void)req;
+	/* evhttp may free the connection when this returns: sweep after that. */
+	event_active(h->sweeper, EV_TIMEOUT, 0);
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct fl_http *h = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
+	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
+
+	evhttp_request_set_on_complete_cb(req, on_complete, h);
+	if (!path || (strcmp(path, "/metrics") && strcmp(path, "/"))) {
+		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
+		return;
+	}
+	if (cmd != EVHTTP_REQ_GET && cmd != EVHTTP_REQ_HEAD) {
+		/* Not evhttp_send_error(): it drops our headers, and 405 needs Allow. */
+		static const char msg[] = "405 Method Not Allowed: GET or HEAD only\n";
+
+		evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "GET, HEAD");
+		send_body(req, 405, "Method Not Allowed", "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
+		return;
+	}
+	if (!strcmp(path, "/"))
+		send_body(req, HTTP_OK, "OK", "text/html; charset=utf-8", index_page, sizeof(index_page) - 1);
+	else
+		serve_metrics(h, req);
+}
+
+/* ---- connection limit --------------------------------------------------- */
+
+static bool conn_alive(struct bufferevent *bev)
+{
+	bufferevent_event_cb eventcb = NULL;
+
+	/* evhttp keeps its error callback set for a connection's whole life. */
+	bufferevent_getcb(bev, NULL, NULL, &eventcb, NULL);
+	return eventcb != NULL;
+}
+
+static void sweep(struct fl_http *h)
+{
+	for (int i = 0; i < h->nr_conns;) {
+		if (conn_alive(h->conns[i])) {
+			i++;
+			continue;
+		}
+		bufferevent_decref(h->conns[i]);
+		h->conns[i] = h->conns[--h->nr_conns];
+	}
+}
+
+static void reject(evutil_socket_t fd_unused, short what, void *arg)
+{
+	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
+				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
+	struct bufferevent *bev = arg;
+	evutil_socket_t fd = bufferevent_getfd(bev);
+
+	(void)fd_unused;
+	(void)what;
+	if (fd >= 0 && conn_alive(bev)) {
+		ssize_t n = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		(void)n;	/* best effort: the client sees a close either way */
+		shutdown(fd, SHUT_RDWR);	/* evhttp reads EOF and frees it */
+	}
+	bufferevent_decref(bev);
+}
+
+static struct bufferevent *new_conn(struct event_base *base, void *arg)
+{
+	struct fl_http *h = arg;
+	static const struct timeval now = { 0, 0 };
+	/* No BEV_OPT_CLOSE_ON_FREE: evhttp closes the socket itself when it frees
+	 * the connection, even while our reference keeps the bufferevent. */
+	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+
+	if (!bev)
+		return NULL;	/* evhttp makes its own (untracked) */
+	sweep(h);
+	bufferevent_incref(bev);
+	if (h->nr_conns < FL_HTTP_MAX_CONNS) {
+		h->conns[h->nr_conns++] = bev;
+		return bev;
+	}
+	/* Over the limit: evhttp sets the socket up when we return; answer on the
+	 * next loop turn. */
+	if (event_base_once(base, -1, EV_TIMEOUT, reject, bev, &now))
+		bufferevent_decref(bev);
+	vlog("http: %d connections open, refusing one more", h->nr_conns);
+	return bev;
+}
+
+static void sweep_cb(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	sweep(arg);
+}
+
+int fl_http__nr_conns(struct fl_http *h)
+{
+	sweep(h);
+	return h->nr_conns;
+}
+
+/* accept() failed for a reason other than a retriable one (EMFILE...):
+ * pause accepting for a second instead of spinning on a readable socket. */
+static struct fl_http *the_server;
+
+static void resume_accept(evutil_socket_t fd, short what, void *arg)
+{
+	struct fl_http *h = arg;
+
+	(void)fd;
+	(void)what;
+	evconnlistener_enable(evhttp_bound_socket_get_listener(h->bound));
+}
+
+static void on_accept_error(struct evconnlistener *lev, void *arg)
+{
+	struct fl_http *h = the_server;
+	static const struct timeval pause = { 1, 0 };
+	int err = errno;
+
+	(void)arg;
+	if (!h)
+		return;
+	if (!h->accept_error_logged)
+		elog("http: accept: %s; pausing new connections for 1 s", strerror(err));
+	h->accept_error_logged = true;
+	evconnlistener_disable(lev);
+	if (h->resume)
+		event_add(h->resume, &pause);
+}
+
+/* ---- setup -------------------------------------------------------------- */
+
+static int listen_socket(const struct sockaddr *sa, socklen_t len)
+{
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), one = 1, err;
+
+	if (fd < 0)
+		return -errno;
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	/* [::]:PORT means IPv6 only; 0.0.0.0 is a separate --listen. */
+	if (sa->sa_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+	if (bind(fd, sa, len) || listen(fd, 64)) {
+		err = -errno;
+		close(fd);
+		return err;
+	}
+	return fd;
+}
+
+struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
+			     fl_http_render_fn render, void *arg)
+{
+	struct fl_http *h = calloc(1, sizeof(*h));
+	int fd, err;
+
+	if (!h)
+		return NULL;
+	h->base = base;
+	h->render = render;
+	h->arg = arg;
+	fd = listen_socket(sa, len);
+	if (fd < 0) {
+		err = fd;
+		goto fail;
+	}
+	err = -ENOMEM;
+	h->http = evhttp_new(base);
+	h->resume = evtimer_new(base, resume_accept, h);
+	h->sweeper = evtimer_new(base, sweep_cb, h);
+	if (!h->http || !h->resume || !h->sweeper) {
+		close(fd);
+		goto fail;
+	}
+	evhttp_set_max_headers_size(h->http, FL_HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(h->http, FL_HTTP_MAX_BODY);
+	evhttp_set_timeout(h->http, FL_HTTP_TIMEOUT_S);
+	/* Every method reaches on_request, which answers 405 (evhttp would say 501). */
+	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
+	evhttp_set_default_content_type(h->http, "text/html; charset=utf-8");
+	evhttp_set_bevcb(h->http, new_conn, h);
+	evhttp_set_gencb(h->http, on_request, h);
+	h->bound = evhttp_accept_socket_with_handle(h->http, fd);
+	if (!h->bound) {
+		close(fd);
+		goto fail;
+	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(h->bound), on_accept_error);
+	the_server = h;
+	return h;
+fail:
+	fl_http__free(h);
+	errno = -err;
+	return NULL;
+}
+
+int fl_http__local_addr(const struct fl_http *h, struct sockaddr_storage *ss, socklen_t *len)
+{
+	*len = sizeof(*ss);
+	if (getsockname(evhttp_bound_socket_get_fd(h->bound), (struct sockaddr *)ss, len))
+		return -errno;
+	return 0;
+}
+
+void fl_http__free(struct fl_http *h)
+{
+	if (!h)
+		return;
+	if (the_server == h)
+		the_server = NULL;
+	if (h->http)
+		evhttp_free(h->http);	/* closes the listener and every connection */
+	for (int i = 0; i < h->nr_conns; i++)
+		bufferevent_decref(h->conns[i]);
+	if (h->resume)
+		event_free(h->resume);
+	if (h->sweeper)
+		event_free(h->sweeper);
+	free(h);
+}
