@@ -66,7 +66,7 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 	printf("\n%-18s %-9s %s\n", "EVENT", "SEVERITY", "TRACE CAN PRODUCE");
 	for (int i = 0; i < fl_nr_event_types; i++) {
 		const struct fl_event_type *et = &fl_event_types[i];
-		bool ok = fl_event_type_available(et, st) && (strcmp(et->type, "same_file_fault") || si->find_vma);
+		bool ok = fl_event_type_available(et, st, si->find_vma);
 
 		avail += ok;
 		printf("%-18s %-9s %s", et->type, et->severity, ok ? "yes" : "no (needs");
@@ -127,8 +127,7 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 		jw_object(&w, NULL);
 		jw_str(&w, "type", et->type);
 		jw_str(&w, "severity", et->severity);
-		jw_bool(&w, "available", fl_event_type_available(et, st) &&
-			(strcmp(et->type, "same_file_fault") || si->find_vma));
+		jw_bool(&w, "available", fl_event_type_available(et, st, si->find_vma));
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);
@@ -152,7 +151,7 @@ int cmd_check(int argc, char **argv)
 	else
 		print_text(&l.si, l.states);
 	for (int i = 0; i < fl_nr_event_types; i++)
-		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], l.states))
+		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], l.states, l.si.find_vma))
 			avail++;
 	if (!avail) {
 		elog("this kernel lets faultlock produce no event type (see the table above)");

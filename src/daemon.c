@@ -26,6 +26,7 @@
 #include <bpf/libbpf.h>
 #include <event2/event.h>
 #include "faultlock.h"
+#include "options.h"
 #include "hooks.h"
 #include "http.h"
 #include "ksyms.h"
@@ -53,7 +54,7 @@ static struct daemon_opts {
 	long ringbuf_size;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = 1 << 20 };
+} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT };
 
 static const struct argp_option daemon_options[] = {
 	{ NULL, 0, NULL, 0, "Prometheus:", 1 },
@@ -74,18 +75,6 @@ static const struct argp_option daemon_options[] = {
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
 	{ 0 },
 };
-
-static long parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
-		argp_error(state, "invalid %s '%s' (expected an integer in %ld..%ld)", what, arg, min, max);
-	return v;
-}
 
 static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 {
@@ -108,15 +97,13 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 		opts.textfile = arg;
 		break;
 	case OPT_INTERVAL:
-		opts.interval = parse_long(state, "interval", arg, 1, 24 * 3600);
+		opts.interval = fl_parse_long(state, "interval", arg, 1, 24 * 3600);
 		opts.interval_given = true;
 		break;
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
 	case OPT_RINGBUF_SIZE:
-		opts.ringbuf_size = parse_long(state, "ring buffer size", arg, 4096, 1L << 30);
-		if (opts.ringbuf_size & (opts.ringbuf_size - 1))
-			argp_error(state, "ring buffer size must be a power of 2");
+		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
 		break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -167,14 +154,6 @@ struct daemon {
 	bool events_failing, textfile_failing;
 	int stop_sig;
 };
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
-}
 
 /* ---- metrics ------------------------------------------------------------ */
 
@@ -544,7 +523,7 @@ int cmd_daemon(int argc, char **argv)
 	}
 
 	fl_loader__activate(&d.loader, true);
-	d.out.start_ts = now_ns();
+	d.out.start_ts = fl_now_ns();
 	if (opts.textfile)
 		update_textfile(&d);
 	snprintf(line, sizeof(line), "faultlock: daemon: %d of %d hooks attached", count_attached(&d.loader),
@@ -569,7 +548,7 @@ int cmd_daemon(int argc, char **argv)
 	fl_loader__activate(&d.loader, false);
 	ring_buffer__consume(d.rb);
 	if (d.out.f && !fl_loader__read_counters(&d.loader, &d.sum))
-		fl_output_lost(&d.out, &d.sum, now_ns());
+		fl_output_lost(&d.out, &d.sum, fl_now_ns());
 	flush_events(&d);
 	if (opts.textfile)
 		update_textfile(&d);

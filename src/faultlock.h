@@ -28,6 +28,8 @@ int cmd_daemon(int argc, char **argv);
 
 /* Root (or CAP_BPF+CAP_PERFMON) is needed to load programs. */
 int fl_require_privileges(void);
+/* CLOCK_MONOTONIC in ns: the clock of every event's ts (bpf_ktime_get_ns). */
+unsigned long long fl_now_ns(void);
 /* Route libbpf's messages through -v. */
 void fl_setup_libbpf_log(void);
 

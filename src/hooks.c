@@ -38,13 +38,20 @@ const struct fl_hook fl_hooks[] = {
 const int fl_nr_hooks = sizeof(fl_hooks) / sizeof(fl_hooks[0]);
 
 const struct fl_event_type fl_event_types[] = {
-	{ "recursive_lock", "error", { "gfs2_glock_nq", "gfs2_glock_dq" } },
-	{ "fault_under_lock", "warning", { "handle_mm_fault", "gfs2_glock_nq", "gfs2_glock_dq" } },
-	{ "dio_partial", "info", { "iomap_dio_rw_begin", "iomap_dio_complete" } },
-	{ "dio_retry", "info", { "iomap_dio_rw_begin", "iomap_dio_complete" } },
-	{ "fault_in", "info", { "fault_in_readable", "fault_in_safe_writeable" } },
-	{ "same_file_fault", "info", { "page_fault_kernel", "iomap_dio_rw_begin", "iomap_dio_complete" } },
-	{ "lost", "warning", { NULL } },
+	{ .type = "recursive_lock", .severity = "error",
+	  .needs = { "gfs2_glock_nq", "gfs2_glock_dq" } },
+	{ .type = "fault_under_lock", .severity = "warning",
+	  .needs = { "handle_mm_fault", "gfs2_glock_nq", "gfs2_glock_dq" } },
+	{ .type = "dio_partial", .severity = "info",
+	  .needs = { "iomap_dio_rw_begin", "iomap_dio_complete" } },
+	{ .type = "dio_retry", .severity = "info",
+	  .needs = { "iomap_dio_rw_begin", "iomap_dio_complete" } },
+	{ .type = "fault_in", .severity = "info",
+	  .needs = { "fault_in_readable", "fault_in_safe_writeable" } },
+	{ .type = "same_file_fault", .severity = "info",
+	  .needs = { "page_fault_kernel", "iomap_dio_rw_begin", "iomap_dio_complete" },
+	  .needs_find_vma = true },
+	{ .type = "lost", .severity = "warning" },
 };
 const int fl_nr_event_types = sizeof(fl_event_types) / sizeof(fl_event_types[0]);
 
@@ -56,8 +63,11 @@ int fl_hook_index(const char *name)
 	return -1;
 }
 
-bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states)
+bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states,
+			     bool have_find_vma)
 {
+	if (et->needs_find_vma && !have_find_vma)
+		return false;
 	for (int i = 0; i < 4 && et->needs[i]; i++) {
 		int h = fl_hook_index(et->needs[i]);
 

@@ -34,6 +34,7 @@ struct fl_event_type {
 	const char *type;
 	const char *severity;
 	const char *needs[4];	/* hook names, all required */
+	bool needs_find_vma;	/* and the bpf_find_vma helper */
 };
 
 extern const struct fl_event_type fl_event_types[];
@@ -45,6 +46,7 @@ void fl_hooks_resolve(struct fl_probe_ctx *ctx, struct fl_hook_state *states);
 int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states);
 /* Index of a hook by name, -1 if none. */
 int fl_hook_index(const char *name);
-bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states);
+bool fl_event_type_available(const struct fl_event_type *et, const struct fl_hook_state *states,
+			     bool have_find_vma);
 
 #endif

@@ -2,6 +2,7 @@
 /* Process-wide plumbing shared by every command: privileges and libbpf logging. */
 #include <errno.h>
 #include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/syscall.h>
@@ -42,3 +43,11 @@ int fl_require_privileges(void)
 	return -EPERM;
 }
 
+
+unsigned long long fl_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
+}

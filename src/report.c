@@ -488,18 +488,18 @@ static uint64_t partial(const struct fl_fs_row *r)
 }
 
 /* NULL: always known (drops are counted whatever runs); "faults": its hook. */
-static bool event_available(const char *type, const struct fl_hook_state *hooks)
+static bool event_available(const char *type, const struct fl_summary *s)
 {
 	if (!type)
 		return true;
 	if (!strcmp(type, "faults")) {
 		int h = fl_hook_index("page_fault_kernel");
 
-		return h >= 0 && hooks[h].mode != FL_MODE_NONE;
+		return h >= 0 && s->hooks[h].mode != FL_MODE_NONE;
 	}
 	for (int i = 0; i < fl_nr_event_types; i++)
 		if (!strcmp(fl_event_types[i].type, type))
-			return fl_event_type_available(&fl_event_types[i], hooks);
+			return fl_event_type_available(&fl_event_types[i], s->hooks, s->find_vma);
 	return false;
 }
 
@@ -515,7 +515,7 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 
 #define COUNT(name, event, val) do { \
 		names[i] = name; vals[i] = (int64_t)(val); \
-		known[i] = !s->hooks || event_available(event, s->hooks); \
+		known[i] = !s->hooks || event_available(event, s); \
 		i++; \
 	} while (0)
 	COUNT("lock_acquisitions", "recursive_lock", c[FL_CNT_LOCK_ACQUISITIONS]);

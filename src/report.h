@@ -43,6 +43,7 @@ struct fl_summary {
 	int child_status;		/* waitpid status */
 	double duration_s;
 	const struct fl_hook_state *hooks;	/* fl_nr_hooks entries, may be NULL */
+	bool find_vma;				/* the kernel has bpf_find_vma */
 };
 
 struct fl_output {

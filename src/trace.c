@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
+#include "options.h"
 #include "child.h"
 #include "hooks.h"
 #include "ksyms.h"
@@ -28,7 +29,7 @@ static struct trace_opts {
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
 	long ringbuf_size;
 	char **cmd;
-} opts = { .ringbuf_size = 1 << 20 };
+} opts = { .ringbuf_size = FL_RINGBUF_DEFAULT };
 
 static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
@@ -45,31 +46,17 @@ static const struct argp_option trace_options[] = {
 	{ 0 },
 };
 
-static long parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (errno || end == arg || *end || v < min || v > max)
-		argp_error(state, "invalid %s '%s' (expected an integer in %ld..%ld)", what, arg, min, max);
-	return v;
-}
-
 static error_t trace_parse(int key, char *arg, struct argp_state *state)
 {
 	switch (key) {
-	case 'p': opts.pid = parse_long(state, "PID", arg, 1, INT_MAX); break;
+	case 'p': opts.pid = fl_parse_long(state, "PID", arg, 1, INT_MAX); break;
 	case 'a': opts.all = true; break;
 	case 'j': opts.json = true; break;
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
-	case 'd': opts.duration = parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
+	case 'd': opts.duration = fl_parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
 	case OPT_RINGBUF_SIZE:
-		opts.ringbuf_size = parse_long(state, "ring buffer size", arg, 4096, 1L << 30);
-		if (opts.ringbuf_size & (opts.ringbuf_size - 1))
-			argp_error(state, "ring buffer size must be a power of 2");
+		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
 		break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
 	case ARGP_KEY_ARGS:
@@ -116,14 +103,6 @@ static int handle_record(void *ctx, void *data, size_t size)
 	(void)ctx;
 	fl_output_record(&out, data, size);
 	return 0;
-}
-
-static uint64_t now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ULL + ts.tv_nsec;
 }
 
 static const char *cmd_name(const char *path)
@@ -197,7 +176,7 @@ int cmd_trace(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
-	start = out.start_ts = now_ns();
+	start = out.start_ts = fl_now_ns();
 	if (opts.duration)
 		deadline = start + opts.duration * 1000000000ULL;
 	if (!opts.json)
@@ -229,7 +208,7 @@ int cmd_trace(int argc, char **argv)
 			break;
 		if (opts.pid && kill(opts.pid, 0) && errno == ESRCH)
 			break;
-		if (deadline && now_ns() >= deadline)
+		if (deadline && fl_now_ns() >= deadline)
 			break;
 	}
 	fl_loader__activate(&loader, false);
@@ -238,11 +217,12 @@ int cmd_trace(int argc, char **argv)
 	sum.target = target;
 	sum.have_child = opts.cmd && child.reaped;
 	sum.child_status = child.status;
-	sum.duration_s = (now_ns() - start) / 1e9;
+	sum.duration_s = (fl_now_ns() - start) / 1e9;
 	sum.hooks = loader.states;
+	sum.find_vma = loader.si.find_vma;
 	if (fl_loader__read_counters(&loader, &sum))
 		elog("cannot read kernel counters");
-	fl_output_lost(&out, &sum, now_ns());
+	fl_output_lost(&out, &sum, fl_now_ns());
 	fl_output_summary(&out, &sum);
 	if (out.malformed)
 		elog("%llu malformed records ignored", (unsigned long long)out.malformed);

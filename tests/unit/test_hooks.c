@@ -127,12 +127,12 @@ static void test_available_all_or_nothing(void **state)
 
 	(void)state;
 	for (int i = 0; i < fl_nr_event_types; i++)
-		assert_true(fl_event_type_available(&fl_event_types[i], st));
+		assert_true(fl_event_type_available(&fl_event_types[i], st, true));
 	st = states(FL_MODE_NONE);
 	for (int i = 0; i < fl_nr_event_types; i++)
-		assert_int_equal(fl_event_type_available(&fl_event_types[i], st),
+		assert_int_equal(fl_event_type_available(&fl_event_types[i], st, true),
 				 fl_event_types[i].needs[0] == NULL);
-	assert_true(fl_event_type_available(event_type("lost"), st));
+	assert_true(fl_event_type_available(event_type("lost"), st, true));
 }
 
 static void test_available_needs_every_hook(void **state)
@@ -141,22 +141,25 @@ static void test_available_needs_every_hook(void **state)
 
 	(void)state;
 	set_mode(st, "iomap_dio_rw_begin", FL_MODE_TP_BTF);
-	assert_false(fl_event_type_available(event_type("dio_partial"), st));
+	assert_false(fl_event_type_available(event_type("dio_partial"), st, true));
 	set_mode(st, "iomap_dio_complete", FL_MODE_TRACEPOINT);
-	assert_true(fl_event_type_available(event_type("dio_partial"), st));
-	assert_true(fl_event_type_available(event_type("dio_retry"), st));
-	assert_false(fl_event_type_available(event_type("same_file_fault"), st));
+	assert_true(fl_event_type_available(event_type("dio_partial"), st, true));
+	assert_true(fl_event_type_available(event_type("dio_retry"), st, true));
+	assert_false(fl_event_type_available(event_type("same_file_fault"), st, true));
 	set_mode(st, "page_fault_kernel", FL_MODE_TP_BTF);
-	assert_true(fl_event_type_available(event_type("same_file_fault"), st));
+	assert_true(fl_event_type_available(event_type("same_file_fault"), st, true));
+	/* every hook there, but no bpf_find_vma to map the address to a file */
+	assert_false(fl_event_type_available(event_type("same_file_fault"), st, false));
+	assert_true(fl_event_type_available(event_type("dio_retry"), st, false));
 
-	assert_false(fl_event_type_available(event_type("recursive_lock"), st));
+	assert_false(fl_event_type_available(event_type("recursive_lock"), st, true));
 	set_mode(st, "gfs2_glock_nq", FL_MODE_KPROBE);
-	assert_false(fl_event_type_available(event_type("recursive_lock"), st));
+	assert_false(fl_event_type_available(event_type("recursive_lock"), st, true));
 	set_mode(st, "gfs2_glock_dq", FL_MODE_FENTRY);
-	assert_true(fl_event_type_available(event_type("recursive_lock"), st));
-	assert_false(fl_event_type_available(event_type("fault_under_lock"), st));
+	assert_true(fl_event_type_available(event_type("recursive_lock"), st, true));
+	assert_false(fl_event_type_available(event_type("fault_under_lock"), st, true));
 	set_mode(st, "handle_mm_fault", FL_MODE_KPROBE);
-	assert_true(fl_event_type_available(event_type("fault_under_lock"), st));
+	assert_true(fl_event_type_available(event_type("fault_under_lock"), st, true));
 
 	/* each single missing hook makes every event type needing it unavailable */
 	for (int h = 0; h < fl_nr_hooks; h++) {
@@ -167,7 +170,7 @@ static void test_available_needs_every_hook(void **state)
 
 			for (int j = 0; j < 4 && fl_event_types[i].needs[j]; j++)
 				needs |= !strcmp(fl_event_types[i].needs[j], fl_hooks[h].name);
-			assert_int_equal(fl_event_type_available(&fl_event_types[i], st), !needs);
+			assert_int_equal(fl_event_type_available(&fl_event_types[i], st, true), !needs);
 		}
 	}
 }
@@ -175,22 +178,24 @@ static void test_available_needs_every_hook(void **state)
 static void test_available_crafted_types(void **state)
 {
 	struct fl_hook_state *st = states(FL_MODE_TP_BTF);
-	const struct fl_event_type unknown = { "x", "info", { "sched_process_fork", "nope" } };
-	const struct fl_event_type none = { "y", "info", { NULL } };
+	const struct fl_event_type unknown = { .type = "x", .severity = "info",
+					       .needs = { "sched_process_fork", "nope" } };
+	const struct fl_event_type none = { .type = "y", .severity = "info" };
 	/* all four slots used: no terminator, the loop must stop at 4 */
-	const struct fl_event_type four = { "z", "info", { fl_hooks[0].name, fl_hooks[1].name,
-							   fl_hooks[2].name, fl_hooks[3].name } };
+	const struct fl_event_type four = { .type = "z", .severity = "info",
+					    .needs = { fl_hooks[0].name, fl_hooks[1].name,
+						       fl_hooks[2].name, fl_hooks[3].name } };
 
 	(void)state;
 	assert_true(fl_nr_hooks >= 4);
-	assert_false(fl_event_type_available(&unknown, st));
-	assert_true(fl_event_type_available(&none, st));
-	assert_true(fl_event_type_available(&four, st));
+	assert_false(fl_event_type_available(&unknown, st, true));
+	assert_true(fl_event_type_available(&none, st, true));
+	assert_true(fl_event_type_available(&four, st, true));
 	st[3].mode = FL_MODE_NONE;
-	assert_false(fl_event_type_available(&four, st));
+	assert_false(fl_event_type_available(&four, st, true));
 	st[3].mode = FL_MODE_TP_BTF;
 	st[4].mode = FL_MODE_NONE;
-	assert_true(fl_event_type_available(&four, st));
+	assert_true(fl_event_type_available(&four, st, true));
 }
 
 static void test_mode_names(void **state)

@@ -1041,6 +1041,7 @@ static struct fl_summary *mk_summary(void)
 	struct fl_fs_row *r = &s.fs[0];
 
 	memset(&s, 0, sizeof(s));
+	s.find_vma = true;
 	s.counters[FL_CNT_FAULTS] = 100;
 	s.counters[FL_CNT_DIO_CALLS] = 10;
 	s.counters[FL_CNT_DIO_PARTIAL] = 3;
