@@ -1,12 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* `faultlock check`: what this kernel lets faultlock hook, found by probing. */
 #include <argp.h>
-#include <dirent.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <sys/utsname.h>
 #include "faultlock.h"
 #include "hooks.h"
 #include "json.h"
@@ -46,8 +44,6 @@ static const struct argp check_argp = {
 
 static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *st)
 {
-	int avail = 0;
-
 	printf("kernel      %s\n", si->release);
 	printf("btf         vmlinux %s; modules: %s\n", si->btf_vmlinux ? "yes" : "no",
 	       si->btf_modules[0] ? si->btf_modules : "none");
@@ -68,7 +64,6 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 		const struct fl_event_type *et = &fl_event_types[i];
 		bool ok = fl_event_type_available(et, st, si->find_vma);
 
-		avail += ok;
 		printf("%-18s %-9s %s", et->type, et->severity, ok ? "yes" : "no (needs");
 		if (!ok) {
 			for (int n = 0; n < 4 && et->needs[n]; n++)
@@ -80,7 +75,6 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 	printf("\nnote: page_fault_* tracepoints see hardware faults only; faults taken through\n"
 	       "get_user_pages (direct I/O pinning a user buffer) need handle_mm_fault. On a\n"
 	       "fixed kernel such a fault shows up as a dio_partial with a nofault iterator.\n");
-	(void)avail;
 }
 
 static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *st)

@@ -37,10 +37,7 @@ const char *fl_mode_name(enum fl_mode mode)
 void fl_probe_init(struct fl_probe_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));
-	ctx->vmlinux_btf = btf__load_vmlinux_btf();
-	if (!ctx->vmlinux_btf)
-		ctx->vmlinux_btf = NULL;
-	ctx->btf_loaded = true;
+	ctx->vmlinux_btf = btf__load_vmlinux_btf();	/* NULL: no kernel BTF */
 }
 
 void fl_probe_free(struct fl_probe_ctx *ctx)

@@ -25,7 +25,6 @@ const char *fl_mode_name(enum fl_mode mode);
 /* Probe results carry a short human reason when false. */
 struct fl_probe_ctx {
 	struct btf *vmlinux_btf;	/* NULL: kernel has no BTF */
-	bool btf_loaded;
 };
 
 void fl_probe_init(struct fl_probe_ctx *ctx);

@@ -104,6 +104,28 @@ static void text_hdr(struct fl_output *o, const struct fl_hdr *h, const char *ty
 		h->pid, h->tid);
 }
 
+static void json_stack(struct jw *w, struct fl_output *o, const __u64 *stack, uint32_t nr)
+{
+	jw_array(w, "stack");
+	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
+		char frame[256];
+
+		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
+		jw_str(w, NULL, frame);
+	}
+	jw_end_array(w);
+}
+
+static void text_stack(struct fl_output *o, const __u64 *stack, uint32_t nr)
+{
+	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
+		char frame[256];
+
+		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
+		fprintf(o->f, "%12s     %s\n", "", frame);
+	}
+}
+
 static void print_dio(struct fl_output *o, const struct fl_rec_dio *r, int type)
 {
 	char dev[24], fstype[FL_FSTYPE_LEN + 1];
@@ -179,16 +201,8 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 			jw_null(&w, "pagefault_disabled");
 		else
 			jw_bool(&w, "pagefault_disabled", r->pagefault_disabled);
-		if (o->stacks) {
-			jw_array(&w, "stack");
-			for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
-				char frame[256];
-
-				fl_ksyms__format(o->ksyms, r->stack[i], frame, sizeof(frame));
-				jw_str(&w, NULL, frame);
-			}
-			jw_end_array(&w);
-		}
+		if (o->stacks)
+			json_stack(&w, o, r->stack, r->nr_stack);
 		jw_end_object(&w);
 		fputc('\n', o->f);
 		return;
@@ -199,12 +213,7 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 		(uint64_t)r->addr, (uint64_t)r->pgoff,
 		op_name(r->op), ip, r->pagefault_disabled == 1 ? " with page faults disabled" : "");
 	if (o->stacks)
-		for (uint32_t i = 0; i < r->nr_stack && i < FL_MAX_STACK; i++) {
-			char frame[256];
-
-			fl_ksyms__format(o->ksyms, r->stack[i], frame, sizeof(frame));
-			fprintf(o->f, "%12s     %s\n", "", frame);
-		}
+		text_stack(o, r->stack, r->nr_stack);
 }
 
 /* gfs2's lock states, as gfs2 prints them. */
@@ -213,28 +222,6 @@ static const char *lm_state(unsigned int st)
 	static const char *const names[] = { "UN", "EX", "DF", "SH" };
 
 	return st < 4 ? names[st] : "??";
-}
-
-static void json_stack(struct jw *w, struct fl_output *o, const __u64 *stack, uint32_t nr)
-{
-	jw_array(w, "stack");
-	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
-		char frame[256];
-
-		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
-		jw_str(w, NULL, frame);
-	}
-	jw_end_array(w);
-}
-
-static void text_stack(struct fl_output *o, const __u64 *stack, uint32_t nr)
-{
-	for (uint32_t i = 0; i < nr && i < FL_MAX_STACK; i++) {
-		char frame[256];
-
-		fl_ksyms__format(o->ksyms, stack[i], frame, sizeof(frame));
-		fprintf(o->f, "%12s     %s\n", "", frame);
-	}
 }
 
 static void json_fault_file(struct jw *w, uint64_t ino, uint32_t dev, const char *fstype_raw)
