@@ -39,6 +39,7 @@ struct fl_held {
 struct fl_pending {
 	__u64 gh;
 	__u64 ts;
+	struct fl_lock_id id;	/* as read at fixed offsets, checked by gfs2_glock_queue */
 };
 
 /* Per-task state: one entry per traced task. Its existence is the filter. */

@@ -2,9 +2,9 @@
 /*
  * gfs2 holder and glock fields, read at fixed offsets. 5.10's gfs2.ko has no
  * BTF, so CO-RE cannot relocate them there; the layouts below are identical
- * in Debian's 5.10, 6.1 and 6.12 builds (DWARF and BTF checked, see
- * docs/design.md) and are cross-checked at run time against the
- * gfs2_glock_queue tracepoint's own glock numbers.
+ * in Debian's 5.10, 6.1 and 6.12 builds (read from their DWARF and BTF) and
+ * are cross-checked at run time against the glock numbers the
+ * gfs2_glock_queue tracepoint records itself (glock.bpf.c).
  */
 #ifndef FAULTLOCK_GFS2_BPF_H
 #define FAULTLOCK_GFS2_BPF_H

@@ -43,16 +43,19 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 
 	if (!t)
 		return 0;
+	gl = rd64(gh + GH_GL);
 	n = t->nr_pending;
 	if (n < FL_MAX_PENDING) {
-		t->pending[n & (FL_MAX_PENDING - 1)].gh = gh;
-		t->pending[n & (FL_MAX_PENDING - 1)].ts = bpf_ktime_get_ns();
+		struct fl_pending *p = &t->pending[n & (FL_MAX_PENDING - 1)];
+
+		p->gh = gh;
+		p->ts = bpf_ktime_get_ns();
+		glock_id(gl, &p->id);
 	}
 	t->nr_pending = n + 1;
 	if (!t->nr_held)
 		return 0;
 
-	gl = rd64(gh + GH_GL);
 	owner = rd64(gh + GH_OWNER_PID);
 	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
 		struct fl_held *h = &t->held[i];
@@ -131,6 +134,43 @@ static __always_inline int on_dq(__u64 gh)
 		t->nr_held = n - 1;
 		break;
 	}
+	return 0;
+}
+
+/*
+ * gfs2_glock_queue(gh, 1) fires inside gfs2_glock_nq, in the requesting
+ * task, with gfs2's own copy of the glock's number, type and device: the
+ * check that the fixed offsets of gfs2.bpf.h fit this kernel.
+ * (Record layout of the classic tracepoint, the same in 5.10 .. 6.12.)
+ */
+struct glock_queue_args {
+	__u64 common;
+	__u32 dev;
+	__u32 pad;
+	__u64 glnum;
+	__u32 gltype;
+	__s32 queue;
+};
+
+SEC("tracepoint/gfs2/gfs2_glock_queue")
+int handle_glock_queue(struct glock_queue_args *ctx)
+{
+	struct fl_task *t;
+	struct fl_pending *p;
+	__u32 n;
+
+	if (!ready || ctx->queue != 1)
+		return 0;
+	t = task_lookup(current_task());
+	if (!t || !t->nr_pending)
+		return 0;
+	n = t->nr_pending - 1;
+	if (n >= FL_MAX_PENDING)
+		return 0;
+	p = &t->pending[n & (FL_MAX_PENDING - 1)];
+	counter_add(FL_CNT_GFS2_LAYOUT_CHECKS, 1);
+	if (p->id.number != ctx->glnum || p->id.type != ctx->gltype || p->id.dev != ctx->dev)
+		counter_add(FL_CNT_GFS2_LAYOUT_MISMATCH, 1);
 	return 0;
 }
 

@@ -47,6 +47,8 @@ enum fl_counter {
 	FL_CNT_FAULT_IN_BYTES,		/* bytes asked to fault in */
 	FL_CNT_FAULT_IN_MISSED,		/* bytes not faulted in */
 	FL_CNT_LOST_HELD,		/* held set full: a lock went untracked */
+	FL_CNT_GFS2_LAYOUT_CHECKS,	/* glock ids read at fixed offsets, compared with ... */
+	FL_CNT_GFS2_LAYOUT_MISMATCH,	/* ... gfs2_glock_queue's own: these differed */
 	FL_CNT_MAX,
 };
 

@@ -72,7 +72,12 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 		}
 		printf("\n");
 	}
-	printf("\nnote: page_fault_* tracepoints see hardware faults only; faults taken through\n"
+	printf("\nnote: gfs2 holder and glock fields are read at fixed offsets (5.10's gfs2 has no\n"
+	       "BTF); %s.\n",
+	       st[fl_hook_index("gfs2_glock_queue")].mode != FL_MODE_NONE ?
+	       "trace checks them against gfs2_glock_queue's own glock ids" :
+	       "without the gfs2_glock_queue tracepoint they go unchecked");
+	printf("note: page_fault_* tracepoints see hardware faults only; faults taken through\n"
 	       "get_user_pages (direct I/O pinning a user buffer) need handle_mm_fault. On a\n"
 	       "fixed kernel such a fault shows up as a dio_partial with a nofault iterator.\n");
 }

@@ -28,6 +28,8 @@ const struct fl_hook fl_hooks[] = {
 	TP("iomap", "iomap_dio_rw_begin", "handle_dio_begin"),
 	TP("iomap", "iomap_dio_complete", "handle_dio_complete"),
 	FN("iomap_dio_rw", NULL, true),
+	{ .name = "gfs2_glock_queue", .category = "gfs2", .target = "gfs2_glock_queue",
+	  .module = "gfs2", .progs = { [FL_MODE_TRACEPOINT] = { "handle_glock_queue" } } },
 	FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"),
 	FN_BOTH("gfs2_glock_nq", "gfs2", "glock_nq"),
 	FN_ENTRY("gfs2_glock_dq", "gfs2", "glock_dq"),
@@ -36,6 +38,7 @@ const struct fl_hook fl_hooks[] = {
 	FN_BOTH("fault_in_safe_writeable", NULL, "fault_in_safe_writeable"),
 };
 const int fl_nr_hooks = sizeof(fl_hooks) / sizeof(fl_hooks[0]);
+_Static_assert(sizeof(fl_hooks) / sizeof(fl_hooks[0]) <= FL_MAX_HOOKS, "raise FL_MAX_HOOKS");
 
 const struct fl_event_type fl_event_types[] = {
 	{ .type = "recursive_lock", .severity = "error",

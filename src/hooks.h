@@ -11,6 +11,8 @@
 
 struct bpf_object;
 
+#define FL_MAX_HOOKS 32		/* size of hook state arrays */
+
 struct fl_hook {
 	const char *name;		/* shown by check, label of faultlock_hook_attached */
 	const char *category;		/* tracepoint category; NULL for a function */

@@ -10,8 +10,6 @@
 
 #define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
 
-_Static_assert(FL_MAX_HOOKS >= 13, "attach table outgrew FL_MAX_HOOKS");
-
 void fl_loader__probe(struct fl_loader *l)
 {
 	struct fl_probe_ctx ctx;

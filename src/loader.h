@@ -12,8 +12,6 @@
 #include "report.h"
 #include "sysinfo.h"
 
-#define FL_MAX_HOOKS 32
-
 struct faultlock_bpf;
 
 struct fl_loader_opts {

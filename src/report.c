@@ -563,6 +563,10 @@ static void summary_json(struct fl_output *o, const struct fl_summary *s)
 	} else {
 		jw_null(&w, "child_status");
 	}
+	jw_object(&w, "gfs2_layout");
+	jw_u64(&w, "checks", s->counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
+	jw_u64(&w, "mismatches", s->counters[FL_CNT_GFS2_LAYOUT_MISMATCH]);
+	jw_end_object(&w);
 	jw_object(&w, "hooks");
 	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
 		jw_str(&w, fl_hooks[i].name, fl_mode_name(s->hooks[i].mode));
@@ -628,6 +632,13 @@ static void summary_text(struct fl_output *o, const struct fl_summary *s)
 			fprintf(o->f, "  %-18s %" PRId64 "\n", names[i], vals[i]);
 		else
 			fprintf(o->f, "  %-18s - (hook unavailable)\n", names[i]);
+	if (s->counters[FL_CNT_GFS2_LAYOUT_CHECKS])
+		fprintf(o->f, "\ngfs2 holder layout: %" PRIu64 " of %" PRIu64 " glock ids read by"
+			" offset matched gfs2's own%s\n",
+			(uint64_t)(s->counters[FL_CNT_GFS2_LAYOUT_CHECKS] -
+				   s->counters[FL_CNT_GFS2_LAYOUT_MISMATCH]),
+			(uint64_t)s->counters[FL_CNT_GFS2_LAYOUT_CHECKS],
+			s->counters[FL_CNT_GFS2_LAYOUT_MISMATCH] ? ": LOCK FINDINGS ARE UNRELIABLE" : "");
 	fprintf(o->f, "\nFindings: %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info\n",
 		o->findings[FL_SEV_ERROR], o->findings[FL_SEV_WARNING], o->findings[FL_SEV_INFO]);
 	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)

@@ -223,6 +223,11 @@ int cmd_trace(int argc, char **argv)
 	if (fl_loader__read_counters(&loader, &sum))
 		elog("cannot read kernel counters");
 	fl_output_lost(&out, &sum, fl_now_ns());
+	if (sum.counters[FL_CNT_GFS2_LAYOUT_MISMATCH])
+		elog("gfs2 holder fields are not where this faultlock reads them on this kernel "
+		     "(%llu of %llu checks failed): glock findings are unreliable; please report",
+		     (unsigned long long)sum.counters[FL_CNT_GFS2_LAYOUT_MISMATCH],
+		     (unsigned long long)sum.counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
 	fl_output_summary(&out, &sum);
 	if (out.malformed)
 		elog("%llu malformed records ignored", (unsigned long long)out.malformed);

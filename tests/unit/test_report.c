@@ -1108,7 +1108,7 @@ static void test_summary_json_exact(void **state)
 		"\"same_file_fault\":1,\"lost_events\":0},"
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
 		"\"child_status\":{\"exit_code\":3,\"signal\":null},"
-		"\"hooks\":{},"
+		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0},\"hooks\":{},"
 		"\"filesystems\":[{\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"op\":\"write\","
 		"\"dio_calls\":10,\"dio_partial\":3,\"dio_partial_efault\":1,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"same_file_fault\":1}]}\n");
@@ -1128,7 +1128,7 @@ static void test_summary_json_counts_keys(void **state)
 	line = out(fx);
 	assert_true(jc_is_line(line));
 	assert_json_keys(line, "", "type,ts,pid,tid,comm,target,duration_s,counts,findings,"
-			 "child_status,hooks,filesystems");
+			 "child_status,gfs2_layout,hooks,filesystems");
 	assert_json_keys(line, "counts", COUNT_KEYS);
 	assert_json_keys(line, "findings", "error,warning,info");
 	assert_json(line, "counts.lost_events", "15");

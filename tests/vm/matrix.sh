@@ -290,6 +290,9 @@ detector_tests() {
             fail "$k detector: unexpected gfs2 BUG in dmesg"; det_failed=1
         fi
     fi
+    # The fixed gfs2 offsets agree with gfs2's own tracepoint on this kernel.
+    expect "$k" control "gfs2 layout checks" "$(jcount control .gfs2_layout.checks)" '[1-9][0-9]*'
+    expect "$k" control "gfs2 layout mismatches" "$(jcount control .gfs2_layout.mismatches)" 0
     for name in control dcontrol; do
         expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
         expect "$k" "$name" "error and warning findings" \
