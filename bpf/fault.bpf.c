@@ -17,6 +17,22 @@
 static volatile int pf_base;
 static volatile bool pf_base_known;
 
+/*
+ * Every fault of the system passes here: count it for the target, then go on
+ * only for a task that has state (is in direct I/O). Never allocates.
+ */
+static __always_inline struct fl_task *fault_filter(struct task_struct *task)
+{
+	struct fl_task *t;
+
+	if (!ready)
+		return NULL;
+	t = task_lookup(task);
+	if (t || task_in_scope(task))
+		counter_add(FL_CNT_FAULTS, 1);
+	return t;
+}
+
 struct vma_match {
 	__u64 inode;
 	__u64 addr;
@@ -42,15 +58,13 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
 	struct task_struct *task = current_task();
-	struct fl_task *t = task_traced(task);
 	struct vma_match m = {};
 	struct fl_rec_fault *r;
+	struct fl_task *t;
 	long err;
 
-	if (!t)
-		return 0;
-	counter_add(FL_CNT_FAULTS, 1);
-	if (!t->dio_inode || !use_find_vma || !have_task_btf)
+	t = fault_filter(task);
+	if (!t || !t->dio_inode || !use_find_vma || !have_task_btf)
 		return 0;
 	m.inode = t->dio_inode;
 	m.addr = address;
@@ -100,8 +114,7 @@ SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(handle_fault_kernel_count, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	if (current_traced())
-		counter_add(FL_CNT_FAULTS, 1);
+	fault_filter(current_task());
 	return 0;
 }
 
@@ -110,15 +123,16 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct fl_task *t = current_traced();
+	struct task_struct *task = current_task();
+	struct fl_task *t = fault_filter(task);
 
-	if (!t)
-		return 0;
-	counter_add(FL_CNT_FAULTS, 1);
-	if (!pf_base_known) {
-		pf_base = BPF_CORE_READ(current_task(), pagefault_disabled);
+	/* Any task's user-mode fault will do: faults are enabled there. */
+	if (ready && !pf_base_known) {
+		pf_base = BPF_CORE_READ(task, pagefault_disabled);
 		pf_base_known = true;
 	}
+	if (!t)
+		return 0;
 	t->dio_iocb = 0;
 	t->dio_inode = 0;
 	return 0;

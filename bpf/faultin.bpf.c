@@ -21,7 +21,7 @@ static __always_inline int on_fi_entry(__u64 addr, __u64 size)
 
 static __always_inline int on_fi_exit(__u32 kind, __u64 missed)
 {
-	struct fl_task *t = current_traced();
+	struct fl_task *t = current_state();
 	struct fl_rec_fault_in *r;
 	__u64 ns;
 

@@ -179,9 +179,16 @@ static __always_inline struct fl_task *task_create(struct task_struct *task)
 	return t;
 }
 
+/* The target: every task, or the traced process (its children get state at fork). */
+static __always_inline bool task_in_scope(struct task_struct *task)
+{
+	return trace_all || (targ_tgid && (__u32)BPF_CORE_READ(task, tgid) == targ_tgid);
+}
+
 /*
- * The filter every handler starts with: the state of a traced task, or NULL.
- * Untraced tasks cost one lock-free lookup (plus a tgid compare).
+ * The filter of handlers that start tracking something (a lock request, a
+ * direct I/O, a fork): the state of a traced task, created on first use, or
+ * NULL. Untraced tasks cost one lock-free lookup (plus a tgid compare).
  */
 static __always_inline struct fl_task *task_traced(struct task_struct *task)
 {
@@ -192,9 +199,7 @@ static __always_inline struct fl_task *task_traced(struct task_struct *task)
 	t = task_lookup(task);
 	if (t)
 		return t;
-	if (trace_all || (targ_tgid && (__u32)BPF_CORE_READ(task, tgid) == targ_tgid))
-		return task_create(task);
-	return NULL;
+	return task_in_scope(task) ? task_create(task) : NULL;
 }
 
 /* A BTF-typed current task where the kernel can give one (task storage and
@@ -209,6 +214,16 @@ static __always_inline struct task_struct *current_task(void)
 static __always_inline struct fl_task *current_traced(void)
 {
 	return task_traced(current_task());
+}
+
+/*
+ * The filter of the fault path and of handlers that finish what another
+ * began: lookup only. A task without state holds no glock and is in no
+ * direct I/O, so it returns here, and nothing is ever allocated for it.
+ */
+static __always_inline struct fl_task *current_state(void)
+{
+	return ready ? task_lookup(current_task()) : NULL;
 }
 
 /*

@@ -76,7 +76,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 /* ret 0: granted (GL_ASYNC: queued, which the kernel's trap counts too). */
 static __always_inline int on_nq_return(long ret)
 {
-	struct fl_task *t = current_traced();
+	struct fl_task *t = current_state();
 	struct fl_pending *p;
 	struct fl_held *h;
 	__u64 gh, now;
@@ -116,7 +116,7 @@ static __always_inline int on_nq_return(long ret)
 
 static __always_inline int on_dq(__u64 gh)
 {
-	struct fl_task *t = current_traced();
+	struct fl_task *t = current_state();
 	__u32 n;
 
 	if (!t || !t->nr_held)

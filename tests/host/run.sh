@@ -81,7 +81,9 @@ for h in gfs2_glock_nq gfs2_glock_dq handle_mm_fault fault_in_readable fault_in_
 done
 t_match "check: kernel release" "^kernel +$(uname -r)" "$out"
 json=$("$FL" check --json)
-t_eq "check --json: parses, hooks listed" 13 "$(jq '.hooks | length' <<<"$json")"
+t_eq "check --json: every hook of the table" "$(grep -cE '^[a-z0-9_]+ +(-|tp_btf|tracepoint|fentry|kprobe) +(ok|unavailable)' <<<"$out")" \
+	"$(jq '.hooks | length' <<<"$json")"
+t_ge "check --json: hooks listed" 14 "$(jq '.hooks | length' <<<"$json")"
 t_eq "check --json: dio_retry available" true "$(jq '.events[] | select(.type=="dio_retry") | .available' <<<"$json")"
 t_eq "check --json: recursive_lock unavailable" false "$(jq '.events[] | select(.type=="recursive_lock") | .available' <<<"$json")"
 
