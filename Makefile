@@ -123,7 +123,11 @@ vmlinux:
 install: faultlock
 	install -D -m 0755 faultlock $(DESTDIR)$(PREFIX)/sbin/faultlock
 	install -D -m 0644 docs/faultlock.8 $(DESTDIR)$(PREFIX)/share/man/man8/faultlock.8
-	install -D -m 0644 packaging/faultlock.service $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
+	@# The unit starts the binary where this install puts it.
+	install -d $(DESTDIR)$(PREFIX)/lib/systemd/system
+	sed 's|/usr/local/sbin/faultlock|$(PREFIX)/sbin/faultlock|' packaging/faultlock.service \
+		> $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
+	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
 
 clean:
 	$(call msg,CLEAN,)
