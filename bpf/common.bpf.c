@@ -5,6 +5,7 @@
 tasks_map_t tasks SEC(".maps");
 counters_map_t counters SEC(".maps");
 fs_counters_map_t fs_counters SEC(".maps");
+lock_counters_map_t lock_counters SEC(".maps");
 events_map_t events SEC(".maps");
 hists_map_t hists SEC(".maps");
 task_zero_map_t task_zero SEC(".maps");

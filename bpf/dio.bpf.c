@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * Direct I/O accounting through the iomap tracepoints (v6.5+):
- * calls, partial results of nofault iterators, and the retries that resume
- * them (done_before > 0, or the next call on the same file after a partial).
+ * Direct I/O accounting: calls, partial results of nofault iterators, and
+ * the retries that resume them (done_before > 0, or the next call on the
+ * same file after a partial). One pair of handler bodies, three ways in:
+ * the iomap tracepoints where the kernel has them, else fentry/fexit on
+ * __iomap_dio_rw and iomap_dio_complete, else kprobes on the same two.
+ * (__iomap_dio_rw, not iomap_dio_rw: btrfs writes call it directly.)
  */
 #include "faultlock.bpf.h"
 
@@ -28,17 +31,9 @@ static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 o
 							       struct super_block *sb)
 {
 	struct fl_fs_key key = { .dev = dev, .op = op };
-	struct fl_fs_counters *c, zero = {};
+	struct fl_fs_counters zero = {};
 
-	c = bpf_map_lookup_elem(&fs_counters, &key);
-	if (c)
-		return c;
-	bpf_probe_read_kernel_str(zero.fstype, sizeof(zero.fstype), BPF_CORE_READ(sb, s_type, name));
-	bpf_map_update_elem(&fs_counters, &key, &zero, BPF_NOEXIST);
-	c = bpf_map_lookup_elem(&fs_counters, &key);
-	if (!c)
-		counter_add(FL_CNT_LOST_FSMAP, 1);
-	return c;
+	return counters_get(&fs_counters, &key, &zero, zero.fstype, sb, FL_CNT_LOST_FSMAP);
 }
 
 static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, __u32 reason)
@@ -60,9 +55,13 @@ static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, _
 	bpf_ringbuf_submit(r, 0);
 }
 
-SEC("tp_btf/iomap_dio_rw_begin")
-int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
-	     unsigned int dio_flags, size_t done_before)
+/* Kernels whose __iomap_dio_rw has a 7th argument, done_before (5.16+). */
+static __always_inline bool have_done_before(void)
+{
+	return bpf_core_field_exists(((struct iomap_dio *)0)->done_before);
+}
+
+static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *iter, __u64 done_before)
 {
 	struct task_struct *task = current_task();
 	struct fl_task *t = task_traced(task);
@@ -112,12 +111,12 @@ int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 /*
  * Synchronous completions run in the submitting task; an asynchronous one
  * may complete elsewhere and is then not matched (its iocb is not ours).
+ * `ret` includes done_before.
  */
-SEC("tp_btf/iomap_dio_complete")
-int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
+static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 {
 	struct task_struct *task = current_task();
-	struct fl_task *t = task_traced(task);
+	struct fl_task *t = current_state();
 	struct fl_fs_counters *c;
 	struct fl_fs_key key;
 	__u32 reason = 0;
@@ -148,4 +147,79 @@ int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
 	t->dio_iocb = 0;
 	t->dio_inode = 0;
 	return 0;
+}
+
+SEC("tp_btf/iomap_dio_rw_begin")
+int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
+	     unsigned int dio_flags, size_t done_before)
+{
+	return on_dio_begin(iocb, iter, done_before);
+}
+
+SEC("tp_btf/iomap_dio_complete")
+int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
+{
+	return on_dio_complete(iocb, ret);
+}
+
+/*
+ * fentry where the trampoline takes the arity: 5 arguments before 5.16;
+ * 7 (done_before last) only where trampolines pass more than 6.
+ */
+SEC("fentry/__iomap_dio_rw")
+int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
+{
+	__u64 done_before = 0;
+
+	if (have_done_before())		/* pruned at load where it is 0 */
+		done_before = ctx[6];
+	return on_dio_begin(iocb, iter, done_before);
+}
+
+SEC("fexit/iomap_dio_complete")
+int BPF_PROG(fexit_dio_complete, struct iomap_dio *dio, ssize_t ret)
+{
+	return on_dio_complete(BPF_CORE_READ(dio, iocb), ret);
+}
+
+/*
+ * kprobe where the trampoline refuses 7 arguments (6.1). On x86-64 the
+ * 7th is on the stack, above the return address the call pushed.
+ */
+SEC("kprobe/__iomap_dio_rw")
+int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
+{
+	__u64 done_before = 0;
+
+	if (have_done_before()) {
+#if defined(__TARGET_ARCH_x86)
+		bpf_probe_read_kernel(&done_before, sizeof(done_before),
+				      (void *)(PT_REGS_SP(ctx) + sizeof(__u64)));
+#else
+		done_before = PT_REGS_PARM7(ctx);	/* in a register elsewhere */
+#endif
+	}
+	return on_dio_begin(iocb, iter, done_before);
+}
+
+/* The return probe sees no arguments: the entry marks the call as ours. */
+SEC("kprobe/iomap_dio_complete")
+int BPF_KPROBE(kprobe_dio_complete, struct iomap_dio *dio)
+{
+	struct fl_task *t = current_state();
+
+	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
+		t->dio_completing = 1;
+	return 0;
+}
+
+SEC("kretprobe/iomap_dio_complete")
+int BPF_KRETPROBE(kretprobe_dio_complete, ssize_t ret)
+{
+	struct fl_task *t = current_state();
+
+	if (!t || !t->dio_completing)
+		return 0;
+	t->dio_completing = 0;
+	return on_dio_complete((struct kiocb *)t->dio_iocb, ret);
 }

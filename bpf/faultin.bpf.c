@@ -30,10 +30,13 @@ static __always_inline int on_fi_exit(__u32 kind, __u64 missed)
 	ns = bpf_ktime_get_ns() - t->fi_ts;
 	t->fi_ts = 0;
 	counter_add(FL_CNT_FAULT_IN_CALLS, 1);
+	counter_add(FL_CNT_FAULT_IN_CALLS_KIND + kind, 1);
 	counter_add(FL_CNT_FAULT_IN_BYTES, t->fi_size);
 	counter_add(FL_CNT_FAULT_IN_MISSED, missed);
-	if (missed)
+	if (missed) {
 		counter_add(FL_CNT_FAULT_IN_SHORT, 1);
+		counter_add(FL_CNT_FAULT_IN_SHORT_KIND + kind, 1);
+	}
 	hist_add(FL_HIST_FAULT_IN_READABLE + kind, ns);
 
 	r = record_reserve(sizeof(*r), FL_REC_FAULT_IN);

@@ -53,7 +53,7 @@ struct fl_task {
 	__u32 dio_dev;
 	__u32 dio_op;
 	__u32 dio_nofault;
-	__u32 pad;
+	__u32 dio_completing;	/* kprobe mode: inside iomap_dio_complete of dio_iocb */
 	__u64 partial_inode;	/* last DIO result on this inode was partial ... */
 	__u64 partial_gen;	/* ... in this read/write system call (syscall_gen) */
 	char dio_fstype[FL_FSTYPE_LEN];
@@ -104,6 +104,13 @@ typedef struct {
 } fs_counters_map_t;
 
 typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 256);
+	__type(key, struct fl_lock_key);
+	__type(value, struct fl_lock_counters);
+} lock_counters_map_t;
+
+typedef struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, FL_HIST_MAX);
 	__type(key, __u32);
@@ -118,6 +125,7 @@ typedef struct {
 extern tasks_map_t tasks SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");
+extern lock_counters_map_t lock_counters SEC(".maps");
 extern events_map_t events SEC(".maps");
 extern hists_map_t hists SEC(".maps");
 /* One zero-filled struct fl_task: the initial value of new entries in the
@@ -262,6 +270,26 @@ static __always_inline void hist_add(__u32 idx, __u64 ns)
 	h->slots[slot & (FL_HIST_SLOTS - 1)]++;	/* bit_length() <= 64 */
 	h->sum_ns += ns;
 	h->count++;
+}
+
+/*
+ * A per-CPU counter entry, created on first use (a bucket lock, once per key)
+ * with the file system's name in `fstype` of the caller's zeroed `zero`.
+ * With sb NULL, lookup only: for the fault path.
+ */
+static __always_inline void *counters_get(void *map, const void *key, void *zero, char *fstype,
+					  struct super_block *sb, __u32 lost)
+{
+	void *c = bpf_map_lookup_elem(map, key);
+
+	if (c || !sb)
+		return c;
+	bpf_probe_read_kernel_str(fstype, FL_FSTYPE_LEN, BPF_CORE_READ(sb, s_type, name));
+	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(map, key);
+	if (!c)
+		counter_add(lost, 1);
+	return c;
 }
 
 static __always_inline void *record_reserve(__u64 size, __u32 type)

@@ -67,13 +67,29 @@ static __always_inline __u16 rd16(__u64 addr)
 	return v;
 }
 
+static __always_inline struct super_block *glock_sb(__u64 gl)
+{
+	return (struct super_block *)rd64(rd64(gl + GL_SBD));
+}
+
 static __always_inline void glock_id(__u64 gl, struct fl_lock_id *id)
 {
-	struct super_block *sb = (struct super_block *)rd64(rd64(gl + GL_SBD));
-
 	id->number = rd64(gl + GL_NUMBER);
 	id->type = rd32(gl + GL_TYPE);
-	id->dev = BPF_CORE_READ(sb, s_dev);
+	id->dev = BPF_CORE_READ(glock_sb(gl), s_dev);
+}
+
+/*
+ * The device's glock counters: created (a bucket lock, once per device) by
+ * the lock paths; the fault path only looks up (`sb` NULL), and by then the
+ * acquisition under which it faults has created the entry.
+ */
+static __always_inline struct fl_lock_counters *glock_counters(__u32 dev, struct super_block *sb)
+{
+	struct fl_lock_key key = { .dev = dev, .lock = FL_LOCK_GLOCK };
+	struct fl_lock_counters zero = {};
+
+	return counters_get(&lock_counters, &key, &zero, zero.fstype, sb, FL_CNT_LOST_LOCKMAP);
 }
 
 /* The held glock acquired last, or NULL. */

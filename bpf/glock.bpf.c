@@ -38,6 +38,7 @@ static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct 
 static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 {
 	struct fl_task *t = current_traced();
+	struct fl_lock_counters *lc;
 	__u64 gl, owner;
 	__u32 n;
 
@@ -67,6 +68,9 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		if ((h->flags & GL_NOPID) || (rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE)))
 			continue;
 		counter_add(FL_CNT_RECURSIVE_LOCK, 1);
+		lc = glock_counters(h->id.dev, glock_sb(gl));
+		if (lc)
+			lc->recursive++;
 		emit_recursive(ctx, t, h, gh);
 		break;
 	}
@@ -77,6 +81,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 static __always_inline int on_nq_return(long ret)
 {
 	struct fl_task *t = current_state();
+	struct fl_lock_counters *lc;
 	struct fl_pending *p;
 	struct fl_held *h;
 	__u64 gh, now;
@@ -94,6 +99,9 @@ static __always_inline int on_nq_return(long ret)
 	if (ret != 0)
 		return 0;
 	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
+	lc = glock_counters(p->id.dev, glock_sb(rd64(gh + GH_GL)));
+	if (lc)
+		lc->acquisitions++;
 	n = t->nr_held;
 	if (n >= FL_MAX_HELD) {
 		counter_add(FL_CNT_LOST_HELD, 1);
@@ -103,7 +111,7 @@ static __always_inline int on_nq_return(long ret)
 	h->gh = gh;
 	h->gl = rd64(gh + GH_GL);
 	h->flags = rd16(gh + GH_FLAGS);
-	glock_id(h->gl, &h->id);
+	h->id = p->id;
 	if (!holder_is_task_owned(h->flags, h->id.type))
 		return 0;
 	h->owner = rd64(gh + GH_OWNER_PID);

@@ -12,8 +12,10 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 {
 	struct fl_task *t = current_state();
 	struct fl_rec_fault_lock *r;
+	struct fl_lock_counters *lc;
 	struct fl_held *h;
 	struct file *file;
+	__u32 prot;
 	long n;
 
 	if (!t || !t->nr_held)
@@ -35,6 +37,10 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 					  BPF_CORE_READ(sb, s_type, name));
 	}
 	counter_add(FL_CNT_FAULT_UNDER_LOCK, 1);
+	prot = rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE) ? FL_PROT_MAY_DEMOTE : FL_PROT_NONE;
+	lc = glock_counters(h->id.dev, NULL);
+	if (lc)
+		lc->fault_under_lock[prot & 1]++;
 
 	r = record_reserve(sizeof(*r), FL_REC_FAULT_UNDER_LOCK);
 	if (!r)
@@ -47,8 +53,7 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 	r->fault_dev = t->fault_dev;
 	r->fault_flags = flags;
 	r->gup = !regs;
-	r->protection = rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE) ?
-			FL_PROT_MAY_DEMOTE : FL_PROT_NONE;
+	r->protection = prot;
 	r->nr_held = t->nr_held;
 	__builtin_memcpy(r->fault_fstype, t->fault_fstype, sizeof(r->fault_fstype));
 	r->nr_stack = 0;

@@ -49,7 +49,11 @@ enum fl_counter {
 	FL_CNT_LOST_HELD,		/* held set full: a lock went untracked */
 	FL_CNT_GFS2_LAYOUT_CHECKS,	/* glock ids read at fixed offsets, compared with ... */
 	FL_CNT_GFS2_LAYOUT_MISMATCH,	/* ... gfs2_glock_queue's own: these differed */
-	FL_CNT_MAX,
+	FL_CNT_LOST_LOCKMAP,		/* per-device lock counter map full */
+	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
+	FL_CNT_FAULT_IN_CALLS_KIND,
+	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
+	FL_CNT_MAX = FL_CNT_FAULT_IN_SHORT_KIND + 3,
 };
 
 /* Direction of a direct I/O, from IOCB_WRITE. */
@@ -77,6 +81,7 @@ enum fl_fault_in_kind {
 	FL_FI_SAFE_WRITEABLE = 2,
 	FL_FI_KINDS,
 };
+_Static_assert(FL_FI_KINDS == 3, "FL_CNT_FAULT_IN_*_KIND reserve 3 slots");
 
 /* Latency histograms (per-CPU array): log2(ns) slots, the last one the sum. */
 #define FL_HIST_SLOTS	64	/* a power of 2: BPF indexes with a mask */
@@ -99,6 +104,26 @@ struct fl_hist_val {
 enum fl_protection {
 	FL_PROT_NONE = 0,
 	FL_PROT_MAY_DEMOTE = 1,	/* holder marked HIF_MAY_DEMOTE (5.16 .. 6.x) */
+	FL_PROT_MAX,
+};
+
+/* Lock providers: the `lock` label. */
+enum fl_lock_kind {
+	FL_LOCK_GLOCK = 0,	/* gfs2 glock */
+	FL_LOCK_KINDS,
+};
+
+/* Per-device, per-provider lock counters (per-CPU hash). */
+struct fl_lock_key {
+	__u32 dev;		/* kernel dev_t of the file system */
+	__u32 lock;		/* enum fl_lock_kind */
+};
+
+struct fl_lock_counters {
+	__u64 acquisitions;
+	__u64 recursive;
+	__u64 fault_under_lock[FL_PROT_MAX];	/* by enum fl_protection */
+	char fstype[FL_FSTYPE_LEN];		/* s_type->name, set on first use */
 };
 
 /* Per-filesystem, per-direction counters (per-CPU hash). */
@@ -219,6 +244,8 @@ struct fl_rec_fault_in {
 FL_ASSERT_SIZE(struct fl_hdr, 40);
 FL_ASSERT_SIZE(struct fl_fs_key, 8);
 FL_ASSERT_SIZE(struct fl_fs_counters, 64);
+FL_ASSERT_SIZE(struct fl_lock_key, 8);
+FL_ASSERT_SIZE(struct fl_lock_counters, 48);
 FL_ASSERT_SIZE(struct fl_rec_dio, 112);
 FL_ASSERT_SIZE(struct fl_rec_fault, 368);
 FL_ASSERT_SIZE(struct fl_lock_id, 16);

@@ -9,14 +9,19 @@
 #include "hooks.h"
 #include "json.h"
 #include "loader.h"
+#include "options.h"
 
 static struct {
 	bool json;
+	const char *btf_path;
 } opts;
+
+enum { OPT_BTF = 1000 };
 
 static const struct argp_option check_options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object on stdout", 0 },
 	{ "verbose", 'v', NULL, 0, "Probe and libbpf diagnostics on stderr (-vv: more)", 0 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF that trace would use for CO-RE (shown, checked)", 0 },
 	{ 0 },
 };
 
@@ -26,6 +31,7 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 	switch (key) {
 	case 'j': opts.json = true; break;
 	case 'v': fl_verbose++; break;
+	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
@@ -47,6 +53,12 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 	printf("kernel      %s\n", si->release);
 	printf("btf         vmlinux %s; modules: %s\n", si->btf_vmlinux ? "yes" : "no",
 	       si->btf_modules[0] ? si->btf_modules : "none");
+	if (opts.btf_path)
+		printf("            --btf %s for CO-RE (attach still needs the kernel's own BTF for\n"
+		       "            tp_btf, fentry and task storage; kprobes and tracepoints do not)\n",
+		       opts.btf_path);
+	else if (!si->btf_vmlinux)
+		printf("            trace needs --btf PATH (a BTF of this kernel) for CO-RE\n");
 	printf("gfs2        %s\n", si->gfs2_loaded ? "loaded" : "not loaded");
 	printf("lockdown    %s\n", si->lockdown);
 	printf("bpf         ringbuf %s, task storage %s, bpf_find_vma %s\n",
@@ -54,7 +66,11 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 	       si->find_vma ? "yes" : "no (same_file_fault unavailable)");
 	printf("\n%-26s %-11s %s\n", "HOOK", "MODE", "STATUS");
 	for (int i = 0; i < fl_nr_hooks; i++) {
-		if (st[i].mode != FL_MODE_NONE)
+		const char *target = fl_hook_target(&fl_hooks[i], st[i].mode);
+
+		if (st[i].mode != FL_MODE_NONE && strcmp(target, fl_hooks[i].name))
+			printf("%-26s %-11s ok (on %s)\n", fl_hooks[i].name, fl_mode_name(st[i].mode), target);
+		else if (st[i].mode != FL_MODE_NONE)
 			printf("%-26s %-11s ok\n", fl_hooks[i].name, fl_mode_name(st[i].mode));
 		else
 			printf("%-26s %-11s unavailable (%s)\n", fl_hooks[i].name, "-", st[i].why);
@@ -91,6 +107,10 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 	jw_str(&w, "kernel", si->release);
 	jw_object(&w, "btf");
 	jw_bool(&w, "vmlinux", si->btf_vmlinux);
+	if (opts.btf_path)
+		jw_str(&w, "external", opts.btf_path);
+	else
+		jw_null(&w, "external");
 	jw_array(&w, "modules");
 	{
 		char mods[sizeof(si->btf_modules)], *save = NULL;
@@ -114,6 +134,8 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 		jw_str(&w, "hook", fl_hooks[i].name);
 		jw_str(&w, "mode", fl_mode_name(st[i].mode));
 		jw_str(&w, "status", st[i].mode != FL_MODE_NONE ? "ok" : "unavailable");
+		if (st[i].mode != FL_MODE_NONE)
+			jw_str(&w, "target", fl_hook_target(&fl_hooks[i], st[i].mode));
 		if (st[i].mode == FL_MODE_NONE)
 			jw_str(&w, "reason", st[i].why);
 		jw_end_object(&w);
@@ -144,7 +166,8 @@ int cmd_check(int argc, char **argv)
 	if (fl_require_privileges())
 		return FL_EXIT_ENV;
 	fl_setup_libbpf_log();
-	fl_loader__probe(&l);
+	if (fl_loader__probe(&l))
+		return FL_EXIT_USAGE;
 	if (opts.json)
 		print_json(&l.si, l.states);
 	else

@@ -31,6 +31,7 @@
 #include "http.h"
 #include "ksyms.h"
 #include "loader.h"
+#include "export.h"
 #include "metrics.h"
 #include "report.h"
 
@@ -41,6 +42,7 @@ enum {
 	OPT_TEXTFILE,
 	OPT_INTERVAL,
 	OPT_RINGBUF_SIZE,
+	OPT_BTF,
 };
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
@@ -52,6 +54,7 @@ static struct daemon_opts {
 	const char *textfile;
 	long interval;
 	long ringbuf_size;
+	const char *btf_path;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 } opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT };
@@ -73,6 +76,7 @@ static const struct argp_option daemon_options[] = {
 	{ "verbose", 'v', NULL, 0, "Attach-mode, libbpf and HTTP diagnostics on stderr (-vv: more)", 2 },
 	{ NULL, 0, NULL, 0, "Tuning:", 3 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
 	{ 0 },
 };
 
@@ -102,6 +106,7 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
+	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
 	case OPT_RINGBUF_SIZE:
 		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
 		break;
@@ -160,27 +165,11 @@ struct daemon {
 static int render_metrics(FILE *f, void *arg)
 {
 	struct daemon *d = arg;
-	struct fl_metrics_hook hooks[FL_MAX_HOOKS];
-	struct fl_metrics_snapshot s = {
-		.version = FAULTLOCK_VERSION,
-		.kernel = d->loader.si.release,
-		.hooks = hooks,
-		.nr_hooks = fl_nr_hooks,
-		.counters = d->sum.counters,
-		.fs = d->sum.fs,
-	};
 	int err = fl_loader__read_counters(&d->loader, &d->sum);
 
 	if (err)
 		return err;
-	for (int i = 0; i < fl_nr_hooks; i++) {
-		enum fl_mode m = d->loader.states[i].mode;
-
-		hooks[i].name = fl_hooks[i].name;
-		hooks[i].mode = m == FL_MODE_NONE ? NULL : fl_mode_name(m);
-	}
-	s.nr_fs = d->sum.nr_fs;
-	return fl_metrics_render(f, &s);
+	return fl_export_render(f, &d->sum, d->loader.states, d->loader.si.release);
 }
 
 /* Renders into PATH.XXXXXX beside PATH, then renames it over PATH.
@@ -489,9 +478,13 @@ int cmd_daemon(int argc, char **argv)
 			fl_http_format_addr((struct sockaddr *)&ss, where, sizeof(where));
 	}
 
-	fl_loader__probe(&d.loader);
+	if (fl_loader__probe(&d.loader)) {
+		ret = FL_EXIT_USAGE;
+		goto out;
+	}
 	lo.stacks = opts.stacks;
 	lo.ringbuf_size = opts.ringbuf_size;
+	lo.btf_path = opts.btf_path;
 	ret = fl_loader__start(&d.loader, &lo);
 	if (ret)
 		goto out;

@@ -10,15 +10,25 @@
 
 #define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
 
-void fl_loader__probe(struct fl_loader *l)
+int fl_loader__probe(struct fl_loader *l)
 {
+	const char *spec = getenv("FAULTLOCK_HOOK_MODES");
+	enum fl_mode forced[FL_MAX_HOOKS];
 	struct fl_probe_ctx ctx;
+	char err[128];
 
 	memset(l, 0, sizeof(*l));
+	if (fl_hook_modes_parse(spec, forced, err, sizeof(err))) {
+		elog("FAULTLOCK_HOOK_MODES: %s", err);
+		return FL_EXIT_USAGE;
+	}
+	if (spec)
+		vlog("hook modes limited by FAULTLOCK_HOOK_MODES=%s", spec);
 	fl_probe_init(&ctx);
 	fl_sysinfo_read(&l->si, &ctx);
-	fl_hooks_resolve(&ctx, l->states);
+	fl_hooks_resolve(&ctx, forced, l->states);
 	fl_probe_free(&ctx);
+	return FL_EXIT_OK;
 }
 
 static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
@@ -108,7 +118,15 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
 		return FL_EXIT_ENV;
 	}
-	l->skel = faultlock_bpf__open();
+	if (!l->si.btf_vmlinux && !o->btf_path) {
+		elog("this kernel has no BTF (/sys/kernel/btf/vmlinux): give one with --btf PATH");
+		return FL_EXIT_ENV;
+	}
+	{
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+
+		l->skel = faultlock_bpf__open_opts(&oo);
+	}
 	if (!l->skel) {
 		elog("cannot open BPF object: %s", strerror(errno));
 		return FL_EXIT_ENV;
@@ -152,57 +170,121 @@ void fl_loader__destroy(struct fl_loader *l)
 	l->skel = NULL;
 }
 
-/* Sums the per-CPU kernel counters: exact even when records were dropped. */
-int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s)
+/*
+ * The per-CPU maps, summed over CPUs: exact even when records were dropped.
+ * Each reader gets a buffer of one value per possible CPU.
+ */
+static void read_global(int fd, struct fl_summary *s, __u64 *vals, int ncpu)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	int cfd = bpf_map__fd(l->skel->maps.counters), ffd = bpf_map__fd(l->skel->maps.fs_counters);
-	struct fl_fs_key key, next, *prev = NULL;
-	__u64 *vals;
-	struct fl_fs_counters *fvals;
-
-	if (ncpu <= 0)
-		return -EINVAL;
-	vals = calloc(ncpu, sizeof(*vals));
-	fvals = calloc(ncpu, sizeof(*fvals));
-	if (!vals || !fvals) {
-		free(vals);
-		free(fvals);
-		return -ENOMEM;
-	}
 	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
 		s->counters[i] = 0;
-		if (bpf_map_lookup_elem(cfd, &i, vals))
+		if (bpf_map_lookup_elem(fd, &i, vals))
 			continue;
 		for (int c = 0; c < ncpu; c++)
 			s->counters[i] += vals[c];
 	}
-	s->nr_fs = 0;
-	while (s->nr_fs < FL_MAX_FS_ROWS && !bpf_map_get_next_key(ffd, prev, &next)) {
-		struct fl_fs_row *r = &s->fs[s->nr_fs];
-
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(ffd, &key, fvals))
-			continue;
-		memset(r, 0, sizeof(*r));
-		r->dev = key.dev;
-		r->op = key.op;
-		for (int c = 0; c < ncpu; c++) {
-			if (!r->fstype[0] && fvals[c].fstype[0])
-				memcpy(r->fstype, fvals[c].fstype, sizeof(r->fstype));
-			r->dio_calls += fvals[c].dio_calls;
-			r->partial_short += fvals[c].dio_partial_short;
-			r->partial_efault += fvals[c].dio_partial_efault;
-			r->retries += fvals[c].dio_retries;
-			r->retry_bytes += fvals[c].dio_retry_bytes;
-			r->same_file_fault += fvals[c].same_file_fault;
-		}
-		r->fstype[sizeof(r->fstype) - 1] = '\0';
-		s->nr_fs++;
-	}
-	free(vals);
-	free(fvals);
-	return 0;
 }
 
+static void read_hists(int fd, struct fl_summary *s, struct fl_hist_val *hv, int ncpu)
+{
+	for (__u32 i = 0; i < FL_HIST_MAX; i++) {
+		struct fl_hist_val *sum = &s->hists[i];
+
+		memset(sum, 0, sizeof(*sum));
+		if (bpf_map_lookup_elem(fd, &i, hv))
+			continue;
+		for (int c = 0; c < ncpu; c++) {
+			for (int k = 0; k < FL_HIST_SLOTS; k++)
+				sum->slots[k] += hv[c].slots[k];
+			sum->sum_ns += hv[c].sum_ns;
+			sum->count += hv[c].count;
+		}
+	}
+}
+
+/* The first non-empty copy of a per-CPU fstype (set on the CPU that created the entry). */
+static void pick_fstype(char *dst, const char *src)
+{
+	if (!dst[0] && src[0])
+		memcpy(dst, src, FL_FSTYPE_LEN);
+	dst[FL_FSTYPE_LEN - 1] = '\0';
+}
+
+static void add_fs_row(struct fl_summary *s, const void *k, const void *v, int ncpu)
+{
+	const struct fl_fs_key *key = k;
+	const struct fl_fs_counters *fv = v;
+	struct fl_fs_row *r = &s->fs[s->nr_fs++];
+
+	memset(r, 0, sizeof(*r));
+	r->dev = key->dev;
+	r->op = key->op;
+	for (int c = 0; c < ncpu; c++) {
+		pick_fstype(r->fstype, fv[c].fstype);
+		r->dio_calls += fv[c].dio_calls;
+		r->partial_short += fv[c].dio_partial_short;
+		r->partial_efault += fv[c].dio_partial_efault;
+		r->retries += fv[c].dio_retries;
+		r->retry_bytes += fv[c].dio_retry_bytes;
+		r->same_file_fault += fv[c].same_file_fault;
+	}
+}
+
+static void add_lock_row(struct fl_summary *s, const void *k, const void *v, int ncpu)
+{
+	const struct fl_lock_key *key = k;
+	const struct fl_lock_counters *lv = v;
+	struct fl_lock_row *r = &s->locks[s->nr_locks++];
+
+	memset(r, 0, sizeof(*r));
+	r->dev = key->dev;
+	r->lock = key->lock;
+	for (int c = 0; c < ncpu; c++) {
+		pick_fstype(r->fstype, lv[c].fstype);
+		r->acquisitions += lv[c].acquisitions;
+		r->recursive += lv[c].recursive;
+		for (int p = 0; p < FL_PROT_MAX; p++)
+			r->fault_under_lock[p] += lv[c].fault_under_lock[p];
+	}
+}
+
+/* Every entry of a per-CPU hash with 8-byte keys, while *nr < max. */
+static void read_rows(int fd, struct fl_summary *s, const int *nr, int max, void *vals, int ncpu,
+		      void (*add)(struct fl_summary *s, const void *key, const void *vals, int ncpu))
+{
+	__u64 key, next, *prev = NULL;
+
+	while (*nr < max && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		if (!bpf_map_lookup_elem(fd, &key, vals))
+			add(s, &key, vals, ncpu);
+	}
+}
+
+int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	size_t biggest = sizeof(struct fl_hist_val);
+	void *buf;
+
+	_Static_assert(sizeof(struct fl_hist_val) >= sizeof(struct fl_fs_counters) &&
+		       sizeof(struct fl_hist_val) >= sizeof(struct fl_lock_counters) &&
+		       sizeof(struct fl_hist_val) >= sizeof(__u64), "one buffer fits every map value");
+	if (ncpu <= 0)
+		return -EINVAL;
+	buf = calloc(ncpu, biggest);
+	if (!buf)
+		return -ENOMEM;
+	read_global(bpf_map__fd(l->skel->maps.counters), s, buf, ncpu);
+	read_hists(bpf_map__fd(l->skel->maps.hists), s, buf, ncpu);
+	_Static_assert(sizeof(struct fl_fs_key) == 8 && sizeof(struct fl_lock_key) == 8, "read_rows keys");
+	s->nr_fs = 0;
+	read_rows(bpf_map__fd(l->skel->maps.fs_counters), s, &s->nr_fs, FL_MAX_FS_ROWS, buf, ncpu,
+		  add_fs_row);
+	s->nr_locks = 0;
+	read_rows(bpf_map__fd(l->skel->maps.lock_counters), s, &s->nr_locks, FL_MAX_LOCK_ROWS, buf,
+		  ncpu, add_lock_row);
+	free(buf);
+	return 0;
+}

@@ -20,6 +20,7 @@ struct fl_loader_opts {
 	bool stacks;		/* kernel stacks in findings */
 	bool no_task_storage;	/* force the tid hash (tests) */
 	long ringbuf_size;	/* bytes, power of 2; 0: default */
+	const char *btf_path;	/* --btf: CO-RE against this instead of the kernel's */
 };
 
 struct bpf_link;
@@ -34,8 +35,9 @@ struct fl_loader {
 	struct fl_hook_state states[FL_MAX_HOOKS];
 };
 
-/* Kernel features and the attach table; no BPF object yet. */
-void fl_loader__probe(struct fl_loader *l);
+/* Kernel features and the attach table; no BPF object yet. FL_EXIT_USAGE
+ * (after one line on stderr) when FAULTLOCK_HOOK_MODES is malformed. */
+int fl_loader__probe(struct fl_loader *l);
 /* Opens, configures, loads and attaches; prints one line and returns an
  * FL_EXIT_* status on failure. */
 int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o);

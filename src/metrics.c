@@ -258,17 +258,6 @@ static const char *op_name(uint32_t op)
 	return op == FL_OP_WRITE ? "write" : "read";
 }
 
-static const struct {
-	enum fl_counter idx;
-	const char *reason;
-} lost_reasons[] = {	/* the names of report.c's `lost` event */
-	{ FL_CNT_LOST_RINGBUF, "ringbuf_full" },
-	{ FL_CNT_LOST_TASKMAP, "task_map_full" },
-	{ FL_CNT_LOST_FSMAP, "fs_map_full" },
-	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
-	{ FL_CNT_LOST_HELD, "held_set_full" },
-};
-
 /* The DIO counter families, one per field of struct fl_fs_row. */
 enum dio_field { DIO_CALLS, DIO_RETRIES, DIO_RETRY_BYTES };
 
@@ -435,6 +424,15 @@ static void render_fault_in(FILE *f, const struct fl_metrics_fault_in_row **rows
 			fl_metrics_sample_u64(f, name, l, 1, k ? rows[i]->short_calls : rows[i]->calls);
 		}
 	}
+	for (int i = 0, started = 0; i < n; i++) {
+		if (!rows[i]->latency)
+			continue;
+		if (!started++)
+			fl_metrics_family(f, "faultlock_fault_in_seconds", "histogram",
+					  "Time a fault_in_*() call took (faulting the user pages in).");
+		l[0].value = rows[i]->kind;
+		fl_metrics_hist(f, "faultlock_fault_in_seconds", l, 1, rows[i]->latency);
+	}
 }
 
 static void render_lost(FILE *f, const uint64_t *counters)
@@ -446,9 +444,9 @@ static void render_lost(FILE *f, const uint64_t *counters)
 	fl_metrics_family(f, "faultlock_events_lost_total", "counter",
 			  "Events dropped before reaching user space, by reason; the other counters "
 			  "stay exact (they are kept in the kernel).");
-	for (size_t i = 0; i < ARRAY_SIZE(lost_reasons); i++) {
-		l[0].value = lost_reasons[i].reason;
-		fl_metrics_sample_u64(f, "faultlock_events_lost_total", l, 1, counters[lost_reasons[i].idx]);
+	for (int i = 0; i < fl_nr_lost_reasons; i++) {
+		l[0].value = fl_lost_reasons[i].reason;
+		fl_metrics_sample_u64(f, "faultlock_events_lost_total", l, 1, counters[fl_lost_reasons[i].idx]);
 	}
 }
 

@@ -56,7 +56,7 @@ void fl_hist_exp2_bounds(double *bounds, int n, int first, double divisor);
 void fl_hist_from_log2(const struct fl_hist_val *v, int first, int last, double *bounds,
 		       uint64_t *counts, struct fl_hist *h);
 
-/* Families for the glock detector (no kernel side yet; rows stay empty). */
+/* Families of the glock detector and fault_in_*. */
 struct fl_metrics_lock_row {		/* lock_acquisitions, recursive_lock */
 	char fstype[FL_FSTYPE_LEN];
 	uint32_t dev;
@@ -79,9 +79,10 @@ struct fl_metrics_lock_hist {		/* lock_hold_seconds, lock_wait_seconds */
 	const struct fl_hist *wait;
 };
 
-struct fl_metrics_fault_in_row {	/* fault_in_calls, fault_in_short */
+struct fl_metrics_fault_in_row {	/* fault_in_calls, fault_in_short, fault_in_seconds */
 	const char *kind;		/* "readable", "writeable", "safe_writeable" */
 	uint64_t calls, short_calls;
+	const struct fl_hist *latency;	/* NULL: not measured */
 };
 
 struct fl_metrics_snapshot {

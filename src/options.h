@@ -11,5 +11,8 @@
 long fl_parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max);
 /* --ringbuf-size: a power of 2 between one page and 1 GiB. */
 long fl_parse_ringbuf_size(struct argp_state *state, const char *arg);
+/* --btf: a file libbpf reads as BTF (raw, or ELF with .BTF) that describes a
+ * kernel; argp_error (exit 2) otherwise. */
+const char *fl_parse_btf(struct argp_state *state, const char *arg);
 
 #endif

@@ -420,23 +420,24 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size)
 	return type;
 }
 
-uint64_t fl_summary_lost(const struct fl_summary *s)
-{
-	return s->counters[FL_CNT_LOST_RINGBUF] + s->counters[FL_CNT_LOST_TASKMAP] +
-	       s->counters[FL_CNT_LOST_FSMAP] + s->counters[FL_CNT_LOST_VMA] +
-	       s->counters[FL_CNT_LOST_HELD];
-}
-
-static const struct {
-	enum fl_counter idx;
-	const char *reason;
-} lost_reasons[] = {
+const struct fl_lost_reason fl_lost_reasons[] = {
 	{ FL_CNT_LOST_RINGBUF, "ringbuf_full" },
 	{ FL_CNT_LOST_TASKMAP, "task_map_full" },
 	{ FL_CNT_LOST_FSMAP, "fs_map_full" },
+	{ FL_CNT_LOST_LOCKMAP, "lock_map_full" },
 	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
 	{ FL_CNT_LOST_HELD, "held_set_full" },
 };
+const int fl_nr_lost_reasons = sizeof(fl_lost_reasons) / sizeof(fl_lost_reasons[0]);
+
+uint64_t fl_summary_lost(const struct fl_summary *s)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < fl_nr_lost_reasons; i++)
+		sum += s->counters[fl_lost_reasons[i].idx];
+	return sum;
+}
 
 void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts)
 {
@@ -455,17 +456,18 @@ void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts
 		jw_str(&w, "comm", "faultlock");
 		jw_str(&w, "severity", "warning");
 		jw_object(&w, "counts");
-		for (size_t i = 0; i < sizeof(lost_reasons) / sizeof(lost_reasons[0]); i++)
-			jw_u64(&w, lost_reasons[i].reason, s->counters[lost_reasons[i].idx]);
+		for (int i = 0; i < fl_nr_lost_reasons; i++)
+			jw_u64(&w, fl_lost_reasons[i].reason, s->counters[fl_lost_reasons[i].idx]);
 		jw_end_object(&w);
 		jw_end_object(&w);
 		fputc('\n', o->f);
 		return;
 	}
 	fprintf(o->f, "%12s %-7s %-16s", "", "warning", "lost");
-	for (size_t i = 0; i < sizeof(lost_reasons) / sizeof(lost_reasons[0]); i++)
-		if (s->counters[lost_reasons[i].idx])
-			fprintf(o->f, " %s=%" PRIu64, lost_reasons[i].reason, s->counters[lost_reasons[i].idx]);
+	for (int i = 0; i < fl_nr_lost_reasons; i++)
+		if (s->counters[fl_lost_reasons[i].idx])
+			fprintf(o->f, " %s=%" PRIu64, fl_lost_reasons[i].reason,
+				s->counters[fl_lost_reasons[i].idx]);
 	fprintf(o->f, " (counts stay exact: they are kept in the kernel)\n");
 }
 

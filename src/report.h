@@ -33,11 +33,24 @@ struct fl_fs_row {
 
 #define FL_MAX_FS_ROWS 256
 
+struct fl_lock_row {
+	uint32_t dev;
+	uint32_t lock;			/* enum fl_lock_kind */
+	char fstype[FL_FSTYPE_LEN];
+	uint64_t acquisitions, recursive;
+	uint64_t fault_under_lock[FL_PROT_MAX];	/* by enum fl_protection */
+};
+
+#define FL_MAX_LOCK_ROWS 256
+
 /* Everything the summary reports; counters come from kernel maps. */
 struct fl_summary {
 	uint64_t counters[FL_CNT_MAX];
 	struct fl_fs_row fs[FL_MAX_FS_ROWS];
 	int nr_fs;
+	struct fl_lock_row locks[FL_MAX_LOCK_ROWS];
+	int nr_locks;
+	struct fl_hist_val hists[FL_HIST_MAX];	/* per-CPU values summed */
 	const char *target;		/* "fl-mmapio", "pid 42", "all tasks" */
 	bool have_child;
 	int child_status;		/* waitpid status */
@@ -61,6 +74,13 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size);
 /* Prints a `lost` event if the counters show drops. */
 void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts);
 void fl_output_summary(struct fl_output *o, const struct fl_summary *s);
+/* The drop counters and their names (`lost` event, events_lost_total{reason}). */
+struct fl_lost_reason {
+	enum fl_counter idx;
+	const char *reason;
+};
+extern const struct fl_lost_reason fl_lost_reasons[];
+extern const int fl_nr_lost_reasons;
 /* Sum of the drop counters. */
 uint64_t fl_summary_lost(const struct fl_summary *s);
 /* Formats a kernel dev_t as MAJ:MIN. */

@@ -21,13 +21,14 @@
 #include "report.h"
 #include "loader.h"
 
-enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE };
+enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF };
 
 static struct trace_opts {
 	bool json, stacks, all, no_task_storage;
 	pid_t pid;
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
 	long ringbuf_size;
+	const char *btf_path;
 	char **cmd;
 } opts = { .ringbuf_size = FL_RINGBUF_DEFAULT };
 
@@ -42,6 +43,7 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 3 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 3 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
 	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 3 },
 	{ 0 },
 };
@@ -59,6 +61,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
 		break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
+	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
 	case ARGP_KEY_ARGS:
 		opts.cmd = state->argv + state->next;
 		break;
@@ -137,7 +140,8 @@ int cmd_trace(int argc, char **argv)
 	if (fl_require_privileges())
 		return FL_EXIT_ENV;
 	fl_setup_libbpf_log();
-	fl_loader__probe(&loader);
+	if (fl_loader__probe(&loader))
+		return FL_EXIT_USAGE;
 
 	if (opts.cmd) {
 		err = fl_child_spawn(&child, opts.cmd);
@@ -157,6 +161,7 @@ int cmd_trace(int argc, char **argv)
 	lo.stacks = opts.stacks;
 	lo.no_task_storage = opts.no_task_storage;
 	lo.ringbuf_size = opts.ringbuf_size;
+	lo.btf_path = opts.btf_path;
 	ret = fl_loader__start(&loader, &lo);
 	if (ret)
 		goto cleanup;

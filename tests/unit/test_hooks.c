@@ -57,27 +57,32 @@ static void test_hook_names_unique_and_sane(void **state)
 		for (int j = i + 1; j < fl_nr_hooks; j++)
 			if (!strcmp(h->name, fl_hooks[j].name))
 				fail_msg("hook %s listed twice (%d, %d)", h->name, i, j);
-		/* tracepoints have a category and no return hook */
-		if (h->category)
+		/* a return hook only for functions (a tracepoint's stand-in counts) */
+		if (h->category && !h->fn)
 			assert_false(h->needs_return);
-		/* programs are named for modes that fit the kind of hook: an entry
-		 * program per implemented mode, a return one exactly when needed */
+		/* programs are named for modes that fit the kind of hook: tracepoint
+		 * programs for a tracepoint, function ones for a function or a
+		 * tracepoint's stand-in; a return program exactly when needed (fexit
+		 * may stand alone: it sees the arguments too) */
 		for (int m = 0; m < FL_MODE_MAX; m++) {
 			const char *entry = h->progs[m][0], *ret = h->progs[m][1];
+			bool fn_mode = m == FL_MODE_FENTRY || m == FL_MODE_KPROBE;
 
-			if (!entry) {
+			if (!entry && !ret)
+				continue;
+			assert_true(m != FL_MODE_NONE);
+			if (!fn_mode) {
+				assert_non_null(h->category);
 				assert_null(ret);
 				continue;
 			}
-			assert_true(m != FL_MODE_NONE);
-			if (h->category)
-				assert_true(m == FL_MODE_TP_BTF || m == FL_MODE_TRACEPOINT);
-			else
-				assert_true(m == FL_MODE_FENTRY || m == FL_MODE_KPROBE);
+			assert_true(!h->category || h->fn);
 			if (h->needs_return && !ret)
 				fail_msg("hook %s needs a return program in mode %d", h->name, m);
 			if (!h->needs_return && ret)
 				fail_msg("hook %s has an unused return program %s", h->name, ret);
+			if (!entry && m != FL_MODE_FENTRY)
+				fail_msg("hook %s: only fexit can go without an entry program", h->name);
 		}
 	}
 }
@@ -175,6 +180,58 @@ static void test_available_needs_every_hook(void **state)
 	}
 }
 
+static void test_hook_target(void **state)
+{
+	const struct fl_hook *begin = &fl_hooks[fl_hook_index("iomap_dio_rw_begin")];
+	const struct fl_hook *nq = &fl_hooks[fl_hook_index("gfs2_glock_nq")];
+
+	(void)state;
+	assert_string_equal(fl_hook_target(begin, FL_MODE_TP_BTF), "iomap_dio_rw_begin");
+	assert_string_equal(fl_hook_target(begin, FL_MODE_TRACEPOINT), "iomap_dio_rw_begin");
+	/* btrfs writes call __iomap_dio_rw directly */
+	assert_string_equal(fl_hook_target(begin, FL_MODE_FENTRY), "__iomap_dio_rw");
+	assert_string_equal(fl_hook_target(begin, FL_MODE_KPROBE), "__iomap_dio_rw");
+	assert_string_equal(fl_hook_target(nq, FL_MODE_KPROBE), "gfs2_glock_nq");
+	assert_string_equal(fl_hook_target(nq, FL_MODE_NONE), "gfs2_glock_nq");
+}
+
+static void test_hook_modes_parse(void **state)
+{
+	enum fl_mode forced[64];
+	char err[128];
+	int begin = fl_hook_index("iomap_dio_rw_begin"), nq = fl_hook_index("gfs2_glock_nq");
+
+	(void)state;
+	assert_int_equal(fl_hook_modes_parse(NULL, forced, err, sizeof(err)), 0);
+	for (int i = 0; i < fl_nr_hooks; i++)
+		assert_int_equal(forced[i], FL_MODE_NONE);
+	assert_int_equal(fl_hook_modes_parse("iomap_dio_rw_begin=kprobe,gfs2_glock_nq=fentry",
+					     forced, err, sizeof(err)), 0);
+	for (int i = 0; i < fl_nr_hooks; i++)
+		assert_int_equal(forced[i], i == begin ? FL_MODE_KPROBE : i == nq ? FL_MODE_FENTRY : FL_MODE_NONE);
+	assert_int_equal(fl_hook_modes_parse("page_fault_user=tp_btf,,", forced, err, sizeof(err)), 0);
+	assert_int_equal(forced[fl_hook_index("page_fault_user")], FL_MODE_TP_BTF);
+	assert_int_equal(forced[begin], FL_MODE_NONE);	/* every call starts afresh */
+	assert_int_equal(fl_hook_modes_parse("", forced, err, sizeof(err)), 0);
+
+	assert_int_equal(fl_hook_modes_parse("gfs2_glock_nq", forced, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "HOOK=MODE"));
+	assert_int_equal(fl_hook_modes_parse("nope=kprobe", forced, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'nope'"));
+	assert_int_equal(fl_hook_modes_parse("gfs2_glock_nq=", forced, err, sizeof(err)), -1);
+	assert_int_equal(fl_hook_modes_parse("gfs2_glock_nq=-", forced, err, sizeof(err)), -1);
+	assert_int_equal(fl_hook_modes_parse("gfs2_glock_nq=kprobe=x", forced, err, sizeof(err)), -1);
+	assert_non_null(strstr(err, "'kprobe=x'"));
+	assert_int_equal(fl_hook_modes_parse("=kprobe", forced, err, sizeof(err)), -1);
+	{
+		char big[600];
+
+		memset(big, 'a', sizeof(big) - 1);
+		big[sizeof(big) - 1] = '\0';
+		assert_int_equal(fl_hook_modes_parse(big, forced, err, sizeof(err)), -1);
+	}
+}
+
 static void test_available_crafted_types(void **state)
 {
 	struct fl_hook_state *st = states(FL_MODE_TP_BTF);
@@ -218,6 +275,8 @@ int main(void)
 		cmocka_unit_test(test_event_types_need_known_hooks),
 		cmocka_unit_test(test_available_all_or_nothing),
 		cmocka_unit_test(test_available_needs_every_hook),
+		cmocka_unit_test(test_hook_target),
+		cmocka_unit_test(test_hook_modes_parse),
 		cmocka_unit_test(test_available_crafted_types),
 		cmocka_unit_test(test_mode_names),
 	};

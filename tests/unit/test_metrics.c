@@ -293,6 +293,7 @@ static void test_render_exact(void **state)
 "faultlock_events_lost_total{reason=\"ringbuf_full\"} 3\n"
 "faultlock_events_lost_total{reason=\"task_map_full\"} 0\n"
 "faultlock_events_lost_total{reason=\"fs_map_full\"} 0\n"
+"faultlock_events_lost_total{reason=\"lock_map_full\"} 0\n"
 "faultlock_events_lost_total{reason=\"vma_lookup_busy\"} 1\n"
 "faultlock_events_lost_total{reason=\"held_set_full\"} 0\n"
 "# HELP faultlock_hook_attached Whether a kernel hook is attached (1) or unavailable here (0), with the attach mode (\"-\" when none).\n"
@@ -423,8 +424,8 @@ static void lint(const char *text)
 	}
 }
 
-/* The glock detector's families slot in: rows in, series out, in the contract's order. */
-static void test_render_future_families(void **state)
+/* The glock detector's and fault_in's families: rows in, series out, in the contract's order. */
+static void test_render_lock_and_fault_in_families(void **state)
 {
 	static const double bounds[] = { 1e-06, 1e-05 };
 	static const uint64_t hold_c[] = { 5, 2, 1 }, wait_c[] = { 0, 0, 1 };
@@ -435,7 +436,10 @@ static void test_render_future_families(void **state)
 		{ "gfs2", DEV(253, 3), "glock", "nofault", 9 },
 	};
 	struct fl_metrics_lock_hist hists[] = { { "gfs2", "glock", &hold, &wait } };
-	struct fl_metrics_fault_in_row fin[] = { { "writeable", 1, 0 }, { "readable", 4, 2 } };
+	static const double fi_bounds[] = { 5e-07 };
+	static const uint64_t fi_c[] = { 3, 1 };
+	const struct fl_hist fi_lat = { 1, fi_bounds, fi_c, 1.5e-06 };
+	struct fl_metrics_fault_in_row fin[] = { { "writeable", 1, 0, NULL }, { "readable", 4, 2, &fi_lat } };
 	uint64_t counters[FL_CNT_MAX] = {};
 	struct fl_fs_row fs[] = { fs_row("gfs2", DEV(253, 3), FL_OP_READ, 1, 0, 0, 0, 0, 0) };
 	struct fl_metrics_snapshot s = {
@@ -449,7 +453,7 @@ static void test_render_future_families(void **state)
 		"faultlock_lock_wait_seconds", "faultlock_dio_calls_total", "faultlock_dio_partial_total",
 		"faultlock_dio_retries_total", "faultlock_dio_retry_bytes_total",
 		"faultlock_fault_in_calls_total", "faultlock_fault_in_short_total",
-		"faultlock_same_file_fault_total", "faultlock_events_lost_total",
+		"faultlock_fault_in_seconds", "faultlock_same_file_fault_total", "faultlock_events_lost_total",
 		"faultlock_hook_attached", "faultlock_build_info",
 	};
 	char *text = render(&s), *prev = text, want[128];
@@ -481,9 +485,16 @@ static void test_render_future_families(void **state)
 		"faultlock_fault_in_calls_total{kind=\"readable\"} 4\n"
 		"faultlock_fault_in_calls_total{kind=\"writeable\"} 1\n"));
 	assert_non_null(strstr(text, "faultlock_fault_in_short_total{kind=\"readable\"} 2\n"));
+	/* only the kind that has a latency histogram gets series */
+	assert_non_null(strstr(text, "# TYPE faultlock_fault_in_seconds histogram\n"
+		"faultlock_fault_in_seconds_bucket{kind=\"readable\",le=\"5e-07\"} 3\n"
+		"faultlock_fault_in_seconds_bucket{kind=\"readable\",le=\"+Inf\"} 4\n"
+		"faultlock_fault_in_seconds_sum{kind=\"readable\"} 1.5e-06\n"
+		"faultlock_fault_in_seconds_count{kind=\"readable\"} 4\n# HELP"));
 	free(text);
 	/* A lock row without histograms prints no histogram family at all. */
 	hists[0].hold = hists[0].wait = NULL;
+	fin[1].latency = NULL;
 	text = render(&s);
 	lint(text);
 	assert_null(strstr(text, "_seconds"));
@@ -912,7 +923,7 @@ int main(void)
 		T(test_render_empty),
 		T(test_same_file_fault_sums_ops),
 		T(test_fstype_untrusted),
-		T(test_render_future_families),
+		T(test_render_lock_and_fault_in_families),
 		T(test_render_lint_exact_snapshot),
 		T(test_render_stream_error),
 		T(test_parse_listen_ok),

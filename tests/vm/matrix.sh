@@ -13,8 +13,14 @@
 #   gfs2-mmapio   the same with tests/workloads/fl-mmapio
 #                 (--op read --buf same --map private --pages 2), same expectations.
 #   faultlock     `faultlock check` and `faultlock trace --json -- fl-mmapio ...`
-#                 on gfs2; output logged (no assertions yet; FAIL only if the VM
-#                 run itself fails).  SKIP when no static faultlock binary.
+#                 on gfs2; output logged (FAIL only if the VM run itself fails).
+#                 SKIP when no static faultlock binary.
+#   detector      the glock detector and DIO accounting on gfs2, one fl-mmapio
+#                 case per `faultlock trace --json` (see DETECTOR_CASES), with
+#                 exact expectations per kernel (5.10: recursive_lock before
+#                 the BUG; 6.x: fault_in, partials, retries, no finding).
+#   daemon        `faultlock daemon` in the guest, a gfs2 workload, a scrape;
+#                 promtool and the values checked on the host.
 #   fs-btrfs, fs-xfs, fs-ext4   a fresh image of that filesystem mounts
 #                 read-write in the guest and takes a write + read.
 #   harness-status   (first kernel only) vmrun passes CMD's exit status through.
@@ -182,6 +188,13 @@ DETECTOR_CASES=(
     "dhalf:--op read --direct --buf half --map shared --pages 8"
     "control:--op read --buf anon --pages 8"
     "dcontrol:--op read --direct --buf anon --pages 8"
+    # dhalf again with the iomap tracepoints' function stand-ins (6.12 has all three ways)
+    "dhalf-fentry:--op read --direct --buf half --map shared --pages 8"
+    "dhalf-kprobe:--op read --direct --buf half --map shared --pages 8"
+)
+declare -A CASE_ENV=(
+    [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
+    [dhalf-kprobe]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=kprobe,iomap_dio_complete=kprobe"
 )
 
 case_json() {	# case_json NAME → that case's JSON lines
@@ -215,7 +228,7 @@ run_cases() {
             name=${c%%:*}
             args=${c#*:}
             [ "$name" = "$want" ] || continue
-            script+="echo '@@CASE $name@@'; faultlock trace --json -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
+            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
         done
     done
     vm --kernel "$k" --fs gfs2 --dmesg \
@@ -238,6 +251,8 @@ detector_tests() {
             run_cases "$k" "$name" || return
         done
         run_cases "$k" control dcontrol || return
+    elif [ "$k" = 6.12 ]; then
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe || return
     else
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol || return
     fi
@@ -280,11 +295,26 @@ detector_tests() {
             expect "$k" "$name" "fault_in with a glock held" \
                 "$(case_json $name | jq -r -s 'map(select(.type=="fault_in" and .kind=="safe_writeable" and .held_locks > 0)) | length')" 0
         done
+        # 4 resident pages, then the unfaulted mapping of the file itself:
+        # a 16 KiB partial, the glock dropped, fault-in, one retry with
+        # done_before = 16384 (on 6.1 read from the kprobe's stack).
+        dio_cases=(dhalf)
+        [ "$k" = 6.12 ] && dio_cases+=(dhalf-fentry dhalf-kprobe)
+        for name in "${dio_cases[@]}"; do
+            expect "$k" "$name" "dio_calls" "$(jcount "$name" .counts.dio_calls)" 2
+            expect "$k" "$name" "dio_partial" "$(jcount "$name" .counts.dio_partial)" 1
+            expect "$k" "$name" "dio_retries" "$(jcount "$name" .counts.dio_retries)" 1
+            expect "$k" "$name" "dio_retry_bytes" "$(jcount "$name" .counts.dio_retry_bytes)" 16384
+            expect "$k" "$name" "dio_retry event done_before" \
+                "$(case_json "$name" | jq -r -s 'map(select(.type=="dio_retry"))[0].done_before')" 16384
+        done
         if [ "$k" = 6.12 ]; then
-            expect "$k" dhalf "dio_calls" "$(jcount dhalf .counts.dio_calls)" 2
-            expect "$k" dhalf "dio_partial" "$(jcount dhalf .counts.dio_partial)" 1
-            expect "$k" dhalf "dio_retries" "$(jcount dhalf .counts.dio_retries)" 1
-            expect "$k" dhalf "dio_retry_bytes" "$(jcount dhalf .counts.dio_retry_bytes)" 16384
+            expect "$k" dhalf "dio hooks" "$(jcount dhalf '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'tp_btf tp_btf'
+            expect "$k" dhalf-fentry "dio hooks" "$(jcount dhalf-fentry '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'fentry fentry'
+            expect "$k" dhalf-kprobe "dio hooks" "$(jcount dhalf-kprobe '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'kprobe kprobe'
+        else
+            # no iomap tracepoints; a trampoline takes no 7 arguments on 6.1
+            expect "$k" dhalf "dio hooks" "$(jcount dhalf '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'kprobe fentry'
         fi
         if grep -qE 'kernel BUG at|original: ' "$WORK/det.out"; then
             fail "$k detector: unexpected gfs2 BUG in dmesg"; det_failed=1
@@ -293,6 +323,22 @@ detector_tests() {
     # The fixed gfs2 offsets agree with gfs2's own tracepoint on this kernel.
     expect "$k" control "gfs2 layout checks" "$(jcount control .gfs2_layout.checks)" '[1-9][0-9]*'
     expect "$k" control "gfs2 layout mismatches" "$(jcount control .gfs2_layout.mismatches)" 0
+    # One O_DIRECT read into unfaulted anonymous memory. 5.10 (through fentry
+    # on the 5-argument __iomap_dio_rw) faults it in through GUP: one call.
+    # The fixed gfs2 reads with nofault: -EFAULT with nothing done, the glock
+    # dropped, fault_in, and a retry with done_before = 0 that only the
+    # "after a partial" rule recognises.
+    if [ "$k" = 5.10 ]; then
+        expect "$k" dcontrol "dio_calls" "$(jcount dcontrol .counts.dio_calls)" 1
+        expect "$k" dcontrol "dio_partial dio_retries" "$(jcount dcontrol '.counts | "\(.dio_partial) \(.dio_retries)"')" '0 0'
+    else
+        expect "$k" dcontrol "dio calls partial retries retry_bytes" \
+            "$(jcount dcontrol '.counts | "\(.dio_calls) \(.dio_partial) \(.dio_retries) \(.dio_retry_bytes)"')" '2 1 1 0'
+        expect "$k" dcontrol "partial reason" \
+            "$(case_json dcontrol | jq -r -s 'map(select(.type=="dio_partial"))[0] | "\(.reason) \(.ret)"')" 'efault -14'
+        expect "$k" dcontrol "retry after the partial" \
+            "$(case_json dcontrol | jq -r -s 'map(select(.type=="dio_retry"))[0] | "\(.after_partial) \(.done_before)"')" 'true 0'
+    fi
     for name in control dcontrol; do
         expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
         expect "$k" "$name" "error and warning findings" \
@@ -300,6 +346,78 @@ detector_tests() {
     done
     if [ "$det_failed" = 1 ] || [ "$V" = 1 ]; then
         grep -v '^\[' "$WORK/det.out" | indent
+    fi
+}
+
+# --- the daemon in the guest --------------------------------------------------------
+# `faultlock daemon` on loopback, a gfs2 workload, a scrape with busybox wget,
+# SIGTERM; the host checks the exposition with promtool and reads the values.
+# 6.x: the half-resident DIO read (fault_in, partial, retry); 5.10 has no
+# fault_in_* and BUGs on same-file I/O, so there: the anonymous-buffer read.
+DAEMON_GUEST='
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+faultlock daemon --listen 127.0.0.1:9477 & pid=$!
+i=0
+until wget -q -O /dev/null http://127.0.0.1:9477/metrics; do
+    i=$((i + 1)); [ $i -gt 120 ] && { echo "daemon not serving"; exit 20; }
+    kill -0 $pid 2>/dev/null || { echo "daemon died"; exit 21; }
+    sleep 0.5
+done
+fl-mmapio -q "$@" /mnt/d || exit 22
+echo @@METRICS@@
+wget -q -O - http://127.0.0.1:9477/metrics
+echo @@END@@
+kill -TERM $pid; wait $pid; echo "@@DAEMON-RC $?@@"'
+
+daemon_tests() {
+    local k=$1 m args dev lbl
+    if [ "$k" = 5.10 ]; then
+        args=(--op read --direct --buf anon --pages 8)
+    else
+        args=(--op read --direct --buf half --map shared --pages 8)
+    fi
+    vm --kernel "$k" --fs gfs2 \
+        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+        sh -c "$DAEMON_GUEST" sh "${args[@]}"
+    if [ "$rc" -ne 0 ]; then
+        fail "$k daemon: guest run failed: $(harness_status_text "$rc") [${secs}s]"
+        indent <"$WORK/out"
+        return
+    fi
+    m=$(awk '/^@@END@@/ { p = 0 } p { print } /^@@METRICS@@/ { p = 1 }' "$WORK/out")
+    det_failed=0
+    metric() { awk -v s="$1" 'index($0, s " ") == 1 { print $2 }' <<<"$m"; }
+    expect "$k" daemon "exit after SIGTERM" "$(sed -n 's/^@@DAEMON-RC \([0-9]*\)@@$/\1/p' "$WORK/out")" 0
+    if command -v promtool >/dev/null; then
+        expect "$k" daemon "promtool check metrics" "$(promtool check metrics <<<"$m" 2>&1; echo "rc=$?")" 'rc=0'
+    else
+        fail "$k daemon: promtool missing (scripts/install-deps.sh installs it)"; det_failed=1
+    fi
+    dev=$(grep -o 'faultlock_lock_acquisitions_total{fstype="gfs2",dev="[0-9:]*"' <<<"$m" | head -n1 | sed 's/.*dev="//; s/"$//')
+    lbl="fstype=\"gfs2\",dev=\"$dev\""
+    expect "$k" daemon "gfs2 device with lock counters" "$dev" '[0-9]+:[0-9]+'
+    expect "$k" daemon "lock_acquisitions_total" "$(metric "faultlock_lock_acquisitions_total{$lbl,lock=\"glock\"}")" '[1-9][0-9]*'
+    expect "$k" daemon "recursive_lock_total" "$(metric "faultlock_recursive_lock_total{$lbl,lock=\"glock\"}")" 0
+    expect "$k" daemon "fault_under_lock_total none" \
+        "$(metric "faultlock_fault_under_lock_total{$lbl,lock=\"glock\",protection=\"none\"}")" 0
+    expect "$k" daemon "lock_hold_seconds_count" \
+        "$(metric 'faultlock_lock_hold_seconds_count{fstype="gfs2",lock="glock"}')" '[1-9][0-9]*'
+    expect "$k" daemon "hook_attached gfs2_glock_nq" \
+        "$(grep -c '^faultlock_hook_attached{hook="gfs2_glock_nq",mode="\(fentry\|kprobe\)"} 1$' <<<"$m")" 1
+    if [ "$k" = 5.10 ]; then
+        expect "$k" daemon "dio_calls_total" "$(metric "faultlock_dio_calls_total{$lbl,op=\"read\"}")" 1
+    else
+        expect "$k" daemon "dio_retries_total" "$(metric "faultlock_dio_retries_total{$lbl,op=\"read\"}")" 1
+        expect "$k" daemon "dio_retry_bytes_total" "$(metric "faultlock_dio_retry_bytes_total{$lbl,op=\"read\"}")" 16384
+        expect "$k" daemon "dio_partial_total short" \
+            "$(metric "faultlock_dio_partial_total{$lbl,op=\"read\",reason=\"short\"}")" 1
+        expect "$k" daemon "fault_in_calls_total safe_writeable" \
+            "$(metric 'faultlock_fault_in_calls_total{kind="safe_writeable"}')" '[1-9][0-9]*'
+        expect "$k" daemon "fault_in_seconds_count safe_writeable" \
+            "$(metric 'faultlock_fault_in_seconds_count{kind="safe_writeable"}')" '[1-9][0-9]*'
+    fi
+    if [ "$det_failed" = 1 ] || [ "$V" = 1 ]; then
+        indent <"$WORK/out"
     fi
 }
 
@@ -357,6 +475,7 @@ for k in $KERNELS; do
 
     if [ -z "$FAULTLOCK_SKIP" ] && [ -n "$MMAPIO" ]; then
         detector_tests "$k"
+        daemon_tests "$k"
     fi
 
     for fs in btrfs xfs ext4; do

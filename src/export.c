@@ -1,0 +1,118 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * From the kernel counters as the loader reads them (struct fl_summary) to
+ * the Prometheus families of the contract: which rows exist, their labels,
+ * histogram ranges. Pure, so the exact output is unit-tested.
+ */
+#include <stdio.h>
+#include <string.h>
+#include "faultlock.h"
+#include "export.h"
+#include "metrics.h"
+
+static bool hook_attached(const struct fl_hook_state *states, const char *name)
+{
+	int h = fl_hook_index(name);
+
+	return h >= 0 && states[h].mode != FL_MODE_NONE;
+}
+
+/* Histogram ranges, in log2(ns): lock hold/wait 1 µs .. 17 s, fault_in 256 ns .. 1 s. */
+#define LOCK_HIST_FIRST 10
+#define LOCK_HIST_LAST 34
+#define FI_HIST_FIRST 8
+#define FI_HIST_LAST 30
+
+static const char *const protection_names[FL_PROT_MAX] = {
+	[FL_PROT_NONE] = "none",
+	[FL_PROT_MAY_DEMOTE] = "may_demote",
+};
+static const char *const fault_in_kinds[FL_FI_KINDS] = {
+	[FL_FI_READABLE] = "readable",
+	[FL_FI_WRITEABLE] = "writeable",
+	[FL_FI_SAFE_WRITEABLE] = "safe_writeable",
+};
+
+int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook_state *states,
+		     const char *kernel)
+{
+	static struct fl_metrics_lock_row locks[FL_MAX_LOCK_ROWS];
+	static struct fl_metrics_ful_row ful[FL_MAX_LOCK_ROWS * FL_PROT_MAX];
+	struct fl_metrics_hook hooks[FL_MAX_HOOKS];
+	struct fl_metrics_lock_hist lock_hist;
+	struct fl_metrics_fault_in_row fault_in[FL_FI_KINDS];
+	double lock_bounds[2][LOCK_HIST_LAST - LOCK_HIST_FIRST + 1];
+	uint64_t lock_counts[2][LOCK_HIST_LAST - LOCK_HIST_FIRST + 2];
+	double fi_bounds[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 1];
+	uint64_t fi_counts[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 2];
+	struct fl_hist hold, wait, fi_lat[FL_FI_KINDS];
+	struct fl_metrics_snapshot s = {
+		.version = FAULTLOCK_VERSION,
+		.kernel = kernel,
+		.hooks = hooks,
+		.nr_hooks = fl_nr_hooks,
+		.counters = sum->counters,
+		.fs = sum->fs,
+		.locks = locks,
+		.ful = ful,
+		.fault_in = fault_in,
+	};
+
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		enum fl_mode m = states[i].mode;
+
+		hooks[i].name = fl_hooks[i].name;
+		hooks[i].mode = m == FL_MODE_NONE ? NULL : fl_mode_name(m);
+	}
+	s.nr_fs = sum->nr_fs;
+	for (int i = 0; i < sum->nr_locks; i++) {
+		const struct fl_lock_row *r = &sum->locks[i];
+		struct fl_metrics_lock_row *m = &locks[s.nr_locks++];
+
+		memcpy(m->fstype, r->fstype, sizeof(m->fstype));
+		m->dev = r->dev;
+		m->lock = "glock";	/* the only provider (enum fl_lock_kind) */
+		m->acquisitions = r->acquisitions;
+		m->recursive = r->recursive;
+		for (int p = 0; p < FL_PROT_MAX; p++) {
+			struct fl_metrics_ful_row *u = &ful[s.nr_ful++];
+
+			memcpy(u->fstype, r->fstype, sizeof(u->fstype));
+			u->dev = r->dev;
+			u->lock = m->lock;
+			u->protection = protection_names[p];
+			u->count = r->fault_under_lock[p];
+		}
+	}
+	/* Lock times are measured wherever the glock hooks run, before any
+	 * device has a row: the histograms show from the start. */
+	if (hook_attached(states, "gfs2_glock_nq")) {
+		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
+				  lock_bounds[0], lock_counts[0], &hold);
+		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_WAIT], LOCK_HIST_FIRST, LOCK_HIST_LAST,
+				  lock_bounds[1], lock_counts[1], &wait);
+		memset(&lock_hist, 0, sizeof(lock_hist));
+		snprintf(lock_hist.fstype, sizeof(lock_hist.fstype), "gfs2");
+		lock_hist.lock = "glock";
+		lock_hist.hold = &hold;
+		lock_hist.wait = &wait;
+		s.lock_hists = &lock_hist;
+		s.nr_lock_hists = 1;
+	}
+	for (int k = 0; k < FL_FI_KINDS; k++) {
+		char hook[32];
+		struct fl_metrics_fault_in_row *r = &fault_in[s.nr_fault_in];
+
+		snprintf(hook, sizeof(hook), "fault_in_%s", fault_in_kinds[k]);
+		if (!hook_attached(states, hook))
+			continue;
+		fl_hist_from_log2(&sum->hists[FL_HIST_FAULT_IN_READABLE + k], FI_HIST_FIRST, FI_HIST_LAST,
+				  fi_bounds[k], fi_counts[k], &fi_lat[k]);
+		r->kind = fault_in_kinds[k];
+		r->calls = sum->counters[FL_CNT_FAULT_IN_CALLS_KIND + k];
+		r->short_calls = sum->counters[FL_CNT_FAULT_IN_SHORT_KIND + k];
+		r->latency = &fi_lat[k];
+		s.nr_fault_in++;
+	}
+	return fl_metrics_render(f, &s);
+}
