@@ -9,6 +9,7 @@ lock_counters_map_t lock_counters SEC(".maps");
 events_map_t events SEC(".maps");
 hists_map_t hists SEC(".maps");
 task_zero_map_t task_zero SEC(".maps");
+cgroup_map_t cgroup_filter SEC(".maps");
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_all = false;
@@ -16,6 +17,9 @@ const volatile bool use_task_storage = true;
 const volatile bool use_find_vma = true;
 const volatile bool capture_stacks = false;
 const volatile bool have_task_btf = true;
+const volatile bool filter_cgroup = false;
+const volatile __u32 nr_fs_filter = 0;
+const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN] = {};
 volatile bool ready = false;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -68,12 +68,16 @@ static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *ite
 	struct fl_fs_counters *c;
 	struct inode *inode;
 	struct super_block *sb;
+	char fstype[FL_FSTYPE_LEN];
 	__u32 retry = 0;
 
 	if (!t)
 		return 0;
 	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
 	sb = BPF_CORE_READ(inode, i_sb);
+	bpf_probe_read_kernel_str(fstype, sizeof(fstype), BPF_CORE_READ(sb, s_type, name));
+	if (!fs_wanted(fstype))
+		return 0;
 
 	t->dio_iocb = (__u64)iocb;
 	t->dio_inode = (__u64)inode;
@@ -84,7 +88,7 @@ static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *ite
 	t->dio_count = BPF_CORE_READ(iter, count);
 	t->dio_done_before = done_before;
 	t->dio_nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
-	bpf_probe_read_kernel_str(t->dio_fstype, sizeof(t->dio_fstype), BPF_CORE_READ(sb, s_type, name));
+	__builtin_memcpy(t->dio_fstype, fstype, sizeof(t->dio_fstype));
 
 	if (done_before)
 		retry |= FL_RETRY_DONE_BEFORE;

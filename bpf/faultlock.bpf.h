@@ -122,7 +122,16 @@ typedef struct {
 	__uint(max_entries, 256 * 1024);	/* resized by user space */
 } events_map_t;
 
+/* --cgroup: the cgroup (v2) directory at index 0. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_CGROUP_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u32);
+} cgroup_map_t;
+
 extern tasks_map_t tasks SEC(".maps");
+extern cgroup_map_t cgroup_filter SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");
 extern lock_counters_map_t lock_counters SEC(".maps");
@@ -145,6 +154,9 @@ extern const volatile bool use_task_storage;
 extern const volatile bool use_find_vma;
 extern const volatile bool capture_stacks;
 extern const volatile bool have_task_btf;	/* bpf_get_current_task_btf (5.11+) */
+extern const volatile bool filter_cgroup;	/* only tasks in cgroup_filter[0] */
+extern const volatile __u32 nr_fs_filter;	/* only these file systems (0: all) */
+extern const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN];
 /* Set by user space once every program is attached. */
 extern volatile bool ready;
 
@@ -187,10 +199,38 @@ static __always_inline struct fl_task *task_create(struct task_struct *task)
 	return t;
 }
 
-/* The target: every task, or the traced process (its children get state at fork). */
+/*
+ * The target: every task, or the traced process (its children get state at
+ * fork); with --cgroup, only while in that cgroup or below (tested on the
+ * current task: `task` is current wherever this runs).
+ */
 static __always_inline bool task_in_scope(struct task_struct *task)
 {
+	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
+		return false;
 	return trace_all || (targ_tgid && (__u32)BPF_CORE_READ(task, tgid) == targ_tgid);
+}
+
+/* --fs: is this file system type (s_type->name) one to account? */
+static __always_inline bool fs_wanted(const char *fstype)
+{
+	if (!nr_fs_filter)
+		return true;
+	for (__u32 i = 0; i < FL_MAX_FS_FILTER && i < nr_fs_filter; i++) {
+		bool same = true;
+
+		for (__u32 k = 0; k < FL_FSTYPE_LEN; k++) {
+			if (fs_filter[i][k] != fstype[k]) {
+				same = false;
+				break;
+			}
+			if (!fstype[k])
+				break;
+		}
+		if (same)
+			return true;
+	}
+	return false;
 }
 
 /*

@@ -14,6 +14,7 @@
 
 #define FL_COMM_LEN	16
 #define FL_FSTYPE_LEN	16
+#define FL_MAX_FS_FILTER 4	/* --fs TYPE[,TYPE...] */
 #define FL_MAX_STACK	32	/* kernel frames kept per finding */
 
 /* Ring-buffer record types; every record starts with struct fl_hdr. */

@@ -43,6 +43,8 @@ enum {
 	OPT_INTERVAL,
 	OPT_RINGBUF_SIZE,
 	OPT_BTF,
+	OPT_FS,
+	OPT_CGROUP,
 };
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
@@ -55,6 +57,8 @@ static struct daemon_opts {
 	long interval;
 	long ringbuf_size;
 	const char *btf_path;
+	struct fl_fs_filter fs;
+	int cgroup_fd;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
 } opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT };
@@ -77,6 +81,8 @@ static const struct argp_option daemon_options[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 3 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory (or below it)", 3 },
+	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 3 },
 	{ 0 },
 };
 
@@ -107,6 +113,12 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
 	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
+	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
+	case OPT_CGROUP:
+		if (opts.cgroup_fd > 0)
+			close(opts.cgroup_fd);
+		opts.cgroup_fd = fl_parse_cgroup(state, arg);
+		break;
 	case OPT_RINGBUF_SIZE:
 		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
 		break;
@@ -485,6 +497,8 @@ int cmd_daemon(int argc, char **argv)
 	lo.stacks = opts.stacks;
 	lo.ringbuf_size = opts.ringbuf_size;
 	lo.btf_path = opts.btf_path;
+	lo.fs = opts.fs;
+	lo.cgroup_fd = opts.cgroup_fd;
 	ret = fl_loader__start(&d.loader, &lo);
 	if (ret)
 		goto out;

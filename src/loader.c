@@ -43,6 +43,9 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->use_find_vma = si->find_vma;
 	skel->rodata->capture_stacks = o->stacks;
 	skel->rodata->have_task_btf = si->task_btf;
+	skel->rodata->filter_cgroup = o->cgroup_fd > 0;
+	skel->rodata->nr_fs_filter = o->fs.nr;
+	memcpy((void *)skel->rodata->fs_filter, o->fs.names, sizeof(o->fs.names));
 	if (!task_storage) {
 		/* Same map, as a tid-keyed hash cleaned at task exit. */
 		vlog("per-task state: tid hash (%s)", si->task_storage ? "forced" : "no task storage");
@@ -64,6 +67,29 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 			return err;
 	}
 	return 0;
+}
+
+/*
+ * Glocks are gfs2's, and handle_mm_fault only matters while one is held:
+ * with --fs leaving gfs2 out, those hooks are not loaded at all.
+ */
+static void exclude_filtered_hooks(struct fl_hook_state *states, const struct fl_fs_filter *fs)
+{
+	static const char *const gfs2_only[] = {
+		"gfs2_glock_nq", "gfs2_glock_dq", "gfs2_glock_queue", "handle_mm_fault",
+	};
+
+	if (fl_fs_filter_has(fs, "gfs2"))
+		return;
+	for (size_t i = 0; i < sizeof(gfs2_only) / sizeof(gfs2_only[0]); i++) {
+		struct fl_hook_state *st = &states[fl_hook_index(gfs2_only[i])];
+
+		if (st->mode == FL_MODE_NONE)
+			continue;
+		st->mode = FL_MODE_NONE;
+		snprintf(st->why, sizeof(st->why), "not needed: --fs leaves gfs2 out");
+		vlog("hook %s: off, --fs leaves gfs2 out", gfs2_only[i]);
+	}
 }
 
 static bool is_entry_kprobe(const struct bpf_program *prog)
@@ -131,6 +157,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("cannot open BPF object: %s", strerror(errno));
 		return FL_EXIT_ENV;
 	}
+	exclude_filtered_hooks(l->states, &o->fs);
 	err = configure(l->skel, &l->si, l->states, o);
 	if (err) {
 		elog("cannot configure BPF object: %s", strerror(-err));
@@ -142,6 +169,14 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("the kernel refused faultlock's BPF programs: %s (rerun with -vv for the verifier log)",
 		     strerror(-err));
 		return FL_EXIT_ENV;
+	}
+	if (o->cgroup_fd > 0) {
+		__u32 zero = 0, fd = o->cgroup_fd;
+
+		if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY)) {
+			elog("cannot set the --cgroup filter: %s", strerror(errno));
+			return FL_EXIT_ENV;
+		}
 	}
 	err = faultlock_bpf__attach(l->skel);
 	if (err) {

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <sys/types.h>
 #include "hooks.h"
+#include "options.h"
 #include "report.h"
 #include "sysinfo.h"
 
@@ -21,6 +22,8 @@ struct fl_loader_opts {
 	bool no_task_storage;	/* force the tid hash (tests) */
 	long ringbuf_size;	/* bytes, power of 2; 0: default */
 	const char *btf_path;	/* --btf: CO-RE against this instead of the kernel's */
+	struct fl_fs_filter fs;	/* --fs: only these file systems (nr 0: all) */
+	int cgroup_fd;		/* --cgroup: only tasks in it (or below); 0: no filter */
 };
 
 struct bpf_link;

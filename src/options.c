@@ -1,7 +1,12 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "options.h"
@@ -43,4 +48,64 @@ const char *fl_parse_btf(struct argp_state *state, const char *arg)
 		argp_error(state, "--btf %s: has no struct task_struct (not a kernel's BTF)", arg);
 	btf__free(btf);
 	return arg;
+}
+
+int fl_fs_list_parse(const char *arg, struct fl_fs_filter *f, char *err, size_t err_len)
+{
+	const char *p = arg;
+
+	memset(f, 0, sizeof(*f));
+	while (*p) {
+		size_t n = strcspn(p, ",");
+
+		if (n == 0 || n >= FL_FSTYPE_LEN || strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_.") < n) {
+			snprintf(err, err_len, "'%.*s' is not a file system type name", (int)n, p);
+			return -1;
+		}
+		if (f->nr == FL_MAX_FS_FILTER) {
+			snprintf(err, err_len, "at most %d file system types", FL_MAX_FS_FILTER);
+			return -1;
+		}
+		memcpy(f->names[f->nr++], p, n);
+		p += n;
+		if (*p == ',' && !*++p) {
+			snprintf(err, err_len, "empty name after ','");
+			return -1;
+		}
+	}
+	if (!f->nr) {
+		snprintf(err, err_len, "no file system type given");
+		return -1;
+	}
+	return 0;
+}
+
+bool fl_fs_filter_has(const struct fl_fs_filter *f, const char *name)
+{
+	if (!f->nr)
+		return true;
+	for (int i = 0; i < f->nr; i++)
+		if (!strcmp(f->names[i], name))
+			return true;
+	return false;
+}
+
+void fl_parse_fs(struct argp_state *state, const char *arg, struct fl_fs_filter *f)
+{
+	char err[96];
+
+	if (fl_fs_list_parse(arg, f, err, sizeof(err)))
+		argp_error(state, "--fs %s: %s", arg, err);
+}
+
+int fl_parse_cgroup(struct argp_state *state, const char *arg)
+{
+	struct statfs sfs;
+	int fd = open(arg, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		argp_error(state, "--cgroup %s: %s", arg, strerror(errno));
+	else if (fstatfs(fd, &sfs) || sfs.f_type != CGROUP2_SUPER_MAGIC)
+		argp_error(state, "--cgroup %s: not a cgroup v2 directory", arg);
+	return fd;
 }

@@ -4,6 +4,9 @@
 #define FL_OPTIONS_H
 
 #include <argp.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "faultlock_abi.h"
 
 #define FL_RINGBUF_DEFAULT (1L << 20)
 
@@ -14,5 +17,19 @@ long fl_parse_ringbuf_size(struct argp_state *state, const char *arg);
 /* --btf: a file libbpf reads as BTF (raw, or ELF with .BTF) that describes a
  * kernel; argp_error (exit 2) otherwise. */
 const char *fl_parse_btf(struct argp_state *state, const char *arg);
+
+/* --fs TYPE[,TYPE...]: the file system types to account (nr 0: all). */
+struct fl_fs_filter {
+	int nr;
+	char names[FL_MAX_FS_FILTER][FL_FSTYPE_LEN];
+};
+
+/* Parses "btrfs,gfs2"; -1 with a reason on a bad name, too many, or none. */
+int fl_fs_list_parse(const char *arg, struct fl_fs_filter *f, char *err, size_t err_len);
+/* True without a filter, or when `name` is in it. */
+bool fl_fs_filter_has(const struct fl_fs_filter *f, const char *name);
+void fl_parse_fs(struct argp_state *state, const char *arg, struct fl_fs_filter *f);
+/* --cgroup PATH: an open fd of a cgroup v2 directory, or argp_error (exit 2). */
+int fl_parse_cgroup(struct argp_state *state, const char *arg);
 
 #endif

@@ -21,7 +21,7 @@
 #include "report.h"
 #include "loader.h"
 
-enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF };
+enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF, OPT_FS, OPT_CGROUP };
 
 static struct trace_opts {
 	bool json, stacks, all, no_task_storage;
@@ -29,6 +29,9 @@ static struct trace_opts {
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
 	long ringbuf_size;
 	const char *btf_path;
+	struct fl_fs_filter fs;
+	int cgroup_fd;
+	const char *cgroup_path;
 	char **cmd;
 } opts = { .ringbuf_size = FL_RINGBUF_DEFAULT };
 
@@ -36,6 +39,8 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
 	{ "pid", 'p', "PID", 0, "Trace process PID (and the children it forks)", 1 },
 	{ "all", 'a', NULL, 0, "Trace every task", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory (or below it)", 1 },
+	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
 	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
@@ -62,10 +67,19 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
 	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
+	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
+	case OPT_CGROUP:
+		if (opts.cgroup_fd > 0)
+			close(opts.cgroup_fd);
+		opts.cgroup_fd = fl_parse_cgroup(state, arg);
+		opts.cgroup_path = arg;
+		break;
 	case ARGP_KEY_ARGS:
 		opts.cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
+		if (opts.cgroup_fd > 0 && !opts.cmd && !opts.pid)
+			opts.all = true;	/* --cgroup alone: every task in it */
 		if (!!opts.cmd + !!opts.pid + opts.all != 1)
 			argp_error(state, "give exactly one target: -- CMD [ARGS], -p PID or -a");
 		if (opts.all && !opts.duration)
@@ -155,6 +169,11 @@ int cmd_trace(int argc, char **argv)
 	} else {
 		snprintf(target, sizeof(target), "all tasks");
 	}
+	if (opts.cgroup_path) {
+		size_t len = strlen(target);
+
+		snprintf(target + len, sizeof(target) - len, " in cgroup %s", opts.cgroup_path);
+	}
 
 	lo.targ_tgid = opts.cmd ? child.pid : opts.pid;
 	lo.all = opts.all;
@@ -162,6 +181,8 @@ int cmd_trace(int argc, char **argv)
 	lo.no_task_storage = opts.no_task_storage;
 	lo.ringbuf_size = opts.ringbuf_size;
 	lo.btf_path = opts.btf_path;
+	lo.fs = opts.fs;
+	lo.cgroup_fd = opts.cgroup_fd;
 	ret = fl_loader__start(&loader, &lo);
 	if (ret)
 		goto cleanup;

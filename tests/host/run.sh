@@ -104,6 +104,11 @@ t_eq "check --json: dio_retry available" true "$(jq '.events[] | select(.type=="
 t_eq "check --json: recursive_lock unavailable" false "$(jq '.events[] | select(.type=="recursive_lock") | .available' <<<"$json")"
 
 echo "== bad input"
+"$FL" trace --fs 'ext4;rm' -- true >/dev/null 2>"$work/err"; t_eq "--fs bad name: exit 2" 2 $?
+t_match "--fs bad name: says why" "'ext4;rm' is not a file system type name" "$(cat "$work/err")"
+"$FL" daemon --no-listen --fs a,b,c,d,e >/dev/null 2>"$work/err"; t_eq "--fs five types: daemon exit 2" 2 $?
+"$FL" trace --cgroup /tmp -- true >/dev/null 2>"$work/err"; t_eq "--cgroup not cgroup2: exit 2" 2 $?
+t_match "--cgroup not cgroup2: says why" "--cgroup /tmp: not a cgroup v2 directory" "$(cat "$work/err")"
 "$FL" trace --btf /nonexistent/btf -- true >/dev/null 2>"$work/err"; t_eq "--btf missing file: exit 2" 2 $?
 t_match "--btf missing file: says why" "--btf /nonexistent/btf: not a BTF" "$(cat "$work/err")"
 "$FL" check --btf /etc/passwd >/dev/null 2>"$work/err"; t_eq "--btf not BTF: check exit 2" 2 $?
@@ -186,6 +191,36 @@ for fs in btrfs ext4 xfs; do
 			>"$d/half-btf" 2>"$d/half-btf.err"
 		echo $? >"$d/half-btf.rc"
 		expect_counts "btrfs direct read half --btf FILE" "$d/half-btf" 2 1 1 16384
+		# --fs: other file systems only -> nothing; this one -> the same counts.
+		"$FL" trace --json --fs ext4,xfs -- "$WL" -q --direct --buf half --map shared "$mnt/f" \
+			>"$d/fs-other" 2>/dev/null
+		t_eq "--fs ext4,xfs on btrfs: no DIO counted" "0 0" \
+			"$(summary "$d/fs-other" '.counts | "\(.dio_calls) \(.dio_retries)"')"
+		t_eq "--fs without gfs2: glock hooks not loaded" "- -" \
+			"$(summary "$d/fs-other" '.hooks | "\(.gfs2_glock_nq) \(.handle_mm_fault)"')"
+		"$FL" trace --json --fs xfs,btrfs -- "$WL" -q --direct --buf half --map shared "$mnt/f" \
+			>"$d/fs-this" 2>"$d/fs-this.err"
+		echo $? >"$d/fs-this.rc"
+		expect_counts "--fs xfs,btrfs on btrfs" "$d/fs-this" 2 1 1 16384
+		# --cgroup: CMD's first workload runs outside the cgroup, the second inside.
+		cg_root=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+		if [ -n "$cg_root" ]; then
+			cg=$cg_root/faultlock-test.$$
+			mkdir "$cg"
+			"$FL" trace --json --cgroup "$cg" -- sh -c '
+				"$1" -q --direct --buf half --map shared "$3/f" || exit 1
+				echo $$ >"$2/cgroup.procs" || exit 2
+				"$1" -q --direct --buf half --map shared "$3/f"' sh "$WL" "$cg" "$mnt" \
+				>"$d/cg" 2>"$d/cg.err"
+			echo $? >"$d/cg.rc"
+			expect_counts "--cgroup: only the workload inside" "$d/cg" 2 1 1 16384
+			t_match "--cgroup: named in the target" "in cgroup $cg\$" "$(summary "$d/cg" .target)"
+			"$FL" trace --cgroup "$cg" -d 1 >/dev/null 2>"$d/cg-all.err"
+			t_eq "--cgroup alone: every task in it, exit 0" 0 $?
+			rmdir "$cg"
+		else
+			t_fail "--cgroup: no cgroup2 mount in /proc/mounts"
+		fi
 		# Three syscalls, each partial + retry: a new call is not a retry.
 		trace_json "$d/half-rep" --direct --buf half --map shared --repeat 3 "$mnt/f"
 		expect_counts "btrfs direct read half x3" "$d/half-rep" 6 3 3 49152

@@ -12,7 +12,7 @@
 #                 workload does not exit 0.  6.1, 6.12: exit 0, no BUG.
 #   gfs2-mmapio   the same with tests/workloads/fl-mmapio
 #                 (--op read --buf same --map private --pages 2), same expectations.
-#   faultlock     `faultlock check` and `faultlock trace --json -- fl-mmapio ...`
+#   faultlock     `faultlock check` and `faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio ...`
 #                 on gfs2; output logged (FAIL only if the VM run itself fails).
 #                 SKIP when no static faultlock binary.
 #   detector      the glock detector and DIO accounting on gfs2, one fl-mmapio
@@ -177,7 +177,7 @@ check_gfs2_truth() {
 
 
 # --- the glock detector on real kernels -------------------------------------------
-# Each case runs `faultlock trace --json -- fl-mmapio ARGS /mnt/<case>` in one
+# Each case runs `faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio ARGS /mnt/<case>` in one
 # guest (a file per case: after a 5.10 BUG only that inode stays locked) and
 # prints its JSON between markers; the host checks it with jq.
 DETECTOR_CASES=(
@@ -191,6 +191,13 @@ DETECTOR_CASES=(
     # dhalf again with the iomap tracepoints' function stand-ins (6.12 has all three ways)
     "dhalf-fentry:--op read --direct --buf half --map shared --pages 8"
     "dhalf-kprobe:--op read --direct --buf half --map shared --pages 8"
+    # dhalf under --fs: with gfs2 in the list, and without it
+    "dhalf-fsgfs2:--op read --direct --buf half --map shared --pages 8"
+    "dhalf-fsother:--op read --direct --buf half --map shared --pages 8"
+)
+declare -A CASE_ARGS=(
+    [dhalf-fsgfs2]="--fs xfs,gfs2"
+    [dhalf-fsother]="--fs btrfs"
 )
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
@@ -228,7 +235,7 @@ run_cases() {
             name=${c%%:*}
             args=${c#*:}
             [ "$name" = "$want" ] || continue
-            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
+            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
         done
     done
     vm --kernel "$k" --fs gfs2 --dmesg \
@@ -252,9 +259,10 @@ detector_tests() {
         done
         run_cases "$k" control dcontrol || return
     elif [ "$k" = 6.12 ]; then
-        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe || return
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
+            dhalf-fsgfs2 dhalf-fsother || return
     else
-        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol || return
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother || return
     fi
     det_failed=0
     if [ "$k" = 5.10 ]; then
@@ -298,7 +306,7 @@ detector_tests() {
         # 4 resident pages, then the unfaulted mapping of the file itself:
         # a 16 KiB partial, the glock dropped, fault-in, one retry with
         # done_before = 16384 (on 6.1 read from the kprobe's stack).
-        dio_cases=(dhalf)
+        dio_cases=(dhalf dhalf-fsgfs2)
         [ "$k" = 6.12 ] && dio_cases+=(dhalf-fentry dhalf-kprobe)
         for name in "${dio_cases[@]}"; do
             expect "$k" "$name" "dio_calls" "$(jcount "$name" .counts.dio_calls)" 2
@@ -308,6 +316,11 @@ detector_tests() {
             expect "$k" "$name" "dio_retry event done_before" \
                 "$(case_json "$name" | jq -r -s 'map(select(.type=="dio_retry"))[0].done_before')" 16384
         done
+        expect "$k" dhalf-fsgfs2 "lock_acquisitions" "$(jcount dhalf-fsgfs2 .counts.lock_acquisitions)" '[1-9][0-9]*'
+        # --fs without gfs2: no DIO on gfs2 counted, the glock hooks not even loaded
+        expect "$k" dhalf-fsother "dio_calls lock_acquisitions" \
+            "$(jcount dhalf-fsother '.counts | "\(.dio_calls) \(.lock_acquisitions)"')" '0 null'
+        expect "$k" dhalf-fsother "glock hooks" "$(jcount dhalf-fsother '.hooks.gfs2_glock_nq')" '-'
         if [ "$k" = 6.12 ]; then
             expect "$k" dhalf "dio hooks" "$(jcount dhalf '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'tp_btf tp_btf'
             expect "$k" dhalf-fentry "dio hooks" "$(jcount dhalf-fentry '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'fentry fentry'
@@ -460,8 +473,8 @@ for k in $KERNELS; do
         vm --kernel "$k" --fs gfs2 --dmesg \
             --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
             sh -c 'echo "# faultlock check"; faultlock check; echo "# faultlock check: exit $?";
-                   echo "# faultlock trace --json -- fl-mmapio $*";
-                   faultlock trace --json -- fl-mmapio "$@"; echo "# faultlock trace: exit $?"' \
+                   echo "# faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio $*";
+                   faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio "$@"; echo "# faultlock trace: exit $?"' \
             sh "${GFS2_MMAPIO_ARGS[@]}"
         if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
             fail "$k faultlock: $(harness_status_text "$rc") [${secs}s]"
