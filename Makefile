@@ -55,16 +55,27 @@ LIB_OBJS := $(filter-out $(OUTPUT)/src/main.o,$(APP_OBJS))
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 
+# libFuzzer targets (tests/fuzz/README.md): one per oracle set.
+FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
+	-std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"fuzz"' -Iinclude -Isrc
+FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/json.c src/ksyms.c src/hooks.c \
+	src/probe.c src/process.c
+FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
+	$(OUTPUT)/fuzz/fuzz_record_text
+fuzz_record_defs := 
+fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
+fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
+
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit hosttest vmtest workloads vmlinux demo
+.PHONY: all clean install test unit fuzz hosttest vmtest workloads vmlinux demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: faultlock workloads
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads $(OUTPUT)/fuzz:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -102,6 +113,13 @@ $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 unit: $(UNIT_BINS)
 	$(Q)TIERS=unit tests/run-all.sh
 
+$(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -l:libbpf.a -lelf -lz -o $@
+
+fuzz: $(FUZZ_BINS)
+	$(Q)TIERS=fuzz tests/run-all.sh
+
 hosttest: faultlock workloads
 	$(Q)TIERS=host tests/run-all.sh
 
@@ -110,7 +128,7 @@ vmtest: faultlock workloads
 
 # The README's test command runs this: every tier, VM matrix included,
 # each run even when an earlier one fails.
-test: faultlock workloads $(UNIT_BINS)
+test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS)
 	$(Q)tests/run-all.sh
 
 # Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=).

@@ -7,7 +7,7 @@ if [ "$(id -u)" -ne 0 ]; then
 	exit 3
 fi
 PKGS="
-make gcc clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
+make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
 libevent-dev libcmocka-dev
 btrfs-progs xfsprogs e2fsprogs util-linux
 qemu-system-x86 gfs2-utils busybox-static cpio kmod xz-utils zstd
