@@ -66,16 +66,18 @@ fuzz_record_defs :=
 fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
 fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
 
+BENCH_BINS := $(OUTPUT)/bench/fault_storm $(OUTPUT)/bench/dio_loop $(OUTPUT)/bench/fl-empty
+
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit fuzz hosttest vmtest workloads vmlinux demo
+.PHONY: all clean install test unit fuzz bench hosttest vmtest workloads vmlinux demo
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: faultlock workloads
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads $(OUTPUT)/fuzz:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads $(OUTPUT)/fuzz $(OUTPUT)/bench:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -120,7 +122,28 @@ $(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.
 fuzz: $(FUZZ_BINS)
 	$(Q)TIERS=fuzz tests/run-all.sh
 
-hosttest: faultlock workloads
+# Benchmarks (bench/run.sh, root): faultlock against empty programs on the
+# same hooks and against no program, in one run.
+$(OUTPUT)/bench/empty.bpf.o: bench/empty.bpf.c | $(OUTPUT)/bench
+	$(call msg,BPF,$@)
+	$(Q)$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(OUTPUT)/bench/empty.skel.h: $(OUTPUT)/bench/empty.bpf.o
+	$(call msg,GEN-SKEL,$@)
+	$(Q)$(BPFTOOL) gen skeleton $< name empty_bpf > $@
+
+$(OUTPUT)/bench/fl-empty: bench/empty.c $(OUTPUT)/bench/empty.skel.h
+	$(call msg,CC,$@)
+	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS_STATIC) $(LDLIBS) -o $@
+
+$(OUTPUT)/bench/%: bench/%.c | $(OUTPUT)/bench
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O2 -std=gnu11 $(WARNINGS) $< -o $@
+
+bench: faultlock $(BENCH_BINS)
+	$(Q)bench/run.sh
+
+hosttest: faultlock workloads $(BENCH_BINS)
 	$(Q)TIERS=host tests/run-all.sh
 
 vmtest: faultlock workloads
@@ -128,7 +151,7 @@ vmtest: faultlock workloads
 
 # The README's test command runs this: every tier, VM matrix included,
 # each run even when an earlier one fails.
-test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS)
+test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) $(BENCH_BINS)
 	$(Q)tests/run-all.sh
 
 # Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=).

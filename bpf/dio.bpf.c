@@ -51,7 +51,7 @@ static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, _
 	r->ret = ret;
 	r->reason = reason;
 	r->nofault = t->dio_nofault;
-	__builtin_memcpy(r->fstype, t->dio_fstype, sizeof(r->fstype));
+	sb_fstype(r->fstype, (struct super_block *)t->dio_sb);
 	bpf_ringbuf_submit(r, 0);
 }
 
@@ -68,16 +68,19 @@ static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *ite
 	struct fl_fs_counters *c;
 	struct inode *inode;
 	struct super_block *sb;
-	char fstype[FL_FSTYPE_LEN];
 	__u32 retry = 0;
 
 	if (!t)
 		return 0;
 	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
 	sb = BPF_CORE_READ(inode, i_sb);
-	bpf_probe_read_kernel_str(fstype, sizeof(fstype), BPF_CORE_READ(sb, s_type, name));
-	if (!fs_wanted(fstype))
-		return 0;
+	if (nr_fs_filter) {	/* pruned at load without --fs */
+		char fstype[FL_FSTYPE_LEN];
+
+		sb_fstype(fstype, sb);
+		if (!fs_wanted(fstype))
+			return 0;
+	}
 
 	t->dio_iocb = (__u64)iocb;
 	t->dio_inode = (__u64)inode;
@@ -88,7 +91,7 @@ static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *ite
 	t->dio_count = BPF_CORE_READ(iter, count);
 	t->dio_done_before = done_before;
 	t->dio_nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
-	__builtin_memcpy(t->dio_fstype, fstype, sizeof(t->dio_fstype));
+	t->dio_sb = (__u64)sb;
 
 	if (done_before)
 		retry |= FL_RETRY_DONE_BEFORE;

@@ -28,7 +28,7 @@ static __always_inline struct fl_task *fault_filter(struct task_struct *task)
 	if (!ready)
 		return NULL;
 	t = task_lookup(task);
-	if (t || task_in_scope(task))
+	if (t || current_in_scope())
 		counter_add(FL_CNT_FAULTS, 1);
 	return t;
 }
@@ -94,7 +94,7 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	r->op = t->dio_op;
 	r->pagefault_disabled = pf_base_known ?
 		BPF_CORE_READ(task, pagefault_disabled) > pf_base : FL_PFD_UNKNOWN;
-	__builtin_memcpy(r->fstype, t->dio_fstype, sizeof(r->fstype));
+	sb_fstype(r->fstype, (struct super_block *)t->dio_sb);
 	r->nr_stack = 0;
 	if (capture_stacks) {
 		long n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);

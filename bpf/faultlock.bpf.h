@@ -56,7 +56,7 @@ struct fl_task {
 	__u32 dio_completing;	/* kprobe mode: inside iomap_dio_complete of dio_iocb */
 	__u64 partial_inode;	/* last DIO result on this inode was partial ... */
 	__u64 partial_gen;	/* ... in this read/write system call (syscall_gen) */
-	char dio_fstype[FL_FSTYPE_LEN];
+	__u64 dio_sb;		/* struct super_block * of that I/O (its name: sb_fstype) */
 
 	/* glock ownership (glock.bpf.c) */
 	__u32 nr_held;
@@ -201,14 +201,20 @@ static __always_inline struct fl_task *task_create(struct task_struct *task)
 
 /*
  * The target: every task, or the traced process (its children get state at
- * fork); with --cgroup, only while in that cgroup or below (tested on the
- * current task: `task` is current wherever this runs).
+ * fork); with --cgroup, only while in that cgroup or below. Asked of the
+ * current task only (every caller's task is current): helpers, no reads.
  */
-static __always_inline bool task_in_scope(struct task_struct *task)
+static __always_inline bool current_in_scope(void)
 {
 	if (filter_cgroup && bpf_current_task_under_cgroup(&cgroup_filter, 0) != 1)
 		return false;
-	return trace_all || (targ_tgid && (__u32)BPF_CORE_READ(task, tgid) == targ_tgid);
+	return trace_all || (targ_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == targ_tgid);
+}
+
+/* A file system's type name, read only where a record or filter needs it. */
+static __always_inline void sb_fstype(char *dst, struct super_block *sb)
+{
+	bpf_probe_read_kernel_str(dst, FL_FSTYPE_LEN, BPF_CORE_READ(sb, s_type, name));
 }
 
 /* --fs: is this file system type (s_type->name) one to account? */
@@ -247,7 +253,7 @@ static __always_inline struct fl_task *task_traced(struct task_struct *task)
 	t = task_lookup(task);
 	if (t)
 		return t;
-	return task_in_scope(task) ? task_create(task) : NULL;
+	return current_in_scope() ? task_create(task) : NULL;
 }
 
 /* A BTF-typed current task where the kernel can give one (task storage and
@@ -324,7 +330,7 @@ static __always_inline void *counters_get(void *map, const void *key, void *zero
 
 	if (c || !sb)
 		return c;
-	bpf_probe_read_kernel_str(fstype, FL_FSTYPE_LEN, BPF_CORE_READ(sb, s_type, name));
+	sb_fstype(fstype, sb);
 	bpf_map_update_elem(map, key, zero, BPF_NOEXIST);
 	c = bpf_map_lookup_elem(map, key);
 	if (!c)

@@ -33,8 +33,7 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 		t->fault_addr = addr;
 		t->fault_ino = BPF_CORE_READ(inode, i_ino);
 		t->fault_dev = BPF_CORE_READ(sb, s_dev);
-		bpf_probe_read_kernel_str(t->fault_fstype, sizeof(t->fault_fstype),
-					  BPF_CORE_READ(sb, s_type, name));
+		sb_fstype(t->fault_fstype, sb);
 	}
 	counter_add(FL_CNT_FAULT_UNDER_LOCK, 1);
 	prot = rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE) ? FL_PROT_MAY_DEMOTE : FL_PROT_NONE;

@@ -307,6 +307,15 @@ if mountpoint -q "$mnt"; then
 	t_ge "-a -d: sees the retry" 1 "$(summary "$work/all.json" .counts.dio_retries)"
 	t_ge "-a -d: ran about 3 s" 2 "$(summary "$work/all.json" '.duration_s | floor')"
 fi
+echo "== bench harness (one round; the numbers are not checked: docs/performance.md)"
+if [ -x "$top/.output/bench/fl-empty" ]; then
+	BENCH_ROUNDS=1 "$top/bench/run.sh" >"$work/bench.out" 2>&1; rc=$?
+	t_eq "bench/run.sh: exit 0" 0 "$rc"
+	t_eq "bench/run.sh: a row per workload and configuration" 12 \
+		"$(awk -F'\t' 'NR > 1 && $3 > 0' "$top/.output/bench/results.tsv" | wc -l)"
+else
+	t_fail "bench binaries missing (make test builds them)"
+fi
 t_eq "no BPF link left behind" "$links_before" "$(bpftool link list 2>/dev/null | grep -c '^[0-9]')"
 
 t_done host
