@@ -106,7 +106,7 @@ workloads: $(WORKLOADS)
 
 $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
-	$(Q)$(CC) -g -O2 -std=gnu11 $(WARNINGS) -static $< -o $@
+	$(Q)$(CC) -g -O2 -std=gnu11 $(WARNINGS) -static -pthread $< -o $@
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)

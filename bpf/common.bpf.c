@@ -10,6 +10,8 @@ events_map_t events SEC(".maps");
 hists_map_t hists SEC(".maps");
 task_zero_map_t task_zero SEC(".maps");
 cgroup_map_t cgroup_filter SEC(".maps");
+waiters_map_t waiters SEC(".maps");
+holders_map_t holders SEC(".maps");
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_all = false;

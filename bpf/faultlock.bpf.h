@@ -130,7 +130,26 @@ typedef struct {
 	__type(value, __u32);
 } cgroup_map_t;
 
+/* lock_stall: mmapped by user space, scanned on a timer. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, FL_STALL_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fl_waiter);
+} waiters_map_t;
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, FL_STALL_SLOTS * FL_STALL_WAYS);
+	__type(key, __u32);
+	__type(value, struct fl_holder);
+} holders_map_t;
+
 extern tasks_map_t tasks SEC(".maps");
+extern waiters_map_t waiters SEC(".maps");
+extern holders_map_t holders SEC(".maps");
 extern cgroup_map_t cgroup_filter SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");

@@ -34,6 +34,101 @@ static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct 
 	bpf_ringbuf_submit(r, 0);
 }
 
+/* Keeps the compiler from moving the slot's key store across the others:
+ * user space reads a slot only while its key is unchanged around the copy. */
+#define barrier_mem() asm volatile("" ::: "memory")
+
+/* lock_stall: this task now waits on gl (until its gfs2_glock_nq returns). */
+static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id, __u64 now)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, slot = tid & (FL_STALL_SLOTS - 1);
+	struct fl_waiter *w = bpf_map_lookup_elem(&waiters, &slot);
+
+	if (!w)
+		return;
+	if (w->since && w->tid != tid)
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+	w->since = 0;		/* invalid while it changes */
+	barrier_mem();
+	w->gl = gl;
+	w->ip = rd64(gh + GH_IP);
+	w->id = *id;
+	w->pid = pid_tgid >> 32;
+	w->tid = tid;
+	w->state = rd16(gh + GH_STATE);
+	w->flags = rd16(gh + GH_FLAGS);
+	bpf_get_current_comm(w->comm, sizeof(w->comm));
+	barrier_mem();
+	w->since = now;
+}
+
+static __always_inline void waiter_clear(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), slot = tid & (FL_STALL_SLOTS - 1);
+	struct fl_waiter *w = bpf_map_lookup_elem(&waiters, &slot);
+
+	if (w && w->tid == tid)
+		w->since = 0;
+}
+
+/*
+ * lock_stall: who holds gl, for a waiter to be shown. An entry of gl's set:
+ * a free one, else one this holder had, else (counted) the one gh hashes to.
+ */
+static __always_inline void holder_set(__u64 gh, __u64 gl, __u64 now)
+{
+	__u32 base = fl_stall_slot_of_gl(gl) * FL_STALL_WAYS, k;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fl_holder *h = NULL;
+
+	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
+		struct fl_holder *e;
+
+		k = base + i;
+		e = bpf_map_lookup_elem(&holders, &k);
+		if (e && (!e->gl || e->gh == gh)) {
+			h = e;
+			break;
+		}
+	}
+	if (!h) {
+		k = base + ((gh >> 6) & (FL_STALL_WAYS - 1));
+		h = bpf_map_lookup_elem(&holders, &k);
+		if (!h)
+			return;
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+	}
+	h->gl = 0;		/* invalid while it changes */
+	barrier_mem();
+	h->gh = gh;
+	h->since = now;
+	h->ip = rd64(gh + GH_IP);
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->state = rd16(gh + GH_STATE);
+	h->flags = rd16(gh + GH_FLAGS);
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	barrier_mem();
+	h->gl = gl;
+}
+
+/* Released: by any task (GL_NOPID holders are not the requester's). */
+static __always_inline void holder_clear(__u64 gh, __u64 gl)
+{
+	__u32 base = fl_stall_slot_of_gl(gl) * FL_STALL_WAYS;
+
+	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
+		__u32 k = base + i;
+		struct fl_holder *h = bpf_map_lookup_elem(&holders, &k);
+
+		if (h && h->gl == gl && h->gh == gh) {
+			h->gl = 0;
+			break;
+		}
+	}
+}
+
 /* The kernel's own test (add_to_queue's trap_recursive), one step early. */
 static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 {
@@ -52,6 +147,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		p->gh = gh;
 		p->ts = bpf_ktime_get_ns();
 		glock_id(gl, &p->id);
+		waiter_set(gh, gl, &p->id, p->ts);
 	}
 	t->nr_pending = n + 1;
 	if (!t->nr_held)
@@ -96,8 +192,10 @@ static __always_inline int on_nq_return(long ret)
 	gh = p->gh;
 	now = bpf_ktime_get_ns();
 	hist_add(FL_HIST_LOCK_WAIT, now - p->ts);
+	waiter_clear();
 	if (ret != 0)
 		return 0;
+	holder_set(gh, rd64(gh + GH_GL), now);
 	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
 	lc = glock_counters(p->id.dev, glock_sb(rd64(gh + GH_GL)));
 	if (lc)
@@ -124,9 +222,13 @@ static __always_inline int on_nq_return(long ret)
 
 static __always_inline int on_dq(__u64 gh)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t;
 	__u32 n;
 
+	if (!ready)
+		return 0;
+	holder_clear(gh, rd64(gh + GH_GL));
+	t = current_state();
 	if (!t || !t->nr_held)
 		return 0;
 	n = t->nr_held;

@@ -51,6 +51,7 @@ enum fl_counter {
 	FL_CNT_GFS2_LAYOUT_CHECKS,	/* glock ids read at fixed offsets, compared with ... */
 	FL_CNT_GFS2_LAYOUT_MISMATCH,	/* ... gfs2_glock_queue's own: these differed */
 	FL_CNT_LOST_LOCKMAP,		/* per-device lock counter map full */
+	FL_CNT_LOST_STALL_SLOT,		/* a waiter or holder slot was taken over */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
@@ -241,6 +242,48 @@ struct fl_rec_fault_in {
 	__u32 nr_held;		/* glocks held during the call (0 on fixed gfs2) */
 };
 
+/*
+ * lock_stall: who waits on which glock, and who was last granted it, in two
+ * lock-free array maps that user space maps and scans (no event per wait).
+ * A waiter's slot is its tid, hashed into FL_STALL_SLOTS; a holder's is its
+ * glock address, hashed into FL_STALL_SLOTS sets of FL_STALL_WAYS entries
+ * (shared holders of one glock each get one). A collision overwrites
+ * (counted).
+ */
+#define FL_STALL_SLOTS	1024	/* a power of 2 */
+#define FL_STALL_WAYS	4	/* holders entries per glock slot */
+
+struct fl_waiter {
+	__u64 since;		/* bpf_ktime_get_ns() at gfs2_glock_nq entry; 0: free */
+	__u64 gl;		/* struct gfs2_glock * */
+	__u64 ip;		/* gh_ip of the request */
+	struct fl_lock_id id;
+	__u32 pid;
+	__u32 tid;
+	__u16 state;		/* requested LM_ST_* */
+	__u16 flags;
+	__u32 pad;
+	char comm[FL_COMM_LEN];
+};
+
+struct fl_holder {
+	__u64 gl;		/* 0: free */
+	__u64 gh;		/* the granted struct gfs2_holder * (dq clears by it) */
+	__u64 since;		/* granted at */
+	__u64 ip;		/* gh_ip: acquisition site */
+	__u32 pid;
+	__u32 tid;
+	__u16 state;
+	__u16 flags;
+	__u32 pad;
+	char comm[FL_COMM_LEN];
+};
+
+static inline __u32 fl_stall_slot_of_gl(__u64 gl)
+{
+	return (__u32)((gl >> 6) ^ (gl >> 16)) & (FL_STALL_SLOTS - 1);
+}
+
 #define FL_ASSERT_SIZE(t, n) _Static_assert(sizeof(t) == (n), #t " changed size: update both sides")
 FL_ASSERT_SIZE(struct fl_hdr, 40);
 FL_ASSERT_SIZE(struct fl_fs_key, 8);
@@ -254,5 +297,7 @@ FL_ASSERT_SIZE(struct fl_rec_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
+FL_ASSERT_SIZE(struct fl_waiter, 72);
+FL_ASSERT_SIZE(struct fl_holder, 64);
 
 #endif /* FAULTLOCK_ABI_H */

@@ -34,6 +34,7 @@
 #include "export.h"
 #include "metrics.h"
 #include "report.h"
+#include "stall.h"
 
 enum {
 	OPT_LISTEN = 1000,
@@ -45,6 +46,7 @@ enum {
 	OPT_BTF,
 	OPT_FS,
 	OPT_CGROUP,
+	OPT_STALL_MS,
 };
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
@@ -56,12 +58,14 @@ static struct daemon_opts {
 	const char *textfile;
 	long interval;
 	long ringbuf_size;
+	long stall_ms;
 	const char *btf_path;
 	struct fl_fs_filter fs;
 	int cgroup_fd;
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT };
+} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT,
+	    .stall_ms = FL_STALL_MS_DEFAULT };
 
 static const struct argp_option daemon_options[] = {
 	{ NULL, 0, NULL, 0, "Prometheus:", 1 },
@@ -82,6 +86,7 @@ static const struct argp_option daemon_options[] = {
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
 	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory (or below it)", 3 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 3 },
 	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 3 },
 	{ 0 },
 };
@@ -113,6 +118,7 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
 	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
+	case OPT_STALL_MS: opts.stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
 	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
 	case OPT_CGROUP:
 		if (opts.cgroup_fd > 0)
@@ -166,7 +172,8 @@ struct daemon {
 	struct event_base *base;
 	struct fl_http *http;
 	struct ring_buffer *rb;
-	struct event *rb_ev, *tick, *sigs[3];
+	struct event *rb_ev, *tick, *stall_tick, *sigs[3];
+	struct fl_stall_scanner stalls;
 	struct fl_output out;		/* out.f: the event log, NULL if none */
 	bool events_failing, textfile_failing;
 	int stop_sig;
@@ -229,6 +236,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	update_textfile(arg);
+}
+
+/* lock_stall: a scan of the waiter slots; findings go to the event log. */
+static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	d->sum.lock_stalls += fl_stall_report(&d->stalls, fl_now_ns(), &d->out);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -422,6 +439,8 @@ static void cleanup(struct daemon *d)
 		event_free(d->rb_ev);
 	if (d->tick)
 		event_free(d->tick);
+	if (d->stall_tick)
+		event_free(d->stall_tick);
 	fl_http__free(d->http);
 	if (d->base)
 		event_base_free(d->base);
@@ -519,6 +538,19 @@ int cmd_daemon(int argc, char **argv)
 		d.tick = event_new(d.base, -1, EV_PERSIST, on_tick, &d);
 		if (!d.tick || event_add(d.tick, &tv)) {
 			elog("cannot set up the textfile timer");
+			goto out;
+		}
+	}
+	if (opts.stall_ms && d.loader.waiters && d.loader.holders &&
+	    d.loader.states[fl_hook_index("gfs2_glock_nq")].mode != FL_MODE_NONE) {
+		/* a scan per quarter of the threshold, at most 4 a second */
+		long ms = opts.stall_ms / 4 < 250 ? 250 : opts.stall_ms / 4;
+		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+
+		fl_stall_init(&d.stalls, d.loader.waiters, d.loader.holders, opts.stall_ms * 1000000ULL);
+		d.stall_tick = event_new(d.base, -1, EV_PERSIST, on_stall_tick, &d);
+		if (!d.stall_tick || event_add(d.stall_tick, &tv)) {
+			elog("cannot set up the lock_stall timer");
 			goto out;
 		}
 	}

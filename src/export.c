@@ -87,6 +87,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	/* Lock times are measured wherever the glock hooks run, before any
 	 * device has a row: the histograms show from the start. */
 	if (hook_attached(states, "gfs2_glock_nq")) {
+		s.lock_stalls = &sum->lock_stalls;
 		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
 				  lock_bounds[0], lock_counts[0], &hold);
 		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_WAIT], LOCK_HIST_FIRST, LOCK_HIST_LAST,

@@ -48,6 +48,8 @@ _Static_assert(sizeof(fl_hooks) / sizeof(fl_hooks[0]) <= FL_MAX_HOOKS, "raise FL
 const struct fl_event_type fl_event_types[] = {
 	{ .type = "recursive_lock", .severity = "error",
 	  .needs = { "gfs2_glock_nq", "gfs2_glock_dq" } },
+	{ .type = "lock_stall", .severity = "warning",
+	  .needs = { "gfs2_glock_nq", "gfs2_glock_dq" } },
 	{ .type = "fault_under_lock", .severity = "warning",
 	  .needs = { "handle_mm_fault", "gfs2_glock_nq", "gfs2_glock_dq" } },
 	{ .type = "dio_partial", .severity = "info",

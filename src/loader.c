@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
@@ -67,6 +68,18 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 			return err;
 	}
 	return 0;
+}
+
+/* A BPF_F_MMAPABLE array of FL_STALL_SLOTS slots, read-only; NULL on failure. */
+static void *map_slots(struct bpf_map *map, size_t slot_size)
+{
+	void *p = mmap(NULL, FL_STALL_SLOTS * slot_size, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+
+	if (p == MAP_FAILED) {
+		vlog("cannot map %s: %s: lock_stall unavailable", bpf_map__name(map), strerror(errno));
+		return NULL;
+	}
+	return p;
 }
 
 /*
@@ -170,6 +183,8 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		     strerror(-err));
 		return FL_EXIT_ENV;
 	}
+	l->waiters = map_slots(l->skel->maps.waiters, sizeof(struct fl_waiter));
+	l->holders = map_slots(l->skel->maps.holders, FL_STALL_WAYS * sizeof(struct fl_holder));
 	if (o->cgroup_fd > 0) {
 		__u32 zero = 0, fd = o->cgroup_fd;
 
@@ -199,6 +214,12 @@ int fl_loader__events_fd(const struct fl_loader *l)
 
 void fl_loader__destroy(struct fl_loader *l)
 {
+	if (l->waiters)
+		munmap((void *)l->waiters, FL_STALL_SLOTS * sizeof(struct fl_waiter));
+	if (l->holders)
+		munmap((void *)l->holders, FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder));
+	l->waiters = NULL;
+	l->holders = NULL;
 	while (l->nr_late_links > 0)
 		bpf_link__destroy(l->late_links[--l->nr_late_links]);
 	faultlock_bpf__destroy(l->skel);	/* detaches every link */

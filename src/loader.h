@@ -36,6 +36,9 @@ struct fl_loader {
 	int nr_late_links;
 	struct fl_sysinfo si;
 	struct fl_hook_state states[FL_MAX_HOOKS];
+	/* lock_stall slots, mapped read-only once loaded (NULL if that failed) */
+	const volatile struct fl_waiter *waiters;
+	const volatile struct fl_holder *holders;
 };
 
 /* Kernel features and the attach table; no BPF object yet. FL_EXIT_USAGE

@@ -362,6 +362,17 @@ static void render_locks(FILE *f, const struct fl_metrics_lock_row **rows, int n
 	}
 }
 
+static void render_stalls(FILE *f, const uint64_t *stalls)
+{
+	const struct fl_label l[1] = { { "lock", "glock" } };
+
+	if (!stalls)
+		return;
+	fl_metrics_family(f, "faultlock_lock_stalls_total", "counter",
+			  "Lock waits that outlasted --stall-ms (lock_stall findings).");
+	fl_metrics_sample_u64(f, "faultlock_lock_stalls_total", l, 1, *stalls);
+}
+
 static void render_ful(FILE *f, const struct fl_metrics_ful_row **rows, int n)
 {
 	char fstype[FL_FSTYPE_LEN], dev[24];
@@ -495,6 +506,7 @@ int fl_metrics_render(FILE *f, const struct fl_metrics_snapshot *s)
 	}
 	/* The contract's order. */
 	render_locks(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks);
+	render_stalls(f, s->lock_stalls);
 	render_ful(f, (const struct fl_metrics_ful_row **)ful, s->nr_ful);
 	render_lock_hists(f, (const struct fl_metrics_lock_hist **)hists, s->nr_lock_hists);
 	render_dio(f, (const struct fl_fs_row **)fs, s->nr_fs);

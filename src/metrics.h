@@ -101,6 +101,7 @@ struct fl_metrics_snapshot {
 	int nr_lock_hists;
 	const struct fl_metrics_fault_in_row *fault_in;
 	int nr_fault_in;
+	const uint64_t *lock_stalls;	/* glock lock_stall findings; NULL: not watched */
 };
 
 /* Writes every family; 0, or -EIO if the stream failed. */

@@ -9,6 +9,7 @@
 #include "faultlock_abi.h"
 
 #define FL_RINGBUF_DEFAULT (1L << 20)
+#define FL_STALL_MS_DEFAULT 5000	/* lock_stall threshold */
 
 /* An integer in [min, max], or argp_error (exit 2) naming `what`. */
 long fl_parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max);

@@ -309,6 +309,76 @@ static void print_recursive(struct fl_output *o, const struct fl_rec_lock *r)
 	text_stack(o, r->stack, r->nr_stack);
 }
 
+void fl_output_stall(struct fl_output *o, const struct fl_stall *st)
+{
+	const struct fl_waiter *w = &st->w;
+	const struct fl_holder *h = &st->h;
+	struct fl_hdr hdr = { .pid = w->pid, .tid = w->tid, .ts = st->now };
+	char req[256], held[256], dev[24], comm[FL_COMM_LEN + 1];
+	uint64_t waited_ms = (st->now - w->since) / 1000000;
+	uint64_t held_ms = h->since && h->since <= st->now ? (st->now - h->since) / 1000000 : 0;
+
+	o->findings[FL_SEV_WARNING]++;
+	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
+	fl_ksyms__format(o->ksyms, w->ip, req, sizeof(req));
+	fl_ksyms__format(o->ksyms, h->ip, held, sizeof(held));
+	fl_format_dev(w->id.dev, dev, sizeof(dev));
+	copy_str(comm, h->comm, sizeof(comm));
+	if (o->json) {
+		struct jw jw;
+
+		jw_init(&jw, o->f);
+		json_hdr(&jw, &hdr, "lock_stall", FL_SEV_WARNING);
+		json_lock(&jw, &w->id);
+		jw_str(&jw, "requested_state", lm_state(w->state));
+		jw_u64(&jw, "requested_flags", w->flags);
+		jw_str(&jw, "requested_site", req);
+		jw_u64(&jw, "waited_ms", waited_ms);
+		if (st->have_holder) {
+			jw_object(&jw, "holder");
+			jw_u64(&jw, "pid", h->pid);
+			jw_u64(&jw, "tid", h->tid);
+			jw_str(&jw, "comm", comm);
+			jw_str(&jw, "held_state", lm_state(h->state));
+			jw_str(&jw, "held_site", held);
+			jw_u64(&jw, "held_ms", held_ms);
+			jw_u64(&jw, "holders", st->nr_holders);
+			jw_array(&jw, "stack");
+			for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
+				char frame[129];
+
+				copy_str(frame, st->frames[i], sizeof(frame));
+				jw_str(&jw, NULL, frame);
+			}
+			jw_end_array(&jw);
+			jw_end_object(&jw);
+		} else {
+			jw_null(&jw, "holder");
+		}
+		jw_end_object(&jw);
+		fputc('\n', o->f);
+		return;
+	}
+	text_hdr(o, &hdr, "lock_stall", FL_SEV_WARNING);
+	fprintf(o->f, "waits %" PRIu64 " ms for gfs2 glock %u:%" PRIu64 " (dev %s) %s, requested at %s\n",
+		waited_ms, w->id.type, (uint64_t)w->id.number, dev, lm_state(w->state), req);
+	if (!st->have_holder) {
+		fprintf(o->f, "%12s     holder unknown (not traced, or granted before faultlock started)\n", "");
+		return;
+	}
+	fprintf(o->f, "%12s     held %s by %s[%u/%u] for %" PRIu64 " ms, acquired at %s", "",
+		lm_state(h->state), comm, h->pid, h->tid, held_ms, held);
+	if (st->nr_holders > 1)
+		fprintf(o->f, " (and %d more holders)", st->nr_holders - 1);
+	fprintf(o->f, "%s\n", st->nr_frames ? "; its kernel stack now:" : "");
+	for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
+		char frame[129];
+
+		copy_str(frame, st->frames[i], sizeof(frame));
+		fprintf(o->f, "%12s       %s\n", "", frame);
+	}
+}
+
 static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_fault_lock *r)
 {
 	char held[256], addr[24], dev[24];
@@ -427,6 +497,7 @@ const struct fl_lost_reason fl_lost_reasons[] = {
 	{ FL_CNT_LOST_LOCKMAP, "lock_map_full" },
 	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
 	{ FL_CNT_LOST_HELD, "held_set_full" },
+	{ FL_CNT_LOST_STALL_SLOT, "stall_slot_busy" },
 };
 const int fl_nr_lost_reasons = sizeof(fl_lost_reasons) / sizeof(fl_lost_reasons[0]);
 
@@ -510,6 +581,7 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 	COUNT("lock_acquisitions", "recursive_lock", c[FL_CNT_LOCK_ACQUISITIONS]);
 	COUNT("recursive_lock", "recursive_lock", c[FL_CNT_RECURSIVE_LOCK]);
 	COUNT("fault_under_lock", "fault_under_lock", c[FL_CNT_FAULT_UNDER_LOCK]);
+	COUNT("lock_stall", "lock_stall", s->lock_stalls);
 	COUNT("faults", "faults", c[FL_CNT_FAULTS]);
 	COUNT("dio_calls", "dio_retry", c[FL_CNT_DIO_CALLS]);
 	COUNT("dio_partial", "dio_partial", c[FL_CNT_DIO_PARTIAL]);

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include "faultlock_abi.h"
 #include "hooks.h"
+#include "stall.h"
 
 struct fl_ksyms;
 
@@ -55,6 +56,7 @@ struct fl_summary {
 	bool have_child;
 	int child_status;		/* waitpid status */
 	double duration_s;
+	uint64_t lock_stalls;			/* lock_stall findings (user space) */
 	const struct fl_hook_state *hooks;	/* fl_nr_hooks entries, may be NULL */
 	bool find_vma;				/* the kernel has bpf_find_vma */
 };
@@ -71,6 +73,8 @@ struct fl_output {
 
 /* Prints one record; returns its type or -EINVAL (counted, nothing printed). */
 int fl_output_record(struct fl_output *o, const void *data, size_t size);
+/* Prints a lock_stall finding (counted as a warning). */
+void fl_output_stall(struct fl_output *o, const struct fl_stall *st);
 /* Prints a `lost` event if the counters show drops. */
 void fl_output_lost(struct fl_output *o, const struct fl_summary *s, uint64_t ts);
 void fl_output_summary(struct fl_output *o, const struct fl_summary *s);

@@ -20,20 +20,22 @@
 #include "ksyms.h"
 #include "report.h"
 #include "loader.h"
+#include "stall.h"
 
-enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF, OPT_FS, OPT_CGROUP };
+enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF, OPT_FS, OPT_CGROUP, OPT_STALL_MS };
 
 static struct trace_opts {
 	bool json, stacks, all, no_task_storage;
 	pid_t pid;
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
 	long ringbuf_size;
+	long stall_ms;
 	const char *btf_path;
 	struct fl_fs_filter fs;
 	int cgroup_fd;
 	const char *cgroup_path;
 	char **cmd;
-} opts = { .ringbuf_size = FL_RINGBUF_DEFAULT };
+} opts = { .ringbuf_size = FL_RINGBUF_DEFAULT, .stall_ms = FL_STALL_MS_DEFAULT };
 
 static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
@@ -48,6 +50,7 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 3 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 3 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 3 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
 	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 3 },
 	{ 0 },
@@ -67,6 +70,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
 	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
+	case OPT_STALL_MS: opts.stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
 	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
 	case OPT_CGROUP:
 		if (opts.cgroup_fd > 0)
@@ -133,6 +137,8 @@ int cmd_trace(int argc, char **argv)
 {
 	static struct fl_loader loader;
 	static struct fl_summary sum;
+	static struct fl_stall_scanner stalls;
+	bool stall_on;
 	struct ring_buffer *rb = NULL;
 	struct fl_child child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
 	struct fl_loader_opts lo = {};
@@ -201,6 +207,10 @@ int cmd_trace(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	stall_on = opts.stall_ms && loader.waiters && loader.holders &&
+		   loader.states[fl_hook_index("gfs2_glock_nq")].mode != FL_MODE_NONE;
+	if (stall_on)
+		fl_stall_init(&stalls, loader.waiters, loader.holders, opts.stall_ms * 1000000ULL);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = fl_now_ns();
 	if (opts.duration)
@@ -222,6 +232,8 @@ int cmd_trace(int argc, char **argv)
 			elog("reading events: %s", strerror(-err));
 			break;
 		}
+		if (stall_on)
+			sum.lock_stalls += fl_stall_report(&stalls, fl_now_ns(), &out);
 		if (signalled && !stopping) {
 			/* Let the command see it too, then report what it did. */
 			stopping = true;

@@ -104,6 +104,10 @@ t_eq "check --json: dio_retry available" true "$(jq '.events[] | select(.type=="
 t_eq "check --json: recursive_lock unavailable" false "$(jq '.events[] | select(.type=="recursive_lock") | .available' <<<"$json")"
 
 echo "== bad input"
+"$FL" trace --stall-ms soon -- true >/dev/null 2>"$work/err"; t_eq "--stall-ms not a number: exit 2" 2 $?
+"$FL" daemon --no-listen --stall-ms -5 >/dev/null 2>"$work/err"; t_eq "--stall-ms negative: daemon exit 2" 2 $?
+t_eq "check --json: lock_stall needs the glock hooks" false \
+	"$("$FL" check --json | jq '.events[] | select(.type=="lock_stall") | .available')"
 "$FL" trace --fs 'ext4;rm' -- true >/dev/null 2>"$work/err"; t_eq "--fs bad name: exit 2" 2 $?
 t_match "--fs bad name: says why" "'ext4;rm' is not a file system type name" "$(cat "$work/err")"
 "$FL" daemon --no-listen --fs a,b,c,d,e >/dev/null 2>"$work/err"; t_eq "--fs five types: daemon exit 2" 2 $?

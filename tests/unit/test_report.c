@@ -965,7 +965,8 @@ static void test_lost_nothing_when_no_drops(void **state)
 }
 
 static const enum fl_counter lost_counters[] = {
-	FL_CNT_LOST_RINGBUF, FL_CNT_LOST_TASKMAP, FL_CNT_LOST_FSMAP, FL_CNT_LOST_LOCKMAP, FL_CNT_LOST_VMA, FL_CNT_LOST_HELD,
+	FL_CNT_LOST_RINGBUF, FL_CNT_LOST_TASKMAP, FL_CNT_LOST_FSMAP, FL_CNT_LOST_LOCKMAP, FL_CNT_LOST_VMA,
+	FL_CNT_LOST_HELD, FL_CNT_LOST_STALL_SLOT,
 };
 
 static void test_lost_json(void **state)
@@ -982,7 +983,8 @@ static void test_lost_json(void **state)
 	assert_string_equal(out(fx),
 		"{\"type\":\"lost\",\"ts\":777,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"severity\":\"warning\",\"counts\":{\"ringbuf_full\":5,\"task_map_full\":0,"
-		"\"fs_map_full\":0,\"lock_map_full\":0,\"vma_lookup_busy\":2,\"held_set_full\":0}}\n");
+		"\"fs_map_full\":0,\"lock_map_full\":0,\"vma_lookup_busy\":2,\"held_set_full\":0,"
+		"\"stall_slot_busy\":0}}\n");
 	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 1);
 
 	/* each drop counter alone is enough */
@@ -994,7 +996,7 @@ static void test_lost_json(void **state)
 		assert_true(jc_is_line(out(fx)));
 		assert_json(out(fx), "type", "\"lost\"");
 	}
-	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 7);
+	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 8);
 }
 
 static void test_lost_text(void **state)
@@ -1031,7 +1033,7 @@ static void test_summary_lost_sum(void **state)
 
 /* ---- summary ---------------------------------------------------------------- */
 
-#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,faults,dio_calls," \
+#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,faults,dio_calls," \
 	"dio_partial,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
 	"lost_events"
 
@@ -1043,6 +1045,7 @@ static struct fl_summary *mk_summary(void)
 	memset(&s, 0, sizeof(s));
 	s.find_vma = true;
 	s.counters[FL_CNT_FAULTS] = 100;
+	s.lock_stalls = 2;
 	s.counters[FL_CNT_DIO_CALLS] = 10;
 	s.counters[FL_CNT_DIO_PARTIAL] = 3;
 	s.counters[FL_CNT_DIO_RETRIES] = 2;
@@ -1103,7 +1106,7 @@ static void test_summary_json_exact(void **state)
 		"{\"type\":\"summary\",\"ts\":1500001000,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"target\":\"fl-mmapio (pid 42)\",\"duration_s\":1.500000,"
 		"\"counts\":{\"lock_acquisitions\":50,\"recursive_lock\":4,\"fault_under_lock\":5,"
-		"\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
+		"\"lock_stall\":2,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"fault_in_calls\":7,\"fault_in_short\":6,"
 		"\"same_file_fault\":1,\"lost_events\":0},"
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
@@ -1155,6 +1158,7 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 	assert_json_keys(line, "counts", COUNT_KEYS);
 	assert_json(line, "counts.lock_acquisitions", "null");
 	assert_json(line, "counts.recursive_lock", "null");
+	assert_json(line, "counts.lock_stall", "null");	/* needs gfs2_glock_nq */
 	assert_json(line, "counts.faults", "100");
 	assert_json(line, "counts.dio_calls", "10");
 	assert_json(line, "counts.fault_in_calls", "null");
@@ -1188,7 +1192,7 @@ static void test_summary_json_all_hooks_off(void **state)
 	assert_true(jc_is_line(out(fx)));
 	assert_json(out(fx), "counts",
 		    "{\"lock_acquisitions\":null,\"recursive_lock\":null,\"fault_under_lock\":null,"
-		    "\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
+		    "\"lock_stall\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
 		    "\"dio_retry_bytes\":null,\"fault_in_calls\":null,\"fault_in_short\":null,"
 		    "\"same_file_fault\":null,\"lost_events\":0}");
 	free(st);

@@ -12,7 +12,7 @@
 #                 workload does not exit 0.  6.1, 6.12: exit 0, no BUG.
 #   gfs2-mmapio   the same with tests/workloads/fl-mmapio
 #                 (--op read --buf same --map private --pages 2), same expectations.
-#   faultlock     `faultlock check` and `faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio ...`
+#   faultlock     `faultlock check` and `faultlock trace --json -- fl-mmapio ...`
 #                 on gfs2; output logged (FAIL only if the VM run itself fails).
 #                 SKIP when no static faultlock binary.
 #   detector      the glock detector and DIO accounting on gfs2, one fl-mmapio
@@ -127,6 +127,20 @@ if [ -n "$MMAPIO" ] && ! { [ -x "$MMAPIO" ] && is_static "$MMAPIO"; }; then
 fi
 say "workload: ${MMAPIO:-none}"
 
+# fl-stall, beside fl-mmapio (WORKLOAD_DIR) or built like it.
+STALL=
+if [ -n "${WORKLOAD_DIR:-}" ] && [ -x "$WORKLOAD_DIR/fl-stall" ]; then
+    STALL=$WORKLOAD_DIR/fl-stall
+else
+    mkdir -p "$WORK/bin"
+    # shellcheck disable=SC2086 # CFLAGS_WL is a word list
+    if "$CC" $CFLAGS_WL -pthread -o "$WORK/bin/fl-stall" "$REPO/tests/workloads/fl-stall.c"; then
+        STALL=$WORK/bin/fl-stall
+    else
+        fail "build fl-stall"
+    fi
+fi
+
 FAULTLOCK=${FAULTLOCK_BIN:-}
 if [ -z "$FAULTLOCK" ] && [ -x "$REPO/faultlock" ]; then
     FAULTLOCK=$REPO/faultlock
@@ -177,7 +191,7 @@ check_gfs2_truth() {
 
 
 # --- the glock detector on real kernels -------------------------------------------
-# Each case runs `faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio ARGS /mnt/<case>` in one
+# Each case runs `faultlock trace --json -- fl-mmapio ARGS /mnt/<case>` in one
 # guest (a file per case: after a 5.10 BUG only that inode stays locked) and
 # prints its JSON between markers; the host checks it with jq.
 DETECTOR_CASES=(
@@ -198,6 +212,13 @@ DETECTOR_CASES=(
 declare -A CASE_ARGS=(
     [dhalf-fsgfs2]="--fs xfs,gfs2"
     [dhalf-fsother]="--fs btrfs"
+    [stall]="--stall-ms 1000"
+)
+# lock_stall: a read() blocked in a userfaultfd fault, then a write fault on
+# the same file (tests/workloads/fl-stall.c). Not fl-mmapio.
+DETECTOR_CASES+=("stall:")
+declare -A CASE_CMD=(
+    [stall]="fl-stall /mnt/stall 2500"
 )
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
@@ -235,11 +256,12 @@ run_cases() {
             name=${c%%:*}
             args=${c#*:}
             [ "$name" = "$want" ] || continue
-            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- fl-mmapio -q $args /mnt/$name; echo \"@@RC \$?@@\"; "
+            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- ${CASE_CMD[$name]:-fl-mmapio -q $args /mnt/$name}; echo \"@@RC \$?@@\"; "
         done
     done
     vm --kernel "$k" --fs gfs2 --dmesg \
-        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
+        --add "$STALL:/usr/local/bin/fl-stall" -- \
         sh -c "$script"
     cat "$WORK/out" >>"$WORK/det.out"
     if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
@@ -257,12 +279,12 @@ detector_tests() {
         for name in bread bwrite dread dwrite; do
             run_cases "$k" "$name" || return
         done
-        run_cases "$k" control dcontrol || return
+        run_cases "$k" control dcontrol stall || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
-            dhalf-fsgfs2 dhalf-fsother || return
+            dhalf-fsgfs2 dhalf-fsother stall || return
     else
-        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother || return
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall || return
     fi
     det_failed=0
     if [ "$k" = 5.10 ]; then
@@ -332,6 +354,26 @@ detector_tests() {
         if grep -qE 'kernel BUG at|original: ' "$WORK/det.out"; then
             fail "$k detector: unexpected gfs2 BUG in dmesg"; det_failed=1
         fi
+    fi
+    # lock_stall. 5.10 holds the inode glock across the read's blocked fault:
+    # the writer waits 2.5 s, named with its holder, the reader, whose stack
+    # is in handle_userfault. Fixed kernels drop the glock first: no stall.
+    expect "$k" stall "faultlock exit" "$(case_rc stall)" 0
+    expect "$k" stall "child exit" "$(jcount stall .child_status.exit_code)" 0
+    if [ "$k" = 5.10 ]; then
+        expect "$k" stall "lock_stall count" "$(jcount stall .counts.lock_stall)" 1
+        expect "$k" stall "lock_stall: inode glock, EX wanted, SH held by another task" \
+            "$(case_json stall | jq -r -s 'map(select(.type=="lock_stall"))[0] |
+                "\(.lock_type) \(.requested_state) \(.holder.held_state) \(.holder.tid != .tid) \(.waited_ms >= 1000)"')" \
+            '2 EX SH true true'
+        expect "$k" stall "waiter wants it in page_mkwrite" \
+            "$(case_json stall | jq -r -s 'map(select(.type=="lock_stall"))[0].requested_site')" 'gfs2_page_mkwrite\+.*'
+        expect "$k" stall "holder took it in the read" \
+            "$(case_json stall | jq -r -s 'map(select(.type=="lock_stall"))[0].holder.held_site')" 'gfs2_file_read_iter\+.*'
+        expect "$k" stall "holder's kernel stack: blocked in a user fault" \
+            "$(case_json stall | jq -r -s 'map(select(.type=="lock_stall"))[0].holder.stack | map(select(startswith("handle_userfault+"))) | length')" 1
+    else
+        expect "$k" stall "lock_stall count" "$(jcount stall .counts.lock_stall)" 0
     fi
     # The fixed gfs2 offsets agree with gfs2's own tracepoint on this kernel.
     expect "$k" control "gfs2 layout checks" "$(jcount control .gfs2_layout.checks)" '[1-9][0-9]*'

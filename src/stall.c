@@ -1,0 +1,117 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <stdio.h>
+#include <string.h>
+#include "report.h"
+#include "stall.h"
+
+void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
+		   const volatile struct fl_holder *holders, uint64_t threshold_ns)
+{
+	memset(s, 0, sizeof(*s));
+	s->waiters = waiters;
+	s->holders = holders;
+	s->threshold_ns = threshold_ns;
+}
+
+/* A copy of a slot the kernel may be rewriting: the key field is zeroed
+ * first and set last there, so an unchanged key around the copy means a
+ * consistent one. */
+static bool copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out)
+{
+	uint64_t since = live->since;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	memcpy(out, (const void *)live, sizeof(*out));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return since && out->since == since && live->since == since;
+}
+
+static bool copy_holder(const volatile struct fl_holder *live, struct fl_holder *out)
+{
+	uint64_t gl = live->gl, since = live->since;
+
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	memcpy(out, (const void *)live, sizeof(*out));
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return gl && out->gl == gl && live->gl == gl && live->since == since;
+}
+
+int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
+		  void (*cb)(struct fl_stall *st, void *arg), void *arg)
+{
+	struct fl_stall st;
+	int n = 0;
+
+	for (int i = 0; i < FL_STALL_SLOTS; i++) {
+		uint64_t since = s->waiters[i].since;
+
+		if (!since || since > now || now - since < s->threshold_ns || s->reported[i] == since)
+			continue;
+		memset(&st, 0, sizeof(st));
+		if (!copy_waiter(&s->waiters[i], &st.w))
+			continue;
+		st.now = now;
+		for (int k = 0; k < FL_STALL_WAYS; k++) {
+			struct fl_holder h;
+
+			if (!copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
+			    h.gl != st.w.gl)
+				continue;
+			st.nr_holders++;
+			if (!st.have_holder || h.since < st.h.since)
+				st.h = h;
+			st.have_holder = true;
+		}
+		s->reported[i] = since;
+		s->found++;
+		n++;
+		cb(&st, arg);
+	}
+	return n;
+}
+
+int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max)
+{
+	char path[64], line[256];
+	int n = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stack", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return 0;
+	/* "[<0>] gfs2_glock_wait+0x9e/0xd0 [gfs2]" → "gfs2_glock_wait+0x9e/0xd0 [gfs2]" */
+	while (n < max && fgets(line, sizeof(line), f)) {
+		char *p = strstr(line, "] ");
+
+		p = p ? p + 2 : line;
+		p[strcspn(p, "\n")] = '\0';
+		if (!*p)
+			continue;
+		if (strlen(p) > 127)
+			p[127] = '\0';	/* longer frames are cut */
+		memcpy(frames[n++], p, strlen(p) + 1);
+	}
+	fclose(f);
+	return n;
+}
+
+static void print_stall(struct fl_stall *st, void *arg)
+{
+	struct fl_output *o = arg;
+
+	if (!o->f)
+		return;		/* counted only (a daemon without --events) */
+	if (st->have_holder)
+		st->nr_frames = fl_stall_read_stack(st->h.pid, st->h.tid, st->frames, FL_STALL_FRAMES);
+	fl_output_stall(o, st);
+}
+
+int fl_stall_report(struct fl_stall_scanner *s, uint64_t now, struct fl_output *o)
+{
+	int n = fl_stall_scan(s, now, print_stall, o);
+
+	if (n > 0 && o->f)
+		fflush(o->f);
+	return n;
+}

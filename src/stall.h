@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * lock_stall: a task that has waited on a glock longer than a threshold,
+ * found by scanning the kernel's waiter and holder slots (mmapped arrays,
+ * see struct fl_waiter in faultlock_abi.h) on a timer: the kernel sends no
+ * event per wait, and a wait that never ends is exactly the one to see.
+ * The scan is pure over the two arrays, so it is unit-tested on crafted ones.
+ */
+#ifndef FL_STALL_H
+#define FL_STALL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "faultlock_abi.h"
+
+#define FL_STALL_FRAMES 32
+
+/* One finding. */
+struct fl_stall {
+	uint64_t now;			/* when found (CLOCK_MONOTONIC ns, as `since`) */
+	struct fl_waiter w;
+	bool have_holder;		/* a holder of the glock is known ... */
+	struct fl_holder h;		/* ... the one holding it longest */
+	int nr_holders;			/* holders known */
+	int nr_frames;			/* the holder's kernel stack, now */
+	char frames[FL_STALL_FRAMES][128];
+};
+
+struct fl_stall_scanner {
+	const volatile struct fl_waiter *waiters;	/* FL_STALL_SLOTS, written by BPF */
+	const volatile struct fl_holder *holders;	/* FL_STALL_SLOTS * FL_STALL_WAYS */
+	uint64_t threshold_ns;
+	uint64_t reported[FL_STALL_SLOTS];	/* `since` of the wait reported per slot */
+	uint64_t found;				/* findings so far */
+};
+
+void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
+		   const volatile struct fl_holder *holders, uint64_t threshold_ns);
+
+/*
+ * Reports each wait at most once, when it has lasted threshold_ns at `now`:
+ * cb gets the waiter and, when known, the holder (frames not filled: the
+ * caller reads them, see fl_stall_read_stack). Slots that change while
+ * being copied are left for the next scan. Returns the number reported.
+ */
+int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
+		  void (*cb)(struct fl_stall *st, void *arg), void *arg);
+
+/* The kernel stack of task tid of process pid from /proc (root); 0 frames
+ * if it is gone or the kernel does not show stacks. */
+int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max);
+
+struct fl_output;
+/* fl_stall_scan, printing each finding to o with the holder's stack. */
+int fl_stall_report(struct fl_stall_scanner *s, uint64_t now, struct fl_output *o);
+
+#endif

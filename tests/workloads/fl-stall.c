@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * fl-stall: one task blocks in a page fault while reading FILE, a second one
+ * then needs FILE's inode glock exclusively. The lock_stall test's workload.
+ *
+ *  1. A thread read()s FILE into a buffer registered with userfaultfd: the
+ *     copy to user space faults and the fault waits for this program.
+ *  2. Once the fault is seen, a child process writes through a MAP_SHARED
+ *     mapping of FILE: gfs2_page_mkwrite requests the inode glock EX.
+ *  3. After HOLD_MS the fault is resolved; everyone finishes.
+ *
+ * Before Linux 5.16 gfs2 holds the inode glock (SH) across that copy: the
+ * child waits HOLD_MS for it — the stall faultlock reports, its holder
+ * blocked in handle_userfault. Fixed kernels copy with page faults disabled
+ * and fault the buffer in after dropping the glock: the child does not wait.
+ * Prints how long the child waited.
+ *   usage: fl-stall FILE HOLD_MS
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <linux/userfaultfd.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+static int fd;
+static char *buf;
+static long page;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "fl-stall: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
+static void *reader(void *arg)
+{
+	(void)arg;
+	if (pread(fd, buf, page, 0) != page)
+		die("read");
+	return NULL;
+}
+
+int main(int argc, char **argv)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg;
+	struct uffdio_zeropage zero;
+	struct uffd_msg msg;
+	struct pollfd pfd;
+	pthread_t thread;
+	long long t0, waited;
+	char *end;
+	long hold;
+	int uffd, status, pipefd[2];
+	pid_t child;
+
+	if (argc != 3 || (hold = strtol(argv[2], &end, 10)) < 0 || *end) {
+		fprintf(stderr, "usage: fl-stall FILE HOLD_MS\n");
+		return 2;
+	}
+	page = sysconf(_SC_PAGESIZE);
+	fd = open(argv[1], O_RDWR | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		die(argv[1]);
+	buf = malloc(page);
+	if (!buf)
+		die("malloc");
+	memset(buf, 'x', page);
+	if (pwrite(fd, buf, page, 0) != page || fsync(fd))
+		die("write");
+	free(buf);
+
+	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
+	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+		die("userfaultfd");
+	buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (buf == MAP_FAILED)
+		die("mmap");
+	reg.range.start = (unsigned long)buf;
+	reg.range.len = page;
+	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
+	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
+		die("UFFDIO_REGISTER");
+
+	if ((errno = pthread_create(&thread, NULL, reader, NULL)))
+		die("pthread_create");
+	pfd.fd = uffd;
+	pfd.events = POLLIN;
+	if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
+	    msg.event != UFFD_EVENT_PAGEFAULT) {
+		fprintf(stderr, "fl-stall: the read did not fault on the registered buffer\n");
+		return 1;
+	}
+
+	if (pipe(pipefd))
+		die("pipe");
+	t0 = now_ms();
+	child = fork();
+	if (child < 0)
+		die("fork");
+	if (child == 0) {
+		char *map = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+		if (map == MAP_FAILED)
+			die("mmap FILE");
+		map[0] = 'y';		/* page_mkwrite: the inode glock, EX */
+		if (write(pipefd[1], "", 1) != 1)
+			die("pipe write");
+		_exit(0);
+	}
+	close(pipefd[1]);
+	/* hold the fault HOLD_MS, or until the child is through */
+	pfd.fd = pipefd[0];
+	pfd.events = POLLIN;
+	poll(&pfd, 1, hold);
+	zero.range.start = (unsigned long)buf;
+	zero.range.len = page;
+	zero.mode = 0;
+	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) && errno != EEXIST)
+		die("UFFDIO_ZEROPAGE");
+	pthread_join(thread, NULL);
+	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
+		return 1;
+	waited = now_ms() - t0;
+	printf("fl-stall: the writer was through after %lld ms (fault held up to %ld ms)\n", waited, hold);
+	return 0;
+}
