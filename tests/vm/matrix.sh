@@ -411,7 +411,7 @@ detector_tests() {
 # fault_in_* and BUGs on same-file I/O, so there: the anonymous-buffer read.
 DAEMON_GUEST='
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
-faultlock daemon --listen 127.0.0.1:9477 & pid=$!
+faultlock daemon --listen 127.0.0.1:9477 --stall-ms 1000 --events /tmp/events.json & pid=$!
 i=0
 until wget -q -O /dev/null http://127.0.0.1:9477/metrics; do
     i=$((i + 1)); [ $i -gt 120 ] && { echo "daemon not serving"; exit 20; }
@@ -419,10 +419,12 @@ until wget -q -O /dev/null http://127.0.0.1:9477/metrics; do
     sleep 0.5
 done
 fl-mmapio -q "$@" /mnt/d || exit 22
+fl-stall /mnt/s 2500 || exit 23
 echo @@METRICS@@
 wget -q -O - http://127.0.0.1:9477/metrics
 echo @@END@@
-kill -TERM $pid; wait $pid; echo "@@DAEMON-RC $?@@"'
+kill -TERM $pid; wait $pid; echo "@@DAEMON-RC $?@@"
+echo @@EVENTS@@; cat /tmp/events.json; echo @@END-EVENTS@@'
 
 daemon_tests() {
     local k=$1 m args dev lbl
@@ -432,7 +434,8 @@ daemon_tests() {
         args=(--op read --direct --buf half --map shared --pages 8)
     fi
     vm --kernel "$k" --fs gfs2 \
-        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" -- \
+        --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
+        --add "$STALL:/usr/local/bin/fl-stall" -- \
         sh -c "$DAEMON_GUEST" sh "${args[@]}"
     if [ "$rc" -ne 0 ]; then
         fail "$k daemon: guest run failed: $(harness_status_text "$rc") [${secs}s]"
@@ -459,7 +462,16 @@ daemon_tests() {
         "$(metric 'faultlock_lock_hold_seconds_count{fstype="gfs2",lock="glock"}')" '[1-9][0-9]*'
     expect "$k" daemon "hook_attached gfs2_glock_nq" \
         "$(grep -c '^faultlock_hook_attached{hook="gfs2_glock_nq",mode="\(fentry\|kprobe\)"} 1$' <<<"$m")" 1
+    # fl-stall: the 5.10 stall, found by the daemon's scan, counted and logged
+    local ev want_stall=0
+    ev=$(awk '/^@@END-EVENTS@@/ { p = 0 } p { print } /^@@EVENTS@@/ { p = 1 }' "$WORK/out")
+    [ "$k" = 5.10 ] && want_stall=1
+    expect "$k" daemon "lock_stalls_total" "$(metric 'faultlock_lock_stalls_total{lock="glock"}')" "$want_stall"
+    expect "$k" daemon "lock_stall in the event log" \
+        "$(jq -c 'select(.type == "lock_stall")' <<<"$ev" 2>/dev/null | wc -l)" "$want_stall"
     if [ "$k" = 5.10 ]; then
+        expect "$k" daemon "logged stall names the holder's site" \
+            "$(jq -r 'select(.type == "lock_stall") | .holder.held_site' <<<"$ev" 2>/dev/null)" 'gfs2_file_read_iter\+.*'
         expect "$k" daemon "dio_calls_total" "$(metric "faultlock_dio_calls_total{$lbl,op=\"read\"}")" 1
     else
         expect "$k" daemon "dio_retries_total" "$(metric "faultlock_dio_retries_total{$lbl,op=\"read\"}")" 1
