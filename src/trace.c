@@ -41,18 +41,20 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
 	{ "pid", 'p', "PID", 0, "Trace process PID (and the children it forks)", 1 },
 	{ "all", 'a', NULL, 0, "Trace every task", 1 },
-	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory (or below it)", 1 },
-	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 1 },
-	{ NULL, 0, NULL, 0, "Output:", 2 },
-	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
-	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
-	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 2 },
-	{ NULL, 0, NULL, 0, "Tuning:", 3 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 3 },
-	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
-	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 3 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
-	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 3 },
+	{ NULL, 0, NULL, 0, "Filters:", 2 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Only tasks in this cgroup v2 directory (or below it); alone: every task there", 2 },
+	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 2 },
+	{ NULL, 0, NULL, 0, "Output:", 3 },
+	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 3 },
+	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 3 },
+	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 3 },
+	{ NULL, 0, NULL, 0, "Tuning:", 4 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 4 },
+	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 4 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 4 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 4 },
+	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 4 },
 	{ 0 },
 };
 
@@ -98,7 +100,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 static const struct argp trace_argp = {
 	.options = trace_options,
 	.parser = trace_parse,
-	.args_doc = "-- CMD [ARGS...]\n-p PID [-d SECONDS]\n-a [-d SECONDS]",
+	.args_doc = "-- CMD [ARGS...]\n-p PID [-d SECONDS]\n-a [-d SECONDS]\n--cgroup PATH [-d SECONDS]",
 	.doc = "Trace a command (started only once every probe is attached) and its "
 	       "descendants, a process, or every task: page faults under filesystem locks, "
 	       "direct I/O partials and retries, faults on the file being read or written.\v"
