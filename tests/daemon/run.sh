@@ -111,7 +111,9 @@ stop() {
 scrape() { curl -sS --max-time 5 "http://127.0.0.1:$1/metrics"; }
 # value TEXT SERIES: the value of the exact series `name{labels}` (empty if absent).
 value() { printf '%s\n' "$1" | awk -v s="$2" 'index($0, s " ") == 1 { print $2 }'; }
-ctxt() { awk '/ctxt_switches/ { n += $2 } END { print n }' "/proc/$1/status"; }
+# Voluntary context switches: the daemon going to sleep, i.e. its wakeups.
+# (Involuntary ones are preemptions and count the machine's load, not it.)
+ctxt() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }
 cputicks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 free_port() {
 	python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
