@@ -81,15 +81,17 @@ static __always_inline void glock_id(__u64 gl, struct fl_lock_id *id)
 
 /*
  * The device's glock counters: created (a bucket lock, once per device) by
- * the lock paths; the fault path only looks up (`sb` NULL), and by then the
- * acquisition under which it faults has created the entry.
+ * the lock paths, which pass the glock; the fault path passes 0 and only
+ * looks up: the acquisition under which it faults has created the entry.
  */
-static __always_inline struct fl_lock_counters *glock_counters(__u32 dev, struct super_block *sb)
+static __always_inline struct fl_lock_counters *glock_counters(__u32 dev, __u64 gl)
 {
 	struct fl_lock_key key = { .dev = dev, .lock = FL_LOCK_GLOCK };
-	struct fl_lock_counters zero = {};
+	struct fl_lock_counters zero = {}, *c = bpf_map_lookup_elem(&lock_counters, &key);
 
-	return counters_get(&lock_counters, &key, &zero, zero.fstype, sb, FL_CNT_LOST_LOCKMAP);
+	if (c || !gl)
+		return c;
+	return counters_get(&lock_counters, &key, &zero, zero.fstype, glock_sb(gl), FL_CNT_LOST_LOCKMAP);
 }
 
 /* The held glock acquired last, or NULL. */

@@ -113,7 +113,7 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, __u64 now)
 	h->gl = gl;
 }
 
-/* Released: by any task (GL_NOPID holders are not the requester's). */
+/* Released (see on_dq for by whom). */
 static __always_inline void holder_clear(__u64 gh, __u64 gl)
 {
 	__u32 base = fl_stall_slot_of_gl(gl) * FL_STALL_WAYS;
@@ -164,7 +164,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		if ((h->flags & GL_NOPID) || (rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE)))
 			continue;
 		counter_add(FL_CNT_RECURSIVE_LOCK, 1);
-		lc = glock_counters(h->id.dev, glock_sb(gl));
+		lc = glock_counters(h->id.dev, gl);
 		if (lc)
 			lc->recursive++;
 		emit_recursive(ctx, t, h, gh);
@@ -180,7 +180,7 @@ static __always_inline int on_nq_return(long ret)
 	struct fl_lock_counters *lc;
 	struct fl_pending *p;
 	struct fl_held *h;
-	__u64 gh, now;
+	__u64 gh, gl, now;
 	__u32 n;
 
 	if (!t || !t->nr_pending)
@@ -195,9 +195,10 @@ static __always_inline int on_nq_return(long ret)
 	waiter_clear();
 	if (ret != 0)
 		return 0;
-	holder_set(gh, rd64(gh + GH_GL), now);
+	gl = rd64(gh + GH_GL);
+	holder_set(gh, gl, now);
 	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
-	lc = glock_counters(p->id.dev, glock_sb(rd64(gh + GH_GL)));
+	lc = glock_counters(p->id.dev, gl);
 	if (lc)
 		lc->acquisitions++;
 	n = t->nr_held;
@@ -207,7 +208,7 @@ static __always_inline int on_nq_return(long ret)
 	}
 	h = &t->held[n & (FL_MAX_HELD - 1)];
 	h->gh = gh;
-	h->gl = rd64(gh + GH_GL);
+	h->gl = gl;
 	h->flags = rd16(gh + GH_FLAGS);
 	h->id = p->id;
 	if (!holder_is_task_owned(h->flags, h->id.type))
@@ -220,15 +221,17 @@ static __always_inline int on_nq_return(long ret)
 	return 0;
 }
 
+/*
+ * A traced task's release, or a GL_NOPID holder's by anyone (those are not
+ * the requester's); other tasks return after the lookup and one read.
+ */
 static __always_inline int on_dq(__u64 gh)
 {
-	struct fl_task *t;
+	struct fl_task *t = current_state();
 	__u32 n;
 
-	if (!ready)
-		return 0;
-	holder_clear(gh, rd64(gh + GH_GL));
-	t = current_state();
+	if (t || (ready && (rd16(gh + GH_FLAGS) & GL_NOPID)))
+		holder_clear(gh, rd64(gh + GH_GL));
 	if (!t || !t->nr_held)
 		return 0;
 	n = t->nr_held;

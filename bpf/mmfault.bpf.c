@@ -37,7 +37,7 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 	}
 	counter_add(FL_CNT_FAULT_UNDER_LOCK, 1);
 	prot = rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE) ? FL_PROT_MAY_DEMOTE : FL_PROT_NONE;
-	lc = glock_counters(h->id.dev, NULL);
+	lc = glock_counters(h->id.dev, 0);
 	if (lc)
 		lc->fault_under_lock[prot & 1]++;
 
