@@ -42,11 +42,6 @@ enum {
 	OPT_EVENTS,
 	OPT_TEXTFILE,
 	OPT_INTERVAL,
-	OPT_RINGBUF_SIZE,
-	OPT_BTF,
-	OPT_FS,
-	OPT_CGROUP,
-	OPT_STALL_MS,
 };
 
 #define DEFAULT_LISTEN "127.0.0.1:9477"
@@ -57,15 +52,10 @@ static struct daemon_opts {
 	const char *events;	/* path, "-" for stdout, NULL: none */
 	const char *textfile;
 	long interval;
-	long ringbuf_size;
-	long stall_ms;
-	const char *btf_path;
-	struct fl_fs_filter fs;
-	int cgroup_fd;
+	struct fl_common_opts common;	/* filters and tuning, shared with trace */
 	struct sockaddr_storage addr;
 	socklen_t addrlen;
-} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .ringbuf_size = FL_RINGBUF_DEFAULT,
-	    .stall_ms = FL_STALL_MS_DEFAULT };
+} opts = { .listen = DEFAULT_LISTEN, .interval = 15, .common = FL_COMMON_OPTS_INIT };
 
 static const struct argp_option daemon_options[] = {
 	{ NULL, 0, NULL, 0, "Prometheus:", 1 },
@@ -82,12 +72,11 @@ static const struct argp_option daemon_options[] = {
 	  "SIGHUP reopens it", 2 },
 	{ "stacks", 's', NULL, 0, "Kernel stacks in the event log", 2 },
 	{ "verbose", 'v', NULL, 0, "Attach-mode, libbpf and HTTP diagnostics on stderr (-vv: more)", 2 },
-	{ NULL, 0, NULL, 0, "Tuning:", 3 },
-	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 3 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 3 },
-	{ "cgroup", OPT_CGROUP, "PATH", 0, "Only tasks in this cgroup v2 directory (or below it)", 3 },
-	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 3 },
-	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 3 },
+	{ 0 },
+};
+
+static const struct argp_child daemon_children[] = {
+	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
 
@@ -117,17 +106,7 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 		break;
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
-	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
-	case OPT_STALL_MS: opts.stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
-	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
-	case OPT_CGROUP:
-		if (opts.cgroup_fd > 0)
-			close(opts.cgroup_fd);
-		opts.cgroup_fd = fl_parse_cgroup(state, arg);
-		break;
-	case OPT_RINGBUF_SIZE:
-		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
-		break;
+	case ARGP_KEY_INIT: state->child_inputs[0] = &opts.common; break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
 		break;
@@ -153,6 +132,7 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 static const struct argp daemon_argp = {
 	.options = daemon_options,
 	.parser = daemon_parse,
+	.children = daemon_children,
 	.args_doc = "",
 	.doc = "Trace every task for as long as it runs and export the kernel's counters to "
 	       "Prometheus: /metrics over HTTP, a node_exporter textfile, or both; findings "
@@ -514,10 +494,7 @@ int cmd_daemon(int argc, char **argv)
 		goto out;
 	}
 	lo.stacks = opts.stacks;
-	lo.ringbuf_size = opts.ringbuf_size;
-	lo.btf_path = opts.btf_path;
-	lo.fs = opts.fs;
-	lo.cgroup_fd = opts.cgroup_fd;
+	lo.common = opts.common;
 	ret = fl_loader__start(&d.loader, &lo);
 	if (ret)
 		goto out;
@@ -541,13 +518,11 @@ int cmd_daemon(int argc, char **argv)
 			goto out;
 		}
 	}
-	if (opts.stall_ms && d.loader.waiters && d.loader.holders &&
-	    d.loader.states[fl_hook_index("gfs2_glock_nq")].mode != FL_MODE_NONE) {
+	if (fl_loader__stall_init(&d.loader, &d.stalls)) {
 		/* a scan per quarter of the threshold, at most 4 a second */
-		long ms = opts.stall_ms / 4 < 250 ? 250 : opts.stall_ms / 4;
+		long ms = opts.common.stall_ms / 4 < 250 ? 250 : opts.common.stall_ms / 4;
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 
-		fl_stall_init(&d.stalls, d.loader.waiters, d.loader.holders, opts.stall_ms * 1000000ULL);
 		d.stall_tick = event_new(d.base, -1, EV_PERSIST, on_stall_tick, &d);
 		if (!d.stall_tick || event_add(d.stall_tick, &tv)) {
 			elog("cannot set up the lock_stall timer");

@@ -23,15 +23,6 @@ static bool hook_attached(const struct fl_hook_state *states, const char *name)
 #define FI_HIST_FIRST 8
 #define FI_HIST_LAST 30
 
-static const char *const protection_names[FL_PROT_MAX] = {
-	[FL_PROT_NONE] = "none",
-	[FL_PROT_MAY_DEMOTE] = "may_demote",
-};
-static const char *const fault_in_kinds[FL_FI_KINDS] = {
-	[FL_FI_READABLE] = "readable",
-	[FL_FI_WRITEABLE] = "writeable",
-	[FL_FI_SAFE_WRITEABLE] = "safe_writeable",
-};
 
 int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook_state *states,
 		     const char *kernel)
@@ -80,7 +71,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 			memcpy(u->fstype, r->fstype, sizeof(u->fstype));
 			u->dev = r->dev;
 			u->lock = m->lock;
-			u->protection = protection_names[p];
+			u->protection = fl_protection_name(p);
 			u->count = r->fault_under_lock[p];
 		}
 	}
@@ -104,12 +95,12 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		char hook[32];
 		struct fl_metrics_fault_in_row *r = &fault_in[s.nr_fault_in];
 
-		snprintf(hook, sizeof(hook), "fault_in_%s", fault_in_kinds[k]);
+		snprintf(hook, sizeof(hook), "fault_in_%s", fl_fault_in_kind_name(k));
 		if (!hook_attached(states, hook))
 			continue;
 		fl_hist_from_log2(&sum->hists[FL_HIST_FAULT_IN_READABLE + k], FI_HIST_FIRST, FI_HIST_LAST,
 				  fi_bounds[k], fi_counts[k], &fi_lat[k]);
-		r->kind = fault_in_kinds[k];
+		r->kind = fl_fault_in_kind_name(k);
 		r->calls = sum->counters[FL_CNT_FAULT_IN_CALLS_KIND + k];
 		r->short_calls = sum->counters[FL_CNT_FAULT_IN_SHORT_KIND + k];
 		r->latency = &fi_lat[k];

@@ -8,8 +8,12 @@
 #include "faultlock.h"
 #include "faultlock.skel.h"
 #include "loader.h"
+#include "stall.h"
 
 #define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
+/* lock_stall slot arrays, mapped whole */
+#define WAITERS_BYTES (FL_STALL_SLOTS * sizeof(struct fl_waiter))
+#define HOLDERS_BYTES (FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder))
 
 int fl_loader__probe(struct fl_loader *l)
 {
@@ -44,9 +48,9 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->use_find_vma = si->find_vma;
 	skel->rodata->capture_stacks = o->stacks;
 	skel->rodata->have_task_btf = si->task_btf;
-	skel->rodata->filter_cgroup = o->cgroup_fd > 0;
-	skel->rodata->nr_fs_filter = o->fs.nr;
-	memcpy((void *)skel->rodata->fs_filter, o->fs.names, sizeof(o->fs.names));
+	skel->rodata->filter_cgroup = o->common.cgroup_fd > 0;
+	skel->rodata->nr_fs_filter = o->common.fs.nr;
+	memcpy((void *)skel->rodata->fs_filter, o->common.fs.names, sizeof(o->common.fs.names));
 	if (!task_storage) {
 		/* Same map, as a tid-keyed hash cleaned at task exit. */
 		vlog("per-task state: tid hash (%s)", si->task_storage ? "forced" : "no task storage");
@@ -55,7 +59,7 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 		    (err = bpf_map__set_max_entries(skel->maps.tasks, FL_MAX_TASKS)))
 			return err;
 	}
-	if (o->ringbuf_size && (err = bpf_map__set_max_entries(skel->maps.events, o->ringbuf_size)))
+	if (o->common.ringbuf_size && (err = bpf_map__set_max_entries(skel->maps.events, o->common.ringbuf_size)))
 		return err;
 	err = fl_hooks_apply(skel->obj, states);
 	if (err)
@@ -70,10 +74,10 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	return 0;
 }
 
-/* A BPF_F_MMAPABLE array of FL_STALL_SLOTS slots, read-only; NULL on failure. */
-static void *map_slots(struct bpf_map *map, size_t slot_size)
+/* A BPF_F_MMAPABLE array, read-only; NULL on failure. */
+static void *map_slots(struct bpf_map *map, size_t bytes)
 {
-	void *p = mmap(NULL, FL_STALL_SLOTS * slot_size, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+	void *p = mmap(NULL, bytes, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
 
 	if (p == MAP_FAILED) {
 		vlog("cannot map %s: %s: lock_stall unavailable", bpf_map__name(map), strerror(errno));
@@ -153,16 +157,17 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 {
 	int err;
 
+	l->opts = *o;
 	if (!l->si.ringbuf) {
 		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
 		return FL_EXIT_ENV;
 	}
-	if (!l->si.btf_vmlinux && !o->btf_path) {
+	if (!l->si.btf_vmlinux && !o->common.btf_path) {
 		elog("this kernel has no BTF (/sys/kernel/btf/vmlinux): give one with --btf PATH");
 		return FL_EXIT_ENV;
 	}
 	{
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->btf_path);
+		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->common.btf_path);
 
 		l->skel = faultlock_bpf__open_opts(&oo);
 	}
@@ -170,7 +175,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("cannot open BPF object: %s", strerror(errno));
 		return FL_EXIT_ENV;
 	}
-	exclude_filtered_hooks(l->states, &o->fs);
+	exclude_filtered_hooks(l->states, &o->common.fs);
 	err = configure(l->skel, &l->si, l->states, o);
 	if (err) {
 		elog("cannot configure BPF object: %s", strerror(-err));
@@ -183,10 +188,10 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		     strerror(-err));
 		return FL_EXIT_ENV;
 	}
-	l->waiters = map_slots(l->skel->maps.waiters, sizeof(struct fl_waiter));
-	l->holders = map_slots(l->skel->maps.holders, FL_STALL_WAYS * sizeof(struct fl_holder));
-	if (o->cgroup_fd > 0) {
-		__u32 zero = 0, fd = o->cgroup_fd;
+	l->waiters = map_slots(l->skel->maps.waiters, WAITERS_BYTES);
+	l->holders = map_slots(l->skel->maps.holders, HOLDERS_BYTES);
+	if (o->common.cgroup_fd > 0) {
+		__u32 zero = 0, fd = o->common.cgroup_fd;
 
 		if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY)) {
 			elog("cannot set the --cgroup filter: %s", strerror(errno));
@@ -199,6 +204,15 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		return FL_EXIT_ENV;
 	}
 	return attach_late_kprobes(l) ? FL_EXIT_ENV : FL_EXIT_OK;
+}
+
+bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s)
+{
+	if (!l->opts.common.stall_ms || !l->waiters || !l->holders ||
+	    l->states[fl_hook_index("gfs2_glock_nq")].mode == FL_MODE_NONE)
+		return false;
+	fl_stall_init(s, l->waiters, l->holders, l->opts.common.stall_ms * 1000000ULL);
+	return true;
 }
 
 void fl_loader__activate(struct fl_loader *l, bool on)
@@ -215,9 +229,9 @@ int fl_loader__events_fd(const struct fl_loader *l)
 void fl_loader__destroy(struct fl_loader *l)
 {
 	if (l->waiters)
-		munmap((void *)l->waiters, FL_STALL_SLOTS * sizeof(struct fl_waiter));
+		munmap((void *)l->waiters, WAITERS_BYTES);
 	if (l->holders)
-		munmap((void *)l->holders, FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder));
+		munmap((void *)l->holders, HOLDERS_BYTES);
 	l->waiters = NULL;
 	l->holders = NULL;
 	while (l->nr_late_links > 0)

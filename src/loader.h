@@ -20,10 +20,7 @@ struct fl_loader_opts {
 	bool all;		/* ... or every task */
 	bool stacks;		/* kernel stacks in findings */
 	bool no_task_storage;	/* force the tid hash (tests) */
-	long ringbuf_size;	/* bytes, power of 2; 0: default */
-	const char *btf_path;	/* --btf: CO-RE against this instead of the kernel's */
-	struct fl_fs_filter fs;	/* --fs: only these file systems (nr 0: all) */
-	int cgroup_fd;		/* --cgroup: only tasks in it (or below); 0: no filter */
+	struct fl_common_opts common;	/* --fs, --cgroup, --btf, --ringbuf-size, --stall-ms */
 };
 
 struct bpf_link;
@@ -31,6 +28,7 @@ struct bpf_link;
 #define FL_MAX_LATE_LINKS 16
 
 struct fl_loader {
+	struct fl_loader_opts opts;	/* as given to fl_loader__start */
 	struct faultlock_bpf *skel;
 	struct bpf_link *late_links[FL_MAX_LATE_LINKS];	/* kprobes attached last */
 	int nr_late_links;
@@ -47,6 +45,10 @@ int fl_loader__probe(struct fl_loader *l);
 /* Opens, configures, loads and attaches; prints one line and returns an
  * FL_EXIT_* status on failure. */
 int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o);
+struct fl_stall_scanner;
+/* Readies s for lock_stall scans of this loader's slots; false when there is
+ * nothing to scan (--stall-ms 0, no glock hooks, slots not mapped). */
+bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s);
 /* Counting starts/stops (every program checks this flag first). */
 void fl_loader__activate(struct fl_loader *l, bool on);
 int fl_loader__events_fd(const struct fl_loader *l);

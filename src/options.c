@@ -109,3 +109,39 @@ int fl_parse_cgroup(struct argp_state *state, const char *arg)
 		argp_error(state, "--cgroup %s: not a cgroup v2 directory", arg);
 	return fd;
 }
+
+enum { OPT_FS = 1000, OPT_CGROUP, OPT_BTF, OPT_RINGBUF_SIZE, OPT_STALL_MS };
+
+static const struct argp_option common_options[] = {
+	{ NULL, 0, NULL, 0, "Filters:", 1 },
+	{ "cgroup", OPT_CGROUP, "PATH", 0,
+	  "Only tasks in this cgroup v2 directory (or below it); trace alone: every task there", 1 },
+	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 1 },
+	{ NULL, 0, NULL, 0, "Tuning:", 2 },
+	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 2 },
+	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 2 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 2 },
+	{ 0 },
+};
+
+static error_t common_parse(int key, char *arg, struct argp_state *state)
+{
+	struct fl_common_opts *c = state->input;
+
+	switch (key) {
+	case OPT_FS: fl_parse_fs(state, arg, &c->fs); break;
+	case OPT_CGROUP:
+		if (c->cgroup_fd > 0)
+			close(c->cgroup_fd);
+		c->cgroup_fd = fl_parse_cgroup(state, arg);
+		c->cgroup_path = arg;
+		break;
+	case OPT_BTF: c->btf_path = fl_parse_btf(state, arg); break;
+	case OPT_RINGBUF_SIZE: c->ringbuf_size = fl_parse_ringbuf_size(state, arg); break;
+	case OPT_STALL_MS: c->stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
+	default: return ARGP_ERR_UNKNOWN;
+	}
+	return 0;
+}
+
+const struct argp fl_common_argp = { .options = common_options, .parser = common_parse };

@@ -33,4 +33,23 @@ void fl_parse_fs(struct argp_state *state, const char *arg, struct fl_fs_filter 
 /* --cgroup PATH: an open fd of a cgroup v2 directory, or argp_error (exit 2). */
 int fl_parse_cgroup(struct argp_state *state, const char *arg);
 
+/* The options trace and daemon share: filters and the loader's tuning. */
+struct fl_common_opts {
+	struct fl_fs_filter fs;		/* --fs */
+	int cgroup_fd;			/* --cgroup: open directory, 0: none */
+	const char *cgroup_path;
+	const char *btf_path;		/* --btf */
+	long ringbuf_size;		/* --ringbuf-size */
+	long stall_ms;			/* --stall-ms, 0: off */
+};
+
+#define FL_COMMON_OPTS_INIT { .ringbuf_size = FL_RINGBUF_DEFAULT, .stall_ms = FL_STALL_MS_DEFAULT }
+
+/*
+ * Their argp child: list { &fl_common_argp, 0, NULL, GROUP } in the parent's
+ * children and, on ARGP_KEY_INIT, set state->child_inputs[i] to the
+ * struct fl_common_opts to fill.
+ */
+extern const struct argp fl_common_argp;
+
 #endif

@@ -382,7 +382,7 @@ void fl_output_stall(struct fl_output *o, const struct fl_stall *st)
 static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_fault_lock *r)
 {
 	char held[256], addr[24], dev[24];
-	const char *prot = r->protection == FL_PROT_MAY_DEMOTE ? "may_demote" : "none";
+	const char *prot = fl_protection_name(r->protection);
 
 	fl_ksyms__format(o->ksyms, r->held_ip, held, sizeof(held));
 	snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
@@ -427,11 +427,16 @@ static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_faul
 		text_stack(o, r->stack, r->nr_stack);
 }
 
-static const char *fault_in_kind(uint32_t kind)
+const char *fl_fault_in_kind_name(uint32_t kind)
 {
 	static const char *const names[FL_FI_KINDS] = { "readable", "writeable", "safe_writeable" };
 
 	return kind < FL_FI_KINDS ? names[kind] : "unknown";
+}
+
+const char *fl_protection_name(uint32_t prot)
+{
+	return prot == FL_PROT_MAY_DEMOTE ? "may_demote" : "none";
 }
 
 static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
@@ -444,7 +449,7 @@ static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
 
 		jw_init(&w, o->f);
 		json_hdr(&w, &r->hdr, "fault_in", FL_SEV_INFO);
-		jw_str(&w, "kind", fault_in_kind(r->kind));
+		jw_str(&w, "kind", fl_fault_in_kind_name(r->kind));
 		jw_str(&w, "address", addr);
 		jw_u64(&w, "size", r->size);
 		jw_u64(&w, "not_faulted_in", r->missed);
@@ -456,7 +461,7 @@ static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
 	}
 	text_hdr(o, &r->hdr, "fault_in", FL_SEV_INFO);
 	fprintf(o->f, "fault_in_%s(%s, %" PRIu64 "): %" PRIu64 " bytes not faulted in, %.1f us%s\n",
-		fault_in_kind(r->kind), addr, (uint64_t)r->size, (uint64_t)r->missed,
+		fl_fault_in_kind_name(r->kind), addr, (uint64_t)r->size, (uint64_t)r->missed,
 		r->latency_ns / 1e3, r->nr_held ? " (holding a glock)" : "");
 }
 

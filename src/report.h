@@ -87,6 +87,10 @@ extern const struct fl_lost_reason fl_lost_reasons[];
 extern const int fl_nr_lost_reasons;
 /* Sum of the drop counters. */
 uint64_t fl_summary_lost(const struct fl_summary *s);
+/* Names shared by events and metrics: "readable"/"writeable"/"safe_writeable",
+ * and a fault_under_lock's protection, "may_demote" or "none". */
+const char *fl_fault_in_kind_name(uint32_t kind);
+const char *fl_protection_name(uint32_t prot);
 /* Formats a kernel dev_t as MAJ:MIN. */
 void fl_format_dev(uint32_t dev, char *buf, size_t len);
 

@@ -22,39 +22,31 @@
 #include "loader.h"
 #include "stall.h"
 
-enum { OPT_NO_TASK_STORAGE = 1000, OPT_RINGBUF_SIZE, OPT_BTF, OPT_FS, OPT_CGROUP, OPT_STALL_MS };
+enum { OPT_NO_TASK_STORAGE = 1000 };
 
 static struct trace_opts {
 	bool json, stacks, all, no_task_storage;
 	pid_t pid;
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
-	long ringbuf_size;
-	long stall_ms;
-	const char *btf_path;
-	struct fl_fs_filter fs;
-	int cgroup_fd;
-	const char *cgroup_path;
+	struct fl_common_opts common;	/* filters and tuning, shared with daemon */
 	char **cmd;
-} opts = { .ringbuf_size = FL_RINGBUF_DEFAULT, .stall_ms = FL_STALL_MS_DEFAULT };
+} opts = { .common = FL_COMMON_OPTS_INIT };
 
 static const struct argp_option trace_options[] = {
-	{ NULL, 0, NULL, 0, "Target (one of):", 1 },
+	{ NULL, 0, NULL, 0, "Target (one of -- CMD, -p, -a; or --cgroup alone):", 1 },
 	{ "pid", 'p', "PID", 0, "Trace process PID (and the children it forks)", 1 },
 	{ "all", 'a', NULL, 0, "Trace every task", 1 },
-	{ NULL, 0, NULL, 0, "Filters:", 2 },
-	{ "cgroup", OPT_CGROUP, "PATH", 0,
-	  "Only tasks in this cgroup v2 directory (or below it); alone: every task there", 2 },
-	{ "fs", OPT_FS, "TYPE[,TYPE]", 0, "Only direct I/O and locks on these file system types (up to 4)", 2 },
-	{ NULL, 0, NULL, 0, "Output:", 3 },
-	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 3 },
-	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 3 },
-	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 3 },
-	{ NULL, 0, NULL, 0, "Tuning:", 4 },
-	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 4 },
-	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 4 },
-	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 4 },
-	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 4 },
-	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 4 },
+	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
+	{ NULL, 0, NULL, 0, "Output:", 2 },
+	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
+	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
+	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 2 },
+	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 2 },
+	{ 0 },
+};
+
+static const struct argp_child trace_children[] = {
+	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
 
@@ -67,24 +59,13 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	case 's': opts.stacks = true; break;
 	case 'v': fl_verbose++; break;
 	case 'd': opts.duration = fl_parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
-	case OPT_RINGBUF_SIZE:
-		opts.ringbuf_size = fl_parse_ringbuf_size(state, arg);
-		break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
-	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
-	case OPT_STALL_MS: opts.stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
-	case OPT_FS: fl_parse_fs(state, arg, &opts.fs); break;
-	case OPT_CGROUP:
-		if (opts.cgroup_fd > 0)
-			close(opts.cgroup_fd);
-		opts.cgroup_fd = fl_parse_cgroup(state, arg);
-		opts.cgroup_path = arg;
-		break;
+	case ARGP_KEY_INIT: state->child_inputs[0] = &opts.common; break;
 	case ARGP_KEY_ARGS:
 		opts.cmd = state->argv + state->next;
 		break;
 	case ARGP_KEY_END:
-		if (opts.cgroup_fd > 0 && !opts.cmd && !opts.pid)
+		if (opts.common.cgroup_fd > 0 && !opts.cmd && !opts.pid)
 			opts.all = true;	/* --cgroup alone: every task in it */
 		if (!!opts.cmd + !!opts.pid + opts.all != 1)
 			argp_error(state, "give exactly one target: -- CMD [ARGS], -p PID or -a");
@@ -100,6 +81,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 static const struct argp trace_argp = {
 	.options = trace_options,
 	.parser = trace_parse,
+	.children = trace_children,
 	.args_doc = "-- CMD [ARGS...]\n-p PID [-d SECONDS]\n-a [-d SECONDS]\n--cgroup PATH [-d SECONDS]",
 	.doc = "Trace a command (started only once every probe is attached) and its "
 	       "descendants, a process, or every task: page faults under filesystem locks, "
@@ -177,20 +159,17 @@ int cmd_trace(int argc, char **argv)
 	} else {
 		snprintf(target, sizeof(target), "all tasks");
 	}
-	if (opts.cgroup_path) {
+	if (opts.common.cgroup_path) {
 		size_t len = strlen(target);
 
-		snprintf(target + len, sizeof(target) - len, " in cgroup %s", opts.cgroup_path);
+		snprintf(target + len, sizeof(target) - len, " in cgroup %s", opts.common.cgroup_path);
 	}
 
 	lo.targ_tgid = opts.cmd ? child.pid : opts.pid;
 	lo.all = opts.all;
 	lo.stacks = opts.stacks;
 	lo.no_task_storage = opts.no_task_storage;
-	lo.ringbuf_size = opts.ringbuf_size;
-	lo.btf_path = opts.btf_path;
-	lo.fs = opts.fs;
-	lo.cgroup_fd = opts.cgroup_fd;
+	lo.common = opts.common;
 	ret = fl_loader__start(&loader, &lo);
 	if (ret)
 		goto cleanup;
@@ -209,10 +188,7 @@ int cmd_trace(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
-	stall_on = opts.stall_ms && loader.waiters && loader.holders &&
-		   loader.states[fl_hook_index("gfs2_glock_nq")].mode != FL_MODE_NONE;
-	if (stall_on)
-		fl_stall_init(&stalls, loader.waiters, loader.holders, opts.stall_ms * 1000000ULL);
+	stall_on = fl_loader__stall_init(&loader, &stalls);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = fl_now_ns();
 	if (opts.duration)
