@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /* Maps and globals shared by every program, and task lifetime tracking. */
 #include "faultlock.bpf.h"
+#include "livelock.bpf.h"
 
 tasks_map_t tasks SEC(".maps");
 counters_map_t counters SEC(".maps");
@@ -21,6 +22,7 @@ const volatile bool capture_stacks = false;
 const volatile bool have_task_btf = true;
 const volatile bool filter_cgroup = false;
 const volatile __u32 nr_fs_filter = 0;
+const volatile __u32 livelock_count = 64;
 const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN] = {};
 volatile bool ready = false;
 
@@ -36,13 +38,22 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-/* Task storage is freed with the task; the hash fallback must be cleaned. */
+/*
+ * A retry cycle still running ends with its task. Task storage is freed with
+ * the task; the hash fallback must be cleaned.
+ */
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(handle_exit, struct task_struct *task)
 {
+	struct fl_task *t;
 	int tid;
 
-	if (use_task_storage || !ready)
+	if (!ready)
+		return 0;
+	t = task_lookup(task);
+	if (t && (t->retry[FL_RETRY_FAULT_IN].reported | t->retry[FL_RETRY_DIO].reported))
+		retry_end_all(ctx, t, FL_LL_END_EXIT);
+	if (use_task_storage)
 		return 0;
 	tid = BPF_CORE_READ(task, pid);
 	bpf_map_delete_elem(&tasks, &tid);

@@ -8,6 +8,7 @@
  * (__iomap_dio_rw, not iomap_dio_rw: btrfs writes call it directly.)
  */
 #include "faultlock.bpf.h"
+#include "livelock.bpf.h"
 
 /* 5.10's iov_iter: direction in bit 0 of `type` (WRITE = data source). */
 struct iov_iter___510 {
@@ -61,7 +62,8 @@ static __always_inline bool have_done_before(void)
 	return bpf_core_field_exists(((struct iomap_dio *)0)->done_before);
 }
 
-static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *iter, __u64 done_before)
+static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
+					__u64 done_before)
 {
 	struct task_struct *task = current_task();
 	struct fl_task *t = task_traced(task);
@@ -103,8 +105,13 @@ static __always_inline int on_dio_begin(struct kiocb *iocb, struct iov_iter *ite
 	c = fs_counters_get(t->dio_dev, t->dio_op, sb);
 	if (c)
 		c->dio_calls++;
-	if (!retry)
+	if (!retry) {
+		if (t->retry[FL_RETRY_DIO].iters)
+			retry_end(ctx, t, &t->retry[FL_RETRY_DIO], FL_LL_END_CHANGED);
 		return 0;
+	}
+	/* A retry resuming where the last one stopped is no progress. */
+	retry_step(ctx, t, FL_RETRY_DIO, FL_LL_DIO, (__u64)inode, done_before);
 	counter_add(FL_CNT_DIO_RETRIES, 1);
 	counter_add(FL_CNT_DIO_RETRY_BYTES, done_before);
 	if (c) {
@@ -160,7 +167,7 @@ SEC("tp_btf/iomap_dio_rw_begin")
 int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 	     unsigned int dio_flags, size_t done_before)
 {
-	return on_dio_begin(iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 
 SEC("tp_btf/iomap_dio_complete")
@@ -180,7 +187,7 @@ int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 
 	if (have_done_before())		/* pruned at load where it is 0 */
 		done_before = ctx[6];
-	return on_dio_begin(iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 
 SEC("fexit/iomap_dio_complete")
@@ -206,7 +213,7 @@ int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 		done_before = PT_REGS_PARM7(ctx);	/* in a register elsewhere */
 #endif
 	}
-	return on_dio_begin(iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 
 /* The return probe sees no arguments: the entry marks the call as ours. */

@@ -3,9 +3,11 @@
  * fault_in_readable / fault_in_writeable / fault_in_safe_writeable: how often
  * filesystems pre-fault user buffers (the retry half of the nofault fix),
  * bytes asked and not faulted in, latency. fault_in_iov_iter_* cannot be
- * hooked (not traceable), but call these three.
+ * hooked (not traceable), but call these three. A fault-in that completes
+ * is also one iteration of a possible retry_livelock (livelock.bpf.h).
  */
 #include "gfs2.bpf.h"
+#include "livelock.bpf.h"
 
 static __always_inline int on_fi_entry(__u64 addr, __u64 size)
 {
@@ -19,7 +21,7 @@ static __always_inline int on_fi_entry(__u64 addr, __u64 size)
 	return 0;
 }
 
-static __always_inline int on_fi_exit(__u32 kind, __u64 missed)
+static __always_inline int on_fi_exit(void *ctx, __u32 kind, __u64 missed)
 {
 	struct fl_task *t = current_state();
 	struct fl_rec_fault_in *r;
@@ -39,6 +41,13 @@ static __always_inline int on_fi_exit(__u32 kind, __u64 missed)
 	}
 	hist_add(FL_HIST_FAULT_IN_READABLE + kind, ns);
 
+	if (!missed)
+		retry_step(ctx, t, FL_RETRY_FAULT_IN, kind, t->fi_addr, t->fi_size);
+	else
+		retry_end(ctx, t, &t->retry[FL_RETRY_FAULT_IN], FL_LL_END_CHANGED);
+	/* Inside a reported livelock its records count the calls instead. */
+	if (t->retry[FL_RETRY_FAULT_IN].reported)
+		return 0;
 	r = record_reserve(sizeof(*r), FL_REC_FAULT_IN);
 	if (!r)
 		return 0;
@@ -61,7 +70,7 @@ int BPF_PROG(fentry_##fn, void *uaddr, size_t size)				\
 SEC("fexit/" #fn)								\
 int BPF_PROG(fexit_##fn, void *uaddr, size_t size, size_t ret)		\
 {										\
-	return on_fi_exit(kind, ret);						\
+	return on_fi_exit(ctx, kind, ret);						\
 }										\
 SEC("kprobe/" #fn)								\
 int BPF_KPROBE(kprobe_##fn, void *uaddr, size_t size)				\
@@ -71,7 +80,7 @@ int BPF_KPROBE(kprobe_##fn, void *uaddr, size_t size)				\
 SEC("kretprobe/" #fn)								\
 int BPF_KRETPROBE(kretprobe_##fn, size_t ret)					\
 {										\
-	return on_fi_exit(kind, ret);						\
+	return on_fi_exit(ctx, kind, ret);						\
 }
 
 FAULT_IN_HOOKS(fault_in_readable, FL_FI_READABLE)

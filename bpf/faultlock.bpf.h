@@ -42,6 +42,27 @@ struct fl_pending {
 	struct fl_lock_id id;	/* as read at fixed offsets, checked by gfs2_glock_queue */
 };
 
+/*
+ * One retry cycle being watched (livelock.bpf.h): the same fault-in range,
+ * or DIO calls on the same file stuck at the same done_before, in one
+ * system call. Slot FL_RETRY_FAULT_IN or FL_RETRY_DIO of struct fl_task.
+ */
+struct fl_retry {
+	__u64 key;		/* fault_in: address; dio: struct inode * */
+	__u64 key2;		/* fault_in: size; dio: done_before */
+	__u64 gen;		/* syscall_gen() at the first iteration */
+	__u64 first_ts;
+	__u64 last_ts;
+	__u64 iters;		/* iterations so far (0: slot idle) */
+	__u64 next_report;	/* iterations at which the next record goes out */
+	__u64 lock_acqs;	/* glocks acquired during the episode */
+	struct fl_lock_id lock;	/* the last of them */
+	__u32 kind;		/* enum fl_fault_in_kind or FL_LL_DIO */
+	__u32 reported;		/* FL_LL_BEGIN sent: an END is owed */
+};
+
+enum { FL_RETRY_FAULT_IN = 0, FL_RETRY_DIO = 1, FL_RETRY_SLOTS = 2 };
+
 /* Per-task state: one entry per traced task. Its existence is the filter. */
 struct fl_task {
 	__u64 dio_iocb;		/* iocb of the direct I/O in progress, 0 if none */
@@ -75,6 +96,9 @@ struct fl_task {
 	__u64 fi_addr;
 	__u64 fi_size;
 	__u64 fi_ts;
+
+	/* retry cycles watched for retry_livelock (livelock.bpf.h) */
+	struct fl_retry retry[FL_RETRY_SLOTS];
 };
 
 /*
@@ -175,6 +199,7 @@ extern const volatile bool capture_stacks;
 extern const volatile bool have_task_btf;	/* bpf_get_current_task_btf (5.11+) */
 extern const volatile bool filter_cgroup;	/* only tasks in cgroup_filter[0] */
 extern const volatile __u32 nr_fs_filter;	/* only these file systems (0: all) */
+extern const volatile __u32 livelock_count;	/* retry_livelock after this many iterations */
 extern const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN];
 /* Set by user space once every program is attached. */
 extern volatile bool ready;

@@ -7,6 +7,7 @@
  * Each hook has an fentry/fexit and a kprobe/kretprobe twin over one body.
  */
 #include "gfs2.bpf.h"
+#include "livelock.bpf.h"
 
 static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct fl_held *h,
 					   __u64 gh)
@@ -197,6 +198,8 @@ static __always_inline int on_nq_return(long ret)
 		return 0;
 	gl = rd64(gh + GH_GL);
 	holder_set(gh, gl, now);
+	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
+		retry_note_lock(t, &p->id);
 	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
 	lc = glock_counters(p->id.dev, gl);
 	if (lc)

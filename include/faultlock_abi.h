@@ -25,6 +25,7 @@ enum fl_rec_type {
 	FL_REC_RECURSIVE_LOCK = 4,
 	FL_REC_FAULT_UNDER_LOCK = 5,
 	FL_REC_FAULT_IN = 6,
+	FL_REC_RETRY_LIVELOCK = 7,
 	FL_REC_TYPE_MAX,
 };
 
@@ -52,10 +53,13 @@ enum fl_counter {
 	FL_CNT_GFS2_LAYOUT_MISMATCH,	/* ... gfs2_glock_queue's own: these differed */
 	FL_CNT_LOST_LOCKMAP,		/* per-device lock counter map full */
 	FL_CNT_LOST_STALL_SLOT,		/* a waiter or holder slot was taken over */
+	FL_CNT_RETRY_LIVELOCK,		/* retry_livelock episodes begun */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
-	FL_CNT_MAX = FL_CNT_FAULT_IN_SHORT_KIND + 3,
+	/* per enum fl_livelock_kind: FL_CNT_RETRY_LIVELOCK_KIND + kind */
+	FL_CNT_RETRY_LIVELOCK_KIND = FL_CNT_FAULT_IN_SHORT_KIND + 3,
+	FL_CNT_MAX = FL_CNT_RETRY_LIVELOCK_KIND + 4,
 };
 
 /* Direction of a direct I/O, from IOCB_WRITE. */
@@ -84,6 +88,31 @@ enum fl_fault_in_kind {
 	FL_FI_KINDS,
 };
 _Static_assert(FL_FI_KINDS == 3, "FL_CNT_FAULT_IN_*_KIND reserve 3 slots");
+
+/*
+ * retry_livelock: the nofault -> fault-in -> retry cycle repeating without
+ * progress. The kinds are the fault_in_* kinds (the same range faulted in
+ * again and again), then iomap direct I/O (done_before stops growing).
+ */
+enum fl_livelock_kind {
+	FL_LL_DIO = FL_FI_KINDS,
+	FL_LL_KINDS,
+};
+_Static_assert(FL_LL_KINDS == 4, "FL_CNT_RETRY_LIVELOCK_KIND reserves 4 slots");
+
+enum fl_livelock_phase {
+	FL_LL_BEGIN = 1,	/* the threshold was reached: reported, with a stack */
+	FL_LL_UPDATE = 2,	/* iterations doubled since the last record (not printed) */
+	FL_LL_END = 3,		/* the cycle stopped */
+};
+
+/* Why an episode ended. */
+enum fl_livelock_end {
+	FL_LL_END_CHANGED = 1,	/* the next retry was on another range, or made progress */
+	FL_LL_END_USER = 2,	/* the task was back in user space (a user-mode fault) */
+	FL_LL_END_EXIT = 3,	/* the task exited */
+	FL_LL_END_IDLE = 4,	/* no iteration for a second, then something else */
+};
 
 /* Latency histograms (per-CPU array): log2(ns) slots, the last one the sum. */
 #define FL_HIST_SLOTS	64	/* a power of 2: BPF indexes with a mask */
@@ -242,6 +271,29 @@ struct fl_rec_fault_in {
 	__u32 nr_held;		/* glocks held during the call (0 on fixed gfs2) */
 };
 
+/* FL_REC_RETRY_LIVELOCK: one episode's begin, doubling updates and end. */
+struct fl_rec_livelock {
+	struct fl_hdr hdr;
+	__u32 phase;		/* enum fl_livelock_phase */
+	__u32 kind;		/* enum fl_fault_in_kind, or FL_LL_DIO */
+	__u64 addr;		/* fault_in: the range; dio: file position */
+	__u64 size;		/* fault_in: bytes; dio: bytes requested */
+	__u64 iterations;	/* fault_in calls / DIO calls without progress so far */
+	__u64 first_ts;		/* the first of them (bpf_ktime_get_ns) */
+	__u64 done_before;	/* dio: where it stays stuck */
+	__u64 ino;		/* the file: mapped at addr (fault_in), or the DIO's */
+	__u32 dev;
+	__u32 end_reason;	/* enum fl_livelock_end (FL_LL_END) */
+	__s64 syscall_nr;	/* the system call it loops in; -1 unknown */
+	__u64 syscall_arg1;	/* its second argument (an ioctl's command) */
+	struct fl_lock_id lock;	/* the last glock acquired during the episode (0: none) */
+	__u64 lock_acqs;	/* glock acquisitions during the episode */
+	__u32 nr_held;		/* glocks held at the fault-in / DIO call */
+	__u32 nr_stack;
+	char fstype[FL_FSTYPE_LEN];
+	__u64 stack[FL_MAX_STACK];	/* FL_LL_BEGIN: where it loops */
+};
+
 /*
  * lock_stall: who waits on which glock, and who was last granted it, in two
  * lock-free array maps that user space maps and scans (no event per wait).
@@ -296,6 +348,7 @@ FL_ASSERT_SIZE(struct fl_lock_id, 16);
 FL_ASSERT_SIZE(struct fl_rec_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
+FL_ASSERT_SIZE(struct fl_rec_livelock, 424);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
 FL_ASSERT_SIZE(struct fl_waiter, 72);
 FL_ASSERT_SIZE(struct fl_holder, 64);

@@ -116,17 +116,17 @@ void fl_child_kill(struct fl_child *c, int sig)
 		kill(c->pid, sig);
 }
 
-void fl_child_cleanup(struct fl_child *c)
+bool fl_child_cleanup(struct fl_child *c, int wait_ms)
 {
 	if (c->go_fd > 0)
 		close(c->go_fd);
 	if (c->err_fd > 0)
 		close(c->err_fd);
 	c->go_fd = c->err_fd = -1;
-	if (c->pid > 0 && !c->reaped) {
-		kill(c->pid, SIGKILL);
-		while (waitpid(c->pid, &c->status, 0) < 0 && errno == EINTR)
-			;
-		c->reaped = true;
-	}
+	if (c->pid <= 0 || c->reaped)
+		return true;
+	kill(c->pid, SIGKILL);
+	for (int waited = 0; !fl_child_poll(c) && waited < wait_ms; waited += 10)
+		usleep(10000);
+	return c->reaped;
 }

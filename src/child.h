@@ -25,7 +25,11 @@ int fl_child_go(struct fl_child *c);
 /* Non-blocking reap; true once the child has been reaped. */
 bool fl_child_poll(struct fl_child *c);
 void fl_child_kill(struct fl_child *c, int sig);
-/* Kills (if needed) and reaps; safe to call twice. */
-void fl_child_cleanup(struct fl_child *c);
+/*
+ * Kills (if needed) and reaps, waiting at most wait_ms: a child stuck in the
+ * kernel (D state, a livelock) may never die, and is then left behind
+ * (false). Safe to call twice.
+ */
+bool fl_child_cleanup(struct fl_child *c, int wait_ms);
 
 #endif

@@ -35,6 +35,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "stall.h"
+#include "aggregate.h"
 
 enum {
 	OPT_LISTEN = 1000,
@@ -152,7 +153,7 @@ struct daemon {
 	struct event_base *base;
 	struct fl_http *http;
 	struct ring_buffer *rb;
-	struct event *rb_ev, *tick, *stall_tick, *sigs[3];
+	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
 	struct fl_output out;		/* out.f: the event log, NULL if none */
 	bool events_failing, textfile_failing;
@@ -267,7 +268,42 @@ static int handle_record(void *ctx, void *data, size_t size)
 
 	if (d->out.f)
 		fl_output_record(&d->out, data, size);
+	else if (fl_record_type(data, size) == FL_REC_RETRY_LIVELOCK)
+		fl_livelocks_apply(&d->out.livelocks, data);	/* for the metric */
 	return 0;
+}
+
+/*
+ * Info events held by the aggregator go out when their second is over: a
+ * one-shot timer, armed only while something is held (an idle daemon
+ * never wakes).
+ */
+static void arm_agg_timer(struct daemon *d)
+{
+	uint64_t due, now;
+	struct timeval tv;
+
+	if (!d->out.agg || !d->agg_tick || evtimer_pending(d->agg_tick, NULL))
+		return;
+	due = fl_agg_next_due(d->out.agg);
+	if (!due)
+		return;
+	now = fl_now_ns();
+	due = due > now ? due - now : 0;
+	tv.tv_sec = due / 1000000000ULL;
+	tv.tv_usec = (due % 1000000000ULL) / 1000 + 1000;
+	evtimer_add(d->agg_tick, &tv);
+}
+
+static void on_agg_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)fd;
+	(void)what;
+	fl_output_flush(&d->out, fl_now_ns());
+	flush_events(d);
+	arm_agg_timer(d);
 }
 
 static void on_ringbuf(evutil_socket_t fd, short what, void *arg)
@@ -281,6 +317,7 @@ static void on_ringbuf(evutil_socket_t fd, short what, void *arg)
 	if (n < 0)
 		elog("reading events: %s", strerror(-n));
 	flush_events(d);
+	arm_agg_timer(d);
 }
 
 static void reopen_events(struct daemon *d)
@@ -421,6 +458,9 @@ static void cleanup(struct daemon *d)
 		event_free(d->tick);
 	if (d->stall_tick)
 		event_free(d->stall_tick);
+	if (d->agg_tick)
+		event_free(d->agg_tick);
+	fl_agg_free(d->out.agg);
 	fl_http__free(d->http);
 	if (d->base)
 		event_base_free(d->base);
@@ -529,6 +569,14 @@ int cmd_daemon(int argc, char **argv)
 			goto out;
 		}
 	}
+	if (d.out.f) {	/* bounded: info events at most once a second per task and site */
+		d.agg_tick = evtimer_new(d.base, on_agg_tick, &d);
+		if (fl_output_aggregate(&d.out) || !d.agg_tick) {
+			elog("cannot set up the event log's aggregation");
+			goto out;
+		}
+	}
+	d.sum.livelocks = &d.out.livelocks;
 	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
 		d.out.ksyms = fl_ksyms__load(NULL);
 	if ((err = drop_capabilities(&d))) {
@@ -561,6 +609,7 @@ int cmd_daemon(int argc, char **argv)
 	/* Stop counting, drain what is left, leave final numbers behind. */
 	fl_loader__activate(&d.loader, false);
 	ring_buffer__consume(d.rb);
+	fl_output_flush(&d.out, UINT64_MAX);
 	if (d.out.f && !fl_loader__read_counters(&d.loader, &d.sum))
 		fl_output_lost(&d.out, &d.sum, fl_now_ns());
 	flush_events(&d);

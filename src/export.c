@@ -5,6 +5,7 @@
  * histogram ranges. Pure, so the exact output is unit-tested.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include "faultlock.h"
 #include "export.h"
@@ -24,6 +25,59 @@ static bool hook_attached(const struct fl_hook_state *states, const char *name)
 #define FI_HIST_LAST 30
 
 
+static int cmp_livelock(const void *a, const void *b)
+{
+	const struct fl_metrics_livelock_row *x = a, *y = b;
+	int c = strcmp(x->fstype, y->fstype);
+
+	return c ? c : strcmp(x->kind, y->kind);
+}
+
+/*
+ * retry_livelocks_total{fstype,kind}: the episodes user space saw, by the
+ * file system at the range, and under fstype="unknown" what the kernel
+ * counted beyond them (a record lost) — present from the start, so a rate
+ * sees the first episode.
+ */
+static int livelock_rows(const struct fl_summary *sum, const struct fl_hook_state *states,
+			 struct fl_metrics_livelock_row *rows)
+{
+	int n = 0;
+
+	for (uint32_t k = 0; k < FL_LL_KINDS; k++) {
+		const char *hook = k == FL_LL_DIO ? "iomap_dio_rw_begin" : NULL;
+		char fi[32];
+		uint64_t seen = 0, unknown_seen = 0;
+
+		if (!hook) {
+			snprintf(fi, sizeof(fi), "fault_in_%s", fl_fault_in_kind_name(k));
+			hook = fi;
+		}
+		if (!hook_attached(states, hook))
+			continue;
+		for (int i = 0; sum->livelocks && i < sum->livelocks->nr_fs; i++) {
+			const struct fl_livelock_fs_row *r = &sum->livelocks->fs[i];
+
+			if (r->kind != k)
+				continue;
+			seen += r->count;
+			if (!strcmp(r->fstype, "unknown")) {
+				unknown_seen = r->count;
+				continue;
+			}
+			snprintf(rows[n].fstype, sizeof(rows[n].fstype), "%s", r->fstype);
+			rows[n].kind = fl_livelock_kind_name(k);
+			rows[n++].count = r->count;
+		}
+		snprintf(rows[n].fstype, sizeof(rows[n].fstype), "unknown");
+		rows[n].kind = fl_livelock_kind_name(k);
+		rows[n++].count = unknown_seen + (sum->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] > seen ?
+						  sum->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] - seen : 0);
+	}
+	qsort(rows, n, sizeof(rows[0]), cmp_livelock);
+	return n;
+}
+
 int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook_state *states,
 		     const char *kernel)
 {
@@ -37,6 +91,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	double fi_bounds[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 1];
 	uint64_t fi_counts[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 2];
 	struct fl_hist hold, wait, fi_lat[FL_FI_KINDS];
+	static struct fl_metrics_livelock_row livelocks[FL_MAX_LIVELOCK_FS + FL_LL_KINDS];
 	struct fl_metrics_snapshot s = {
 		.version = FAULTLOCK_VERSION,
 		.kernel = kernel,
@@ -91,6 +146,8 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		s.lock_hists = &lock_hist;
 		s.nr_lock_hists = 1;
 	}
+	s.livelocks = livelocks;
+	s.nr_livelocks = livelock_rows(sum, states, livelocks);
 	for (int k = 0; k < FL_FI_KINDS; k++) {
 		char hook[32];
 		struct fl_metrics_fault_in_row *r = &fault_in[s.nr_fault_in];

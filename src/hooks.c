@@ -61,6 +61,8 @@ const struct fl_event_type fl_event_types[] = {
 	{ .type = "same_file_fault", .severity = "info",
 	  .needs = { "page_fault_kernel", "iomap_dio_rw_begin", "iomap_dio_complete" },
 	  .needs_find_vma = true },
+	{ .type = "retry_livelock", .severity = "warning",
+	  .needs = { "fault_in_readable", "fault_in_safe_writeable" } },
 	{ .type = "lost", .severity = "warning" },
 };
 const int fl_nr_event_types = sizeof(fl_event_types) / sizeof(fl_event_types[0]);

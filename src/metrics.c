@@ -373,6 +373,22 @@ static void render_stalls(FILE *f, const uint64_t *stalls)
 	fl_metrics_sample_u64(f, "faultlock_lock_stalls_total", l, 1, *stalls);
 }
 
+static void render_livelocks(FILE *f, const struct fl_metrics_livelock_row *rows, int n)
+{
+	struct fl_label l[2] = { { "fstype", NULL }, { "kind", NULL } };
+
+	if (!n)
+		return;
+	fl_metrics_family(f, "faultlock_retry_livelocks_total", "counter",
+			  "retry_livelock episodes: a nofault copy, fault-in and retry cycle repeating "
+			  "without progress (fstype of the file at the faulted range; unknown: not found).");
+	for (int i = 0; i < n; i++) {
+		l[0].value = rows[i].fstype;
+		l[1].value = rows[i].kind;
+		fl_metrics_sample_u64(f, "faultlock_retry_livelocks_total", l, 2, rows[i].count);
+	}
+}
+
 static void render_ful(FILE *f, const struct fl_metrics_ful_row **rows, int n)
 {
 	char fstype[FL_FSTYPE_LEN], dev[24];
@@ -507,6 +523,7 @@ int fl_metrics_render(FILE *f, const struct fl_metrics_snapshot *s)
 	/* The contract's order. */
 	render_locks(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks);
 	render_stalls(f, s->lock_stalls);
+	render_livelocks(f, s->livelocks, s->nr_livelocks);
 	render_ful(f, (const struct fl_metrics_ful_row **)ful, s->nr_ful);
 	render_lock_hists(f, (const struct fl_metrics_lock_hist **)hists, s->nr_lock_hists);
 	render_dio(f, (const struct fl_fs_row **)fs, s->nr_fs);

@@ -85,6 +85,12 @@ struct fl_metrics_fault_in_row {	/* fault_in_calls, fault_in_short, fault_in_sec
 	const struct fl_hist *latency;	/* NULL: not measured */
 };
 
+struct fl_metrics_livelock_row {	/* retry_livelocks_total */
+	char fstype[FL_FSTYPE_LEN + 1];
+	const char *kind;		/* "fault_in_safe_writeable", ..., "dio" */
+	uint64_t count;
+};
+
 struct fl_metrics_snapshot {
 	const char *version;		/* faultlock_build_info */
 	const char *kernel;
@@ -102,6 +108,8 @@ struct fl_metrics_snapshot {
 	const struct fl_metrics_fault_in_row *fault_in;
 	int nr_fault_in;
 	const uint64_t *lock_stalls;	/* glock lock_stall findings; NULL: not watched */
+	const struct fl_metrics_livelock_row *livelocks;	/* sorted by the caller */
+	int nr_livelocks;
 };
 
 /* Writes every family; 0, or -EIO if the stream failed. */

@@ -110,7 +110,7 @@ int fl_parse_cgroup(struct argp_state *state, const char *arg)
 	return fd;
 }
 
-enum { OPT_FS = 1000, OPT_CGROUP, OPT_BTF, OPT_RINGBUF_SIZE, OPT_STALL_MS };
+enum { OPT_FS = 1000, OPT_CGROUP, OPT_BTF, OPT_RINGBUF_SIZE, OPT_STALL_MS, OPT_LIVELOCK_COUNT };
 
 static const struct argp_option common_options[] = {
 	{ NULL, 0, NULL, 0, "Filters:", 1 },
@@ -121,6 +121,8 @@ static const struct argp_option common_options[] = {
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 2 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 2 },
 	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 2 },
+	{ "livelock-count", OPT_LIVELOCK_COUNT, "N", 0,
+	  "retry_livelock after N fault-ins of one range (or N DIO calls without progress) in one system call (default 64)", 2 },
 	{ 0 },
 };
 
@@ -139,6 +141,9 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 	case OPT_BTF: c->btf_path = fl_parse_btf(state, arg); break;
 	case OPT_RINGBUF_SIZE: c->ringbuf_size = fl_parse_ringbuf_size(state, arg); break;
 	case OPT_STALL_MS: c->stall_ms = fl_parse_long(state, "--stall-ms", arg, 0, 24L * 3600 * 1000); break;
+	case OPT_LIVELOCK_COUNT:
+		c->livelock_count = fl_parse_long(state, "--livelock-count", arg, 4, 1L << 30);
+		break;
 	default: return ARGP_ERR_UNKNOWN;
 	}
 	return 0;

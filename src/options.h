@@ -10,6 +10,7 @@
 
 #define FL_RINGBUF_DEFAULT (1L << 20)
 #define FL_STALL_MS_DEFAULT 5000	/* lock_stall threshold */
+#define FL_LIVELOCK_COUNT_DEFAULT 64	/* retry_livelock threshold */
 
 /* An integer in [min, max], or argp_error (exit 2) naming `what`. */
 long fl_parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max);
@@ -41,9 +42,11 @@ struct fl_common_opts {
 	const char *btf_path;		/* --btf */
 	long ringbuf_size;		/* --ringbuf-size */
 	long stall_ms;			/* --stall-ms, 0: off */
+	long livelock_count;		/* --livelock-count */
 };
 
-#define FL_COMMON_OPTS_INIT { .ringbuf_size = FL_RINGBUF_DEFAULT, .stall_ms = FL_STALL_MS_DEFAULT }
+#define FL_COMMON_OPTS_INIT { .ringbuf_size = FL_RINGBUF_DEFAULT, .stall_ms = FL_STALL_MS_DEFAULT, \
+			      .livelock_count = FL_LIVELOCK_COUNT_DEFAULT }
 
 /*
  * Their argp child: list { &fl_common_argp, 0, NULL, GROUP } in the parent's

@@ -3,9 +3,11 @@
 #include <inttypes.h>
 #include <string.h>
 #include <sys/wait.h>
+#include "aggregate.h"
 #include "json.h"
 #include "ksyms.h"
 #include "report.h"
+#include "syscalls.h"
 
 static const struct {
 	const char *name;
@@ -18,6 +20,7 @@ static const struct {
 	[FL_REC_RECURSIVE_LOCK] = { "recursive_lock", sizeof(struct fl_rec_lock), FL_SEV_ERROR },
 	[FL_REC_FAULT_UNDER_LOCK] = { "fault_under_lock", sizeof(struct fl_rec_fault_lock), FL_SEV_WARNING },
 	[FL_REC_FAULT_IN] = { "fault_in", sizeof(struct fl_rec_fault_in), FL_SEV_INFO },
+	[FL_REC_RETRY_LIVELOCK] = { "retry_livelock", sizeof(struct fl_rec_livelock), FL_SEV_WARNING },
 };
 
 static const char *const sev_names[FL_SEV_MAX] = { "error", "warning", "info" };
@@ -36,7 +39,11 @@ int fl_record_type(const void *data, size_t size)
 	if ((hdr.type == FL_REC_SAME_FILE_FAULT && ((const struct fl_rec_fault *)data)->nr_stack > FL_MAX_STACK) ||
 	    (hdr.type == FL_REC_RECURSIVE_LOCK && ((const struct fl_rec_lock *)data)->nr_stack > FL_MAX_STACK) ||
 	    (hdr.type == FL_REC_FAULT_UNDER_LOCK &&
-	     ((const struct fl_rec_fault_lock *)data)->nr_stack > FL_MAX_STACK))
+	     ((const struct fl_rec_fault_lock *)data)->nr_stack > FL_MAX_STACK) ||
+	    (hdr.type == FL_REC_RETRY_LIVELOCK &&
+	     (((const struct fl_rec_livelock *)data)->nr_stack > FL_MAX_STACK ||
+	      ((const struct fl_rec_livelock *)data)->phase < FL_LL_BEGIN ||
+	      ((const struct fl_rec_livelock *)data)->phase > FL_LL_END)))
 		return -EINVAL;
 	return hdr.type;
 }
@@ -80,7 +87,8 @@ static void copy_str(char *dst, const char *src, size_t n)
 	dst[i] = '\0';
 }
 
-static void json_hdr(struct jw *w, const struct fl_hdr *h, const char *type, enum fl_severity sev)
+static void json_hdr(struct fl_output *o, struct jw *w, const struct fl_hdr *h, const char *type,
+		     enum fl_severity sev)
 {
 	char comm[FL_COMM_LEN + 1];
 
@@ -92,6 +100,8 @@ static void json_hdr(struct jw *w, const struct fl_hdr *h, const char *type, enu
 	jw_u64(w, "tid", h->tid);
 	jw_str(w, "comm", comm);
 	jw_str(w, "severity", fl_severity_name(sev));
+	if (sev == FL_SEV_INFO)
+		jw_u64(w, "events", o->line_count ? o->line_count : 1);	/* events this line stands for */
 }
 
 static void text_hdr(struct fl_output *o, const struct fl_hdr *h, const char *type, enum fl_severity sev)
@@ -102,6 +112,8 @@ static void text_hdr(struct fl_output *o, const struct fl_hdr *h, const char *ty
 	copy_str(comm, h->comm, sizeof(comm));
 	fprintf(o->f, "%12.6f %-7s %-16s %s[%u/%u] ", rel, fl_severity_name(sev), type, comm,
 		h->pid, h->tid);
+	if (o->line_count > 1)
+		fprintf(o->f, "(x%" PRIu64 " since the last line) ", o->line_count);
 }
 
 static void json_stack(struct jw *w, struct fl_output *o, const __u64 *stack, uint32_t nr)
@@ -137,7 +149,7 @@ static void print_dio(struct fl_output *o, const struct fl_rec_dio *r, int type)
 		struct jw w;
 
 		jw_init(&w, o->f);
-		json_hdr(&w, &r->hdr, fl_record_type_name(type), sev);
+		json_hdr(o, &w, &r->hdr, fl_record_type_name(type), sev);
 		jw_str(&w, "fstype", fstype);
 		jw_str(&w, "dev", dev);
 		jw_u64(&w, "ino", r->ino);
@@ -188,7 +200,7 @@ static void print_fault(struct fl_output *o, const struct fl_rec_fault *r)
 
 		snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
 		jw_init(&w, o->f);
-		json_hdr(&w, &r->hdr, "same_file_fault", FL_SEV_INFO);
+		json_hdr(o, &w, &r->hdr, "same_file_fault", FL_SEV_INFO);
 		jw_str(&w, "fstype", fstype);
 		jw_str(&w, "dev", dev);
 		jw_u64(&w, "ino", r->ino);
@@ -269,7 +281,7 @@ static void print_recursive(struct fl_output *o, const struct fl_rec_lock *r)
 		struct jw w;
 
 		jw_init(&w, o->f);
-		json_hdr(&w, &r->hdr, "recursive_lock", FL_SEV_ERROR);
+		json_hdr(o, &w, &r->hdr, "recursive_lock", FL_SEV_ERROR);
 		json_lock(&w, &r->lock);
 		jw_str(&w, "held_state", lm_state(r->held_state));
 		jw_str(&w, "requested_state", lm_state(r->req_state));
@@ -328,7 +340,7 @@ void fl_output_stall(struct fl_output *o, const struct fl_stall *st)
 		struct jw jw;
 
 		jw_init(&jw, o->f);
-		json_hdr(&jw, &hdr, "lock_stall", FL_SEV_WARNING);
+		json_hdr(o, &jw, &hdr, "lock_stall", FL_SEV_WARNING);
 		json_lock(&jw, &w->id);
 		jw_str(&jw, "requested_state", lm_state(w->state));
 		jw_u64(&jw, "requested_flags", w->flags);
@@ -391,7 +403,7 @@ static void print_fault_under_lock(struct fl_output *o, const struct fl_rec_faul
 		struct jw w;
 
 		jw_init(&w, o->f);
-		json_hdr(&w, &r->hdr, "fault_under_lock", FL_SEV_WARNING);
+		json_hdr(o, &w, &r->hdr, "fault_under_lock", FL_SEV_WARNING);
 		json_lock(&w, &r->lock);
 		jw_str(&w, "held_state", lm_state(r->held_state));
 		jw_str(&w, "held_site", held);
@@ -448,7 +460,7 @@ static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
 		struct jw w;
 
 		jw_init(&w, o->f);
-		json_hdr(&w, &r->hdr, "fault_in", FL_SEV_INFO);
+		json_hdr(o, &w, &r->hdr, "fault_in", FL_SEV_INFO);
 		jw_str(&w, "kind", fl_fault_in_kind_name(r->kind));
 		jw_str(&w, "address", addr);
 		jw_u64(&w, "size", r->size);
@@ -465,14 +477,100 @@ static void print_fault_in(struct fl_output *o, const struct fl_rec_fault_in *r)
 		r->latency_ns / 1e3, r->nr_held ? " (holding a glock)" : "");
 }
 
-int fl_output_record(struct fl_output *o, const void *data, size_t size)
+/*
+ * retry_livelock: the begin record is the finding (with the stack); the
+ * end record closes it (duration, iterations); updates only move the
+ * episode's counts on (no line).
+ */
+static void print_livelock(struct fl_output *o, const struct fl_rec_livelock *r)
 {
-	int type = fl_record_type(data, size);
+	struct fl_livelock_ep *e = fl_livelocks_apply(&o->livelocks, r);
+	uint64_t first = r->first_ts && r->first_ts <= r->hdr.ts ? r->first_ts : r->hdr.ts;
+	double secs = (r->hdr.ts - first) / 1e9;
+	double rate = secs > 0 ? r->iterations / secs : 0;
+	const char *kind = fl_livelock_kind_name(r->kind);
+	char sys[64], addr[24], dev[24], fstype[FL_FSTYPE_LEN + 1], lock[48] = "";
 
-	if (type < 0) {
-		o->malformed++;
-		return type;
+	if (r->phase == FL_LL_UPDATE)
+		return;
+	if (r->phase == FL_LL_BEGIN)
+		o->findings[FL_SEV_WARNING]++;
+	fl_syscall_format(r->syscall_nr, r->syscall_arg1, sys, sizeof(sys));
+	snprintf(addr, sizeof(addr), "0x%" PRIx64, (uint64_t)r->addr);
+	fl_format_dev(r->dev, dev, sizeof(dev));
+	copy_str(fstype, r->fstype, sizeof(fstype));
+	if (r->lock.type)
+		snprintf(lock, sizeof(lock), "%u:%" PRIu64, r->lock.type, (uint64_t)r->lock.number);
+	if (e && r->phase == FL_LL_END && e->first_ts && e->first_ts <= r->hdr.ts)
+		secs = (r->hdr.ts - e->first_ts) / 1e9;
+	if (o->json) {
+		struct jw w;
+
+		jw_init(&w, o->f);
+		json_hdr(o, &w, &r->hdr, "retry_livelock", FL_SEV_WARNING);
+		jw_str(&w, "phase", r->phase == FL_LL_BEGIN ? "begin" : "end");
+		jw_str(&w, "kind", kind);
+		jw_str(&w, "syscall", sys);
+		jw_i64(&w, "syscall_nr", r->syscall_nr);
+		if (r->kind == FL_LL_DIO) {
+			jw_i64(&w, "pos", (int64_t)r->addr);
+			jw_u64(&w, "count", r->size);
+			jw_u64(&w, "done_before", r->done_before);
+		} else {
+			jw_str(&w, "address", addr);
+			jw_u64(&w, "size", r->size);
+		}
+		jw_u64(&w, "iterations", r->iterations);
+		jw_double(&w, "duration_s", secs);
+		if (r->phase == FL_LL_BEGIN)
+			jw_double(&w, "rate_per_s", rate);
+		else
+			jw_str(&w, "end_reason", fl_livelock_end_name(r->end_reason));
+		if (r->ino) {
+			jw_object(&w, "file");
+			jw_str(&w, "fstype", fstype);
+			jw_str(&w, "dev", dev);
+			jw_u64(&w, "ino", r->ino);
+			jw_end_object(&w);
+		} else {
+			jw_null(&w, "file");
+		}
+		jw_u64(&w, "held_locks", r->nr_held);
+		jw_str(&w, "lock_between", r->lock.type ? lock : NULL);
+		jw_u64(&w, "lock_acquisitions", r->lock_acqs);
+		if (r->phase == FL_LL_BEGIN)
+			json_stack(&w, o, r->stack, r->nr_stack);
+		jw_end_object(&w);
+		fputc('\n', o->f);
+		return;
 	}
+	text_hdr(o, &r->hdr, "retry_livelock", FL_SEV_WARNING);
+	if (r->phase == FL_LL_END) {
+		fprintf(o->f, "%s %s cycle ended after %" PRIu64 " iterations in %.3f s (%s)\n",
+			sys, kind, (uint64_t)r->iterations, secs, fl_livelock_end_name(r->end_reason));
+		return;
+	}
+	if (r->kind == FL_LL_DIO)
+		fprintf(o->f, "%s loops: %" PRIu64 " direct I/O calls in %.3f s (%.0f/s) resume at done_before %"
+			PRIu64 " without progress", sys, (uint64_t)r->iterations, secs, rate,
+			(uint64_t)r->done_before);
+	else
+		fprintf(o->f, "%s loops: %s(%s, %" PRIu64 ") completed %" PRIu64 " times in %.3f s (%.0f/s)"
+			" and the retry still fails", sys, kind, addr, (uint64_t)r->size,
+			(uint64_t)r->iterations, secs, rate);
+	if (r->ino)
+		fprintf(o->f, "; %s %s %s ino %" PRIu64, r->kind == FL_LL_DIO ? "file" : "the range maps",
+			fstype, dev, (uint64_t)r->ino);
+	if (r->lock.type)
+		fprintf(o->f, "; re-acquires gfs2 glock %s between iterations (%" PRIu64 " times so far)",
+			lock, (uint64_t)r->lock_acqs);
+	fprintf(o->f, "; %u glocks held at the fault-in\n", r->nr_held);
+	fprintf(o->f, "%12s     a kernel bug: the cycle may never end; it loops at:\n", "");
+	text_stack(o, r->stack, r->nr_stack);
+}
+
+static void print_record(struct fl_output *o, const void *data, int type)
+{
 	switch (type) {
 	case FL_REC_DIO_PARTIAL:
 	case FL_REC_DIO_RETRY:
@@ -491,7 +589,55 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size)
 		print_fault_in(o, data);
 		break;
 	}
-	o->findings[fl_record_severity(type)]++;
+}
+
+/* An aggregated line: one held event standing for `count`. */
+static void emit_folded(void *arg, const void *rec, size_t size, uint64_t count)
+{
+	struct fl_output *o = arg;
+	int type = fl_record_type(rec, size);
+
+	if (type < 0)
+		return;
+	o->line_count = count;
+	print_record(o, rec, type);
+	o->line_count = 0;
+}
+
+int fl_output_aggregate(struct fl_output *o)
+{
+	o->agg = fl_agg_new(1000000000ULL, emit_folded, o);
+	return o->agg ? 0 : -ENOMEM;
+}
+
+void fl_output_flush(struct fl_output *o, uint64_t now)
+{
+	if (o->agg)
+		fl_agg_flush(o->agg, now);
+}
+
+int fl_output_record(struct fl_output *o, const void *data, size_t size)
+{
+	int type = fl_record_type(data, size);
+	enum fl_severity sev;
+
+	if (type < 0) {
+		o->malformed++;
+		return type;
+	}
+	if (type == FL_REC_RETRY_LIVELOCK) {
+		print_livelock(o, data);
+		return type;
+	}
+	sev = fl_record_severity(type);
+	o->findings[sev]++;
+	if (sev == FL_SEV_INFO && o->agg) {
+		const struct fl_hdr *h = data;
+
+		fl_agg_offer(o->agg, fl_agg_key(data, type), h->ts, data, size);
+		return type;
+	}
+	print_record(o, data, type);
 	return type;
 }
 
@@ -587,6 +733,7 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 	COUNT("recursive_lock", "recursive_lock", c[FL_CNT_RECURSIVE_LOCK]);
 	COUNT("fault_under_lock", "fault_under_lock", c[FL_CNT_FAULT_UNDER_LOCK]);
 	COUNT("lock_stall", "lock_stall", s->lock_stalls);
+	COUNT("retry_livelock", "retry_livelock", c[FL_CNT_RETRY_LIVELOCK]);
 	COUNT("faults", "faults", c[FL_CNT_FAULTS]);
 	COUNT("dio_calls", "dio_retry", c[FL_CNT_DIO_CALLS]);
 	COUNT("dio_partial", "dio_partial", c[FL_CNT_DIO_PARTIAL]);
@@ -600,11 +747,71 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 	*n = i;
 }
 
+/* A target that would not exit: what each of its threads is doing. */
+static void json_child_state(struct jw *w, const struct fl_summary *s)
+{
+	if (!s->child_alive) {
+		jw_null(w, "child_state");
+		return;
+	}
+	jw_array(w, "child_state");
+	for (int i = 0; i < s->nr_child_state; i++) {
+		const struct fl_thread_state *t = &s->child_state[i];
+
+		jw_object(w, NULL);
+		jw_u64(w, "pid", t->pid);
+		jw_u64(w, "tid", t->tid);
+		jw_str(w, "comm", t->comm);
+		jw_str(w, "state", (char[2]){ t->state, 0 });
+		jw_str(w, "state_name", fl_task_state_name(t->state));
+		jw_str(w, "wchan", t->wchan[0] ? t->wchan : NULL);
+		jw_array(w, "stack");
+		for (int k = 0; k < t->nr_frames; k++)
+			jw_str(w, NULL, t->frames[k]);
+		jw_end_array(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
+static double episode_secs(const struct fl_livelock_ep *e)
+{
+	return e->first_ts && e->last_ts > e->first_ts ? (e->last_ts - e->first_ts) / 1e9 : 0;
+}
+
+static void json_livelocks(struct jw *w, const struct fl_output *o)
+{
+	const struct fl_livelocks *l = &o->livelocks;
+
+	jw_array(w, "retry_livelocks");
+	for (int i = 0; i < l->nr; i++) {
+		const struct fl_livelock_ep *e = &l->ep[i];
+		char sys[64], dev[24];
+
+		fl_syscall_format(e->syscall_nr, e->syscall_arg1, sys, sizeof(sys));
+		fl_format_dev(e->dev, dev, sizeof(dev));
+		jw_object(w, NULL);
+		jw_u64(w, "pid", e->pid);
+		jw_u64(w, "tid", e->tid);
+		jw_str(w, "comm", e->comm);
+		jw_str(w, "kind", fl_livelock_kind_name(e->kind));
+		jw_str(w, "syscall", sys);
+		jw_str(w, "fstype", e->fstype[0] ? e->fstype : NULL);
+		jw_str(w, "dev", e->ino ? dev : NULL);
+		jw_u64(w, "ino", e->ino);
+		jw_u64(w, "iterations_at_least", e->iterations);
+		jw_double(w, "duration_s", episode_secs(e));
+		jw_bool(w, "ongoing", !e->ended);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 static void summary_json(struct fl_output *o, const struct fl_summary *s)
 {
-	const char *names[16];
-	int64_t vals[16];
-	bool known[16];
+	const char *names[20];
+	int64_t vals[20];
+	bool known[20];
 	struct jw w;
 	int n;
 
@@ -642,6 +849,9 @@ static void summary_json(struct fl_output *o, const struct fl_summary *s)
 	} else {
 		jw_null(&w, "child_status");
 	}
+	json_child_state(&w, s);
+	json_livelocks(&w, o);
+	jw_u64(&w, "events_folded", o->agg ? o->agg->events - o->agg->lines : 0);
 	jw_object(&w, "gfs2_layout");
 	jw_u64(&w, "checks", s->counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
 	jw_u64(&w, "mismatches", s->counters[FL_CNT_GFS2_LAYOUT_MISMATCH]);
@@ -676,9 +886,9 @@ static void summary_json(struct fl_output *o, const struct fl_summary *s)
 
 static void summary_text(struct fl_output *o, const struct fl_summary *s)
 {
-	const char *names[16];
-	int64_t vals[16];
-	bool known[16];
+	const char *names[20];
+	int64_t vals[20];
+	bool known[20];
 	int n, unavailable = 0;
 
 	fprintf(o->f, "\nfaultlock: traced %s for %.2f s", s->target, s->duration_s);
@@ -688,6 +898,29 @@ static void summary_text(struct fl_output *o, const struct fl_summary *s)
 		else if (WIFSIGNALED(s->child_status))
 			fprintf(o->f, "; it was killed by signal %d (%s)", WTERMSIG(s->child_status),
 				strsignal(WTERMSIG(s->child_status)));
+	}
+	if (s->child_alive) {
+		fprintf(o->f, "; it did not exit when told to, and is still there:");
+		for (int i = 0; i < s->nr_child_state; i++) {
+			const struct fl_thread_state *t = &s->child_state[i];
+
+			fprintf(o->f, "\n  %s[%d/%d] %s%s%s", t->comm, t->pid, t->tid,
+				fl_task_state_name(t->state), t->wchan[0] ? " in " : "", t->wchan);
+			for (int k = 0; k < t->nr_frames; k++)
+				fprintf(o->f, "\n      %s", t->frames[k]);
+		}
+	}
+	for (int i = 0; i < o->livelocks.nr; i++) {
+		const struct fl_livelock_ep *e = &o->livelocks.ep[i];
+		char sys[64];
+
+		if (!i)
+			fprintf(o->f, "\n\nRetry livelocks");
+		fl_syscall_format(e->syscall_nr, e->syscall_arg1, sys, sizeof(sys));
+		fprintf(o->f, "\n  %s[%u/%u] %s %s on %s ino %" PRIu64 ": at least %" PRIu64
+			" iterations in %.2f s, %s", e->comm, e->pid, e->tid, sys,
+			fl_livelock_kind_name(e->kind), e->fstype[0] ? e->fstype : "?", e->ino,
+			e->iterations, episode_secs(e), e->ended ? "ended" : "STILL LOOPING");
 	}
 	fprintf(o->f, "\n\nDirect I/O per file system\n");
 	fprintf(o->f, "%-10s %-8s %-6s %10s %8s %8s %12s %16s\n", "FSTYPE", "DEV", "OP", "DIO_CALLS",
@@ -720,6 +953,9 @@ static void summary_text(struct fl_output *o, const struct fl_summary *s)
 			s->counters[FL_CNT_GFS2_LAYOUT_MISMATCH] ? ": LOCK FINDINGS ARE UNRELIABLE" : "");
 	fprintf(o->f, "\nFindings: %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info\n",
 		o->findings[FL_SEV_ERROR], o->findings[FL_SEV_WARNING], o->findings[FL_SEV_INFO]);
+	if (o->agg && o->agg->events > o->agg->lines)
+		fprintf(o->f, "(%" PRIu64 " info events folded into %" PRIu64 " lines: at most one a second per task and site)\n",
+			o->agg->events, o->agg->lines);
 	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
 		if (s->hooks[i].mode == FL_MODE_NONE)
 			fprintf(o->f, "%s%s", unavailable++ ? ", " : "Hooks unavailable here: ",

@@ -14,6 +14,10 @@
 #include "faultlock_abi.h"
 #include "hooks.h"
 #include "stall.h"
+#include "livelock.h"
+#include "taskstate.h"
+
+struct fl_agg;
 
 struct fl_ksyms;
 
@@ -57,6 +61,11 @@ struct fl_summary {
 	int child_status;		/* waitpid status */
 	double duration_s;
 	uint64_t lock_stalls;			/* lock_stall findings (user space) */
+	const struct fl_livelocks *livelocks;	/* episodes by fstype (the daemon's metric) */
+	/* A target that did not exit when told to (trace's hang report). */
+	bool child_alive;
+	int nr_child_state;
+	const struct fl_thread_state *child_state;
 	const struct fl_hook_state *hooks;	/* fl_nr_hooks entries, may be NULL */
 	bool find_vma;				/* the kernel has bpf_find_vma */
 };
@@ -69,7 +78,15 @@ struct fl_output {
 	struct fl_ksyms *ksyms;		/* NULL: addresses printed raw */
 	uint64_t findings[FL_SEV_MAX];	/* events printed, by severity */
 	uint64_t malformed;		/* records rejected by fl_record_type */
+	struct fl_agg *agg;		/* info events folded per site and second; NULL: every one */
+	uint64_t line_count;		/* events the line being printed stands for (0: 1) */
+	struct fl_livelocks livelocks;	/* retry_livelock episodes seen */
 };
+
+/* Output bounded by o->agg: emits held info events whose second is over. */
+void fl_output_flush(struct fl_output *o, uint64_t now);
+/* Sets o->agg to a 1 s aggregator printing to o; -ENOMEM. */
+int fl_output_aggregate(struct fl_output *o);
 
 /* Prints one record; returns its type or -EINVAL (counted, nothing printed). */
 int fl_output_record(struct fl_output *o, const void *data, size_t size);

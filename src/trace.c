@@ -21,22 +21,28 @@
 #include "report.h"
 #include "loader.h"
 #include "stall.h"
+#include "aggregate.h"
+#include "taskstate.h"
 
-enum { OPT_NO_TASK_STORAGE = 1000 };
+enum { OPT_NO_TASK_STORAGE = 1000, OPT_GRACE };
 
 static struct trace_opts {
 	bool json, stacks, all, no_task_storage;
 	pid_t pid;
 	long duration;		/* seconds, 0 = until the target ends / Ctrl-C */
+	long grace_ms;		/* after Ctrl-C, how long CMD gets to exit */
 	struct fl_common_opts common;	/* filters and tuning, shared with daemon */
 	char **cmd;
-} opts = { .common = FL_COMMON_OPTS_INIT };
+} opts = { .common = FL_COMMON_OPTS_INIT, .grace_ms = 2000 };
 
 static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Target (one of -- CMD, -p, -a; or --cgroup alone):", 1 },
 	{ "pid", 'p', "PID", 0, "Trace process PID (and the children it forks)", 1 },
 	{ "all", 'a', NULL, 0, "Trace every task", 1 },
 	{ "duration", 'd', "SECONDS", 0, "Stop after SECONDS", 1 },
+	{ "grace", OPT_GRACE, "SECONDS", 0,
+	  "On Ctrl-C, CMD gets the signal and SECONDS to exit (default 2); the report comes then, "
+	  "with what CMD's threads are doing if they are stuck. A second Ctrl-C reports at once", 1 },
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
 	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
@@ -60,6 +66,7 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	case 'v': fl_verbose++; break;
 	case 'd': opts.duration = fl_parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
+	case OPT_GRACE: opts.grace_ms = fl_parse_long(state, "--grace", arg, 0, 3600) * 1000; break;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &opts.common; break;
 	case ARGP_KEY_ARGS:
 		opts.cmd = state->argv + state->next;
@@ -94,11 +101,12 @@ static const struct argp trace_argp = {
 	       "3 environment (not root, BPF refused, ...).",
 };
 
-static volatile sig_atomic_t signalled;
+static volatile sig_atomic_t signalled, nr_signals;
 
 static void on_signal(int sig)
 {
 	signalled = sig;
+	nr_signals++;
 }
 
 static struct fl_output out;
@@ -122,12 +130,13 @@ int cmd_trace(int argc, char **argv)
 	static struct fl_loader loader;
 	static struct fl_summary sum;
 	static struct fl_stall_scanner stalls;
+	static struct fl_thread_state stuck[FL_TS_MAX];
 	bool stall_on;
 	struct ring_buffer *rb = NULL;
 	struct fl_child child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
 	struct fl_loader_opts lo = {};
 	char target[256];
-	uint64_t start, deadline = 0;
+	uint64_t start, deadline = 0, grace_end = 0;
 	int err, ret;
 	bool stopping = false;
 
@@ -184,6 +193,10 @@ int cmd_trace(int argc, char **argv)
 	out.json = opts.json;
 	out.stacks = opts.stacks;
 	out.ksyms = fl_ksyms__load(NULL);	/* symbolized ips; NULL → raw addresses */
+	if (fl_output_aggregate(&out)) {
+		elog("out of memory");
+		goto cleanup;
+	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
@@ -205,31 +218,47 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	for (;;) {
+		uint64_t now;
+
 		err = ring_buffer__poll(rb, 100);
 		if (err < 0 && err != -EINTR) {
 			elog("reading events: %s", strerror(-err));
 			break;
 		}
+		now = fl_now_ns();
 		if (stall_on)
-			sum.lock_stalls += fl_stall_report(&stalls, fl_now_ns(), &out);
+			sum.lock_stalls += fl_stall_report(&stalls, now, &out);
+		fl_output_flush(&out, now);
+		if (nr_signals > 1)
+			break;		/* the second Ctrl-C: report now */
 		if (signalled && !stopping) {
-			/* Let the command see it too, then report what it did. */
+			/* Let the command see it once, then report what it did,
+			 * even if it cannot die (stuck in the kernel). */
 			stopping = true;
-			if (opts.cmd)
-				fl_child_kill(&child, signalled);
-			else
+			if (!opts.cmd)
 				break;
+			fl_child_kill(&child, signalled);
+			grace_end = now + opts.grace_ms * 1000000ULL;
 		}
 		if (opts.cmd && fl_child_poll(&child))
 			break;
 		if (opts.pid && kill(opts.pid, 0) && errno == ESRCH)
 			break;
-		if (deadline && fl_now_ns() >= deadline)
+		if (deadline && now >= deadline)
+			break;
+		if (grace_end && now >= grace_end)
 			break;
 	}
 	fl_loader__activate(&loader, false);
 	ring_buffer__consume(rb);
 
+	fl_output_flush(&out, UINT64_MAX);
+	if (stopping && ((opts.cmd && !fl_child_poll(&child)) ||
+			 (opts.pid && !kill(opts.pid, 0)))) {
+		sum.child_alive = true;
+		sum.nr_child_state = fl_task_states_read(opts.cmd ? child.pid : opts.pid, stuck, FL_TS_MAX);
+		sum.child_state = stuck;
+	}
 	sum.target = target;
 	sum.have_child = opts.cmd && child.reaped;
 	sum.child_status = child.status;
@@ -253,6 +282,9 @@ cleanup:
 	ring_buffer__free(rb);
 	fl_loader__destroy(&loader);
 	fl_ksyms__free(out.ksyms);
-	fl_child_cleanup(&child);
+	fl_agg_free(out.agg);
+	if (opts.cmd && !fl_child_cleanup(&child, 200))
+		elog("%s (pid %d) did not exit after SIGKILL (stuck in the kernel): left behind",
+		     cmd_name(opts.cmd[0]), child.pid);
 	return ret;
 }

@@ -62,7 +62,7 @@ static int teardown(void **state)
 	static const char *const names[] = { "fltest-cmd", "fltest-noexec", "fltest-owner-x" };
 	char p[PATH_MAX];
 
-	fl_child_cleanup(&fx->child);
+	fl_child_cleanup(&fx->child, 5000);
 	if (fx->old_path)
 		setenv("PATH", fx->old_path, 1);
 	else
@@ -237,7 +237,7 @@ static void test_spawn_true(void **state)
 	assert_true(WIFEXITED(c->status));
 	assert_int_equal(WEXITSTATUS(c->status), 0);
 	assert_true(fl_child_poll(c));
-	fl_child_cleanup(c);	/* after reaping: nothing to do */
+	fl_child_cleanup(c, 5000);	/* after reaping: nothing to do */
 	assert_true(WIFEXITED(c->status));
 	assert_int_equal(count_fds(), fds);
 }
@@ -269,7 +269,7 @@ static void test_spawn_nonexistent_enoent(void **state)
 	assert_true(wait_reaped(c, 10));
 	assert_true(WIFEXITED(c->status));
 	assert_int_equal(WEXITSTATUS(c->status), 127);
-	fl_child_cleanup(c);
+	fl_child_cleanup(c, 5000);
 	assert_int_equal(count_fds(), fds);
 
 	assert_int_equal(fl_child_spawn(c, argv2), 0);
@@ -342,7 +342,7 @@ static void test_cleanup_unreleased(void **state)
 	assert_int_equal(fl_child_spawn(c, argv), 0);
 	pid = c->pid;
 	t0 = now();
-	fl_child_cleanup(c);
+	fl_child_cleanup(c, 5000);
 	assert_true(now() - t0 < 5);
 	assert_true(c->reaped);
 	assert_true((WIFEXITED(c->status) && WEXITSTATUS(c->status) == 127) ||
@@ -351,7 +351,7 @@ static void test_cleanup_unreleased(void **state)
 	assert_int_equal(errno, ESRCH);
 	assert_int_equal(c->go_fd, -1);
 	assert_int_equal(c->err_fd, -1);
-	fl_child_cleanup(c);	/* twice is fine */
+	fl_child_cleanup(c, 5000);	/* twice is fine */
 	assert_true(fl_child_poll(c));
 	assert_int_equal(count_fds(), fds);
 }
@@ -366,7 +366,7 @@ static void test_cleanup_running(void **state)
 	assert_int_equal(fl_child_spawn(c, argv), 0);
 	assert_int_equal(fl_child_go(c), 0);
 	t0 = now();
-	fl_child_cleanup(c);
+	fl_child_cleanup(c, 5000);
 	assert_true(now() - t0 < 5);
 	assert_true(c->reaped);
 	assert_true(WIFSIGNALED(c->status));
@@ -378,10 +378,10 @@ static void test_cleanup_never_spawned(void **state)
 	struct fl_child c = { .pid = -1, .go_fd = -1, .err_fd = -1 };
 
 	(void)state;
-	fl_child_cleanup(&c);
+	fl_child_cleanup(&c, 5000);
 	fl_child_kill(&c, SIGKILL);
 	assert_true(fl_child_poll(&c));
-	fl_child_cleanup(&c);
+	fl_child_cleanup(&c, 5000);
 }
 
 /* The child died before "go" (OOM killer, ...): an error, not a SIGPIPE death. */
@@ -400,7 +400,7 @@ static void test_go_after_child_died(void **state)
 	signal(SIGPIPE, old);
 	assert_int_equal(err, -EPIPE);
 	assert_true(WIFSIGNALED(c->status));
-	fl_child_cleanup(c);
+	fl_child_cleanup(c, 5000);
 }
 
 int main(void)

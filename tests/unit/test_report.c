@@ -355,7 +355,7 @@ static void test_json_dio_partial_short(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_DIO_PARTIAL);
 	assert_string_equal(out(fx),
 		"{\"type\":\"dio_partial\",\"ts\":2500000000,\"pid\":42,\"tid\":43,\"comm\":\"fl-mmapio\","
-		"\"severity\":\"info\",\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"ino\":12,\"op\":\"write\","
+		"\"severity\":\"info\",\"events\":1,\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"ino\":12,\"op\":\"write\","
 		"\"pos\":4096,\"count\":8192,\"done_before\":4096,\"ret\":6144,\"reason\":\"short\","
 		"\"nofault\":true}\n");
 	assert_true(jc_is_line(out(fx)));
@@ -377,7 +377,7 @@ static void test_json_dio_partial_efault(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_DIO_PARTIAL);
 	line = out(fx);
 	assert_true(jc_is_line(line));
-	assert_json_keys(line, "", HDR_KEYS "severity,fstype,dev,ino,op,pos,count,done_before,ret,"
+	assert_json_keys(line, "", HDR_KEYS "severity,events,fstype,dev,ino,op,pos,count,done_before,ret,"
 			 "reason,nofault");
 	assert_json(line, "reason", "\"efault\"");
 	assert_json(line, "ret", "-14");
@@ -396,7 +396,7 @@ static void test_json_dio_retry(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_DIO_RETRY);
 	assert_string_equal(out(fx),
 		"{\"type\":\"dio_retry\",\"ts\":2500000000,\"pid\":42,\"tid\":43,\"comm\":\"fl-mmapio\","
-		"\"severity\":\"info\",\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"ino\":12,\"op\":\"write\","
+		"\"severity\":\"info\",\"events\":1,\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"ino\":12,\"op\":\"write\","
 		"\"pos\":4096,\"count\":8192,\"done_before\":4096,\"after_partial\":true,"
 		"\"nofault\":true}\n");
 
@@ -427,7 +427,7 @@ static void test_json_same_file_fault(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_SAME_FILE_FAULT);
 	assert_string_equal(out(fx),
 		"{\"type\":\"same_file_fault\",\"ts\":2500000000,\"pid\":42,\"tid\":43,"
-		"\"comm\":\"fl-mmapio\",\"severity\":\"info\",\"fstype\":\"gfs2\",\"dev\":\"8:1\","
+		"\"comm\":\"fl-mmapio\",\"severity\":\"info\",\"events\":1,\"fstype\":\"gfs2\",\"dev\":\"8:1\","
 		"\"ino\":12,\"op\":\"read\",\"address\":\"0x7f0000001000\",\"pgoff\":1,"
 		"\"access\":\"write\",\"ip\":\"0xffffffff81234567\",\"pagefault_disabled\":true}\n");
 }
@@ -465,7 +465,7 @@ static void test_json_same_file_fault_stacks(void **state)
 	fl_output_record(&fx->o, &r, sizeof(r));
 	line = out(fx);
 	assert_true(jc_is_line(line));
-	assert_json_keys(line, "", HDR_KEYS "severity,fstype,dev,ino,op,address,pgoff,access,ip,"
+	assert_json_keys(line, "", HDR_KEYS "severity,events,fstype,dev,ino,op,address,pgoff,access,ip,"
 			 "pagefault_disabled,stack");
 	assert_json(line, "stack", "[\"0xffffffff81234567\",\"0xffffffff81000010\"]");
 
@@ -675,7 +675,7 @@ static void test_json_fault_in(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_FAULT_IN);
 	assert_string_equal(out(fx),
 		"{\"type\":\"fault_in\",\"ts\":2500000000,\"pid\":42,\"tid\":43,"
-		"\"comm\":\"fl-mmapio\",\"severity\":\"info\",\"kind\":\"safe_writeable\","
+		"\"comm\":\"fl-mmapio\",\"severity\":\"info\",\"events\":1,\"kind\":\"safe_writeable\","
 		"\"address\":\"0x7f0000004000\",\"size\":8192,\"not_faulted_in\":4096,"
 		"\"latency_ns\":1500,\"held_locks\":1}\n");
 	for (uint32_t k = 0; k < 4; k++) {
@@ -1033,7 +1033,8 @@ static void test_summary_lost_sum(void **state)
 
 /* ---- summary ---------------------------------------------------------------- */
 
-#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,faults,dio_calls," \
+#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,retry_livelock," \
+	"faults,dio_calls," \
 	"dio_partial,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
 	"lost_events"
 
@@ -1106,11 +1107,12 @@ static void test_summary_json_exact(void **state)
 		"{\"type\":\"summary\",\"ts\":1500001000,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"target\":\"fl-mmapio (pid 42)\",\"duration_s\":1.500000,"
 		"\"counts\":{\"lock_acquisitions\":50,\"recursive_lock\":4,\"fault_under_lock\":5,"
-		"\"lock_stall\":2,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
+		"\"lock_stall\":2,\"retry_livelock\":0,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"fault_in_calls\":7,\"fault_in_short\":6,"
 		"\"same_file_fault\":1,\"lost_events\":0},"
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
 		"\"child_status\":{\"exit_code\":3,\"signal\":null},"
+		"\"child_state\":null,\"retry_livelocks\":[],\"events_folded\":0,"
 		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0},\"hooks\":{},"
 		"\"filesystems\":[{\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"op\":\"write\","
 		"\"dio_calls\":10,\"dio_partial\":3,\"dio_partial_efault\":1,\"dio_retries\":2,"
@@ -1131,7 +1133,7 @@ static void test_summary_json_counts_keys(void **state)
 	line = out(fx);
 	assert_true(jc_is_line(line));
 	assert_json_keys(line, "", "type,ts,pid,tid,comm,target,duration_s,counts,findings,"
-			 "child_status,gfs2_layout,hooks,filesystems");
+			 "child_status,child_state,retry_livelocks,events_folded,gfs2_layout,hooks,filesystems");
 	assert_json_keys(line, "counts", COUNT_KEYS);
 	assert_json_keys(line, "findings", "error,warning,info");
 	assert_json(line, "counts.lost_events", "15");
@@ -1192,7 +1194,7 @@ static void test_summary_json_all_hooks_off(void **state)
 	assert_true(jc_is_line(out(fx)));
 	assert_json(out(fx), "counts",
 		    "{\"lock_acquisitions\":null,\"recursive_lock\":null,\"fault_under_lock\":null,"
-		    "\"lock_stall\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
+		    "\"lock_stall\":null,\"retry_livelock\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
 		    "\"dio_retry_bytes\":null,\"fault_in_calls\":null,\"fault_in_short\":null,"
 		    "\"same_file_fault\":null,\"lost_events\":0}");
 	free(st);
