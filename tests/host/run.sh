@@ -52,7 +52,10 @@ trace_json() {
 summary() {	# summary FILE JQ-PATH
 	jq -r -s "map(select(.type==\"summary\"))[0]$2" "$1"
 }
-events() {	# events FILE TYPE → count of such event lines
+events() {	# events FILE TYPE → count of such events (a folded line says how many it stands for)
+	jq -r -s "map(select(.type==\"$2\") | (.events // 1)) | add // 0" "$1"
+}
+lines() {	# lines FILE TYPE → count of such event lines
 	jq -r -s "map(select(.type==\"$2\")) | length" "$1"
 }
 # expect_counts NAME FILE calls partial retries retry_bytes
@@ -280,6 +283,10 @@ for fs in btrfs ext4 xfs; do
 		expect_counts "$fs direct read hole" "$d/hole" 1 0 0 0
 		t_eq "$fs hole: 8 same_file_fault" 8 "$(summary "$d/hole" .counts.same_file_fault)"
 		t_eq "$fs hole: events match" 8 "$(events "$d/hole" same_file_fault)"
+		# Bounded output: one site (the zeroing ip), so the first line at once,
+		# the other 7 folded into one line that says so.
+		t_eq "$fs hole: 8 events in 2 lines" 2 "$(lines "$d/hole" same_file_fault)"
+		t_eq "$fs hole: summary events_folded" 6 "$(summary "$d/hole" .events_folded)"
 		# clear_user: inline `rep stosb` with fast string ops, else rep_stos_alternative
 		t_match "$fs hole: faulting ip" '"ip":"(iov_iter_zero|rep_stos_alternative)\+' "$(cat "$d/hole")"
 		t_eq "$fs hole: page faults enabled" false \
