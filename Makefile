@@ -59,7 +59,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"fuzz"' -Iinclude -Isrc
 FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/json.c src/ksyms.c src/hooks.c \
-	src/probe.c src/process.c
+	src/probe.c src/process.c src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text
 fuzz_record_defs := 
