@@ -71,7 +71,7 @@ BENCH_BINS := $(OUTPUT)/bench/fault_storm $(OUTPUT)/bench/dio_loop $(OUTPUT)/ben
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit fuzz bench hosttest vmtest workloads vmlinux demo
+.PHONY: all clean install test unit fuzz bench hosttest vmtest workloads vmlinux demo deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -169,6 +169,22 @@ install: faultlock
 	sed 's|/usr/local/sbin/faultlock|$(PREFIX)/sbin/faultlock|' packaging/faultlock.service \
 		> $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
 	chmod 0644 $(DESTDIR)$(PREFIX)/lib/systemd/system/faultlock.service
+
+# Debian package (debian/, dpkg-buildpackage) built in a copy of this tree,
+# so dh's clean step never touches it: .output/faultlock_VERSION_ARCH.deb.
+# dpkg-buildpackage's output is in $(OUTPUT)/deb/build.log, shown on failure.
+deb:
+	$(Q)v=$$(dpkg-parsechangelog -S Version) && [ "$$v" = "$(VERSION)" ] || \
+		{ echo "deb: debian/changelog is at $$v, the Makefile at $(VERSION)" >&2; exit 1; }
+	$(Q)rm -rf $(OUTPUT)/deb && mkdir -p $(OUTPUT)/deb/faultlock-$(VERSION)
+	$(Q)tar -c --anchored --exclude=./$(OUTPUT) --exclude=./.git --exclude=./faultlock . | \
+		tar -x -C $(OUTPUT)/deb/faultlock-$(VERSION)
+	$(call msg,DEB,$(OUTPUT)/faultlock_$(VERSION)_$$(dpkg --print-architecture).deb)
+	$(Q)cd $(OUTPUT)/deb/faultlock-$(VERSION) && \
+		DEB_BUILD_OPTIONS="$${DEB_BUILD_OPTIONS:-parallel=2} noddebs" \
+		dpkg-buildpackage -b -us -uc >../build.log 2>&1 || \
+		{ cat ../build.log >&2; echo "deb: dpkg-buildpackage failed" >&2; exit 1; }
+	$(Q)mv $(OUTPUT)/deb/faultlock_$(VERSION)_*.deb $(OUTPUT)/
 
 clean:
 	$(call msg,CLEAN,)
