@@ -262,6 +262,50 @@ wait_until 5 test "$(stat -c %i "$tf")" != "$ino1"
 t_match "textfile: replaced by rename every --interval (new inode)" . "$( [ "$(stat -c %i "$tf")" != "$ino1" ] && echo y)"
 t_eq "textfile: no temporary files left" "faultlock.prom" "$(ls "$work/tf")"
 
+echo "== node_exporter textfile collector"
+# Debian's prometheus-node-exporter reading the daemon's --textfile directory
+# (the daemon rewrites it every second meanwhile: rename, never a partial file).
+if command -v prometheus-node-exporter >/dev/null; then
+	nport=$(free_port)
+	prometheus-node-exporter --collector.disable-defaults --collector.textfile \
+		--collector.textfile.directory="$work/tf" --web.listen-address="127.0.0.1:$nport" \
+		>"$work/node-exporter.log" 2>&1 &
+	npid=$!
+	pids+=("$npid")
+	ne_up() { curl -sf --max-time 2 -o /dev/null "http://127.0.0.1:$nport/metrics"; }
+	# samples: faultlock's sample lines, labels in name order, sorted.
+	samples() {
+		python3 -c 'import re, sys
+for l in sys.stdin:
+    m = re.match(r"(faultlock_\w+)(?:\{(.*)\})? (\S+)$", l.strip())
+    if m:
+        labels = sorted(re.findall(r"\w+=\"(?:[^\"\\]|\\.)*\"", m.group(2) or ""))
+        print("%s{%s} %s" % (m.group(1), ",".join(labels), m.group(3)))' | sort
+	}
+	if wait_until 20 ne_up; then
+		ne=$(curl -sS --max-time 5 "http://127.0.0.1:$nport/metrics")
+		t_eq "node_exporter: textfile read without error" 0 "$(value "$ne" node_textfile_scrape_error)"
+		t_match "node_exporter: mtime of faultlock.prom" "^node_textfile_mtime_seconds\{file=\"([^\"]*/)?faultlock\.prom\"\} " "$ne"
+		# node_exporter sorts the labels of each series by name.
+		t_eq "node_exporter: faultlock's DIO counter" "$(value "$(cat "$tf")" "faultlock_dio_calls_total{$lbl,op=\"read\"}")" \
+			"$(value "$ne" "faultlock_dio_calls_total{dev=\"$dev\",fstype=\"btrfs\",op=\"read\"}")"
+		t_eq "node_exporter: every hook_attached series" "$nr_hooks" "$(grep -c '^faultlock_hook_attached{' <<<"$ne")"
+		t_eq "node_exporter: build_info" 1 "$(value "$ne" "faultlock_build_info{kernel=\"$(uname -r)\",version=\"$version\"}")"
+		t_eq "node_exporter: every faultlock sample of the textfile, same value" \
+			"$(samples <"$tf")" "$(samples <<<"$ne")"
+		t_eq "node_exporter: every faultlock family of the textfile" \
+			"$(grep '^# TYPE faultlock_' "$tf" | sort)" "$(grep '^# TYPE faultlock_' <<<"$ne" | sort)"
+		out=$(promtool check metrics <<<"$ne" 2>&1); rc=$?
+		t_eq "node_exporter: its scrape passes promtool" "0:" "$rc:$out"
+	else
+		t_fail "node_exporter: serving" "$(tail -n 20 "$work/node-exporter.log")"
+	fi
+	stop "$npid" TERM
+	t_match "node_exporter: stopped" '^[0-9]+$' "$rc"
+else
+	t_fail "node_exporter: prometheus-node-exporter installed" "scripts/install-deps.sh installs it"
+fi
+
 echo "== HTTP"
 r=$(curl -sS --max-time 5 -w '%{http_code}' "http://127.0.0.1:$aport/")
 t_match "/: 200 with a link to /metrics" '<a href="/metrics">.*200$' "$(tr -d '\n' <<<"$r")"
