@@ -41,6 +41,18 @@ work=$(mktemp -d /tmp/faultlock-package.XXXXXX)
 chmod 755 "$work"
 pids=()
 installed_here=no
+# faultlock installed before the run (the README's first command): its
+# /etc/default/faultlock and /var/log/faultlock are kept aside, and the package
+# of this tree goes back in with them once the tier has purged it.
+preinstalled=""
+restore_preinstalled() {
+	[ -n "$preinstalled" ] || return 0
+	dpkg -i "$deb" >/dev/null 2>&1
+	cp -a "$work/saved/default" /etc/default/faultlock 2>/dev/null
+	[ -d "$work/saved/log" ] && rm -rf /var/log/faultlock && cp -a "$work/saved/log" /var/log/faultlock
+	echo "     note: faultlock $preinstalled was installed: reinstalled $(dpkg-query -W -f='${Version}' faultlock 2>/dev/null) from this tree, with its /etc/default/faultlock and logs"
+	preinstalled=""
+}
 cleanup() {
 	local p _
 	for p in "${pids[@]}"; do
@@ -54,10 +66,11 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 		wait "$p" 2>/dev/null
 	done
-	# A run stopped half-way leaves no package behind.
+	# A run stopped half-way leaves no package behind (or the one it found).
 	if [ "$installed_here" = yes ] && dpkg-query -W faultlock >/dev/null 2>&1; then
 		dpkg -P faultlock >/dev/null 2>&1
 	fi
+	restore_preinstalled
 	rm -rf "$work"
 }
 trap cleanup EXIT
@@ -170,9 +183,13 @@ grep -E '^[IP]: ' "$work/lintian" | sed 's/^/     lintian: /'
 
 echo "== dpkg -i"
 if dpkg-query -W -f='${Status}' faultlock 2>/dev/null | grep -q 'installed'; then
-	t_fail "faultlock not installed before the test" "this tier installs and purges it: dpkg -P faultlock first"
-	t_done package
-	exit 1
+	was=$(dpkg-query -W -f='${Version}' faultlock)
+	mkdir -p "$work/saved"
+	cp -a /etc/default/faultlock "$work/saved/default" 2>/dev/null
+	[ -d /var/log/faultlock ] && cp -a /var/log/faultlock "$work/saved/log"
+	dpkg -P faultlock >"$work/dpkg-p0.log" 2>&1
+	t_eq "faultlock already installed: purged first (put back at the end)" "" "$(dpkg-query -W -f='${Status}' faultlock 2>/dev/null)"
+	preinstalled=$was
 fi
 installed_here=yes
 dpkg -i "$deb" >"$work/dpkg-i.log" 2>&1
@@ -224,7 +241,8 @@ for cmd in check trace daemon; do
 done
 t_eq "completion: trace --st" "--stacks --stall-ms" "$(comp faultlock trace --st)"
 t_eq "completion: daemon --no" "--no-listen" "$(comp faultlock daemon --no)"
-t_eq "completion: daemon --li (takes a value)" "--listen=" "$(comp faultlock daemon --li)"
+t_eq "completion: daemon --lis (takes a value)" "--listen=" "$(comp faultlock daemon --lis)"
+t_eq "completion: nothing after a numeric option" "" "$(comp faultlock daemon --stall-ms '')"
 t_match "completion: --listen values" '127\.0\.0\.1:9477' "$(comp faultlock daemon --listen '')"
 t_eq "completion: --fs list element" "ext4,xfs" "$(comp faultlock trace --fs ext4,x)"
 t_match "completion: -p PIDs" "(^| )1( |$)" "$(comp faultlock trace -p '')"
@@ -429,5 +447,6 @@ done
 t_eq "dpkg -P: nothing left (conffile, enable link, logs)" "" "${left# }"
 t_eq "dpkg -P: no systemd enable or mask state left" "" "$(find /etc/systemd /var/lib/systemd -name 'faultlock*' 2>/dev/null | tr '\n' ' ')"
 installed_here=no
+restore_preinstalled
 
 t_done package
