@@ -236,6 +236,7 @@ t_eq "completion: a command's prefix" "trace" "$(comp faultlock tr)"
 for cmd in check trace daemon; do
 	# Every option of the command's --help, and nothing else (no example's).
 	want=$(/usr/sbin/faultlock "$cmd" --help | grep -oE '^ {2,6}(-[a-z?], )?--[a-z-]+' | grep -oE -- '--[a-z-]+' | sort -u | tr '\n' ' ')
+	# shellcheck disable=SC2086 # one word per option
 	[ "$cmd" = trace ] && want=$(printf '%s\n' $want -- | sort -u | tr '\n' ' ')
 	t_eq "completion: $cmd --<TAB> is $cmd --help's options" "${want% }" "$(comp faultlock "$cmd" --)"
 done
@@ -331,7 +332,7 @@ t_eq "rules: recursive_lock and deadlock critical, the rest warning" \
 	"$(jq -r '.data.groups[].rules[] | "\(.name)=\(.labels.severity)"' <<<"$rules" | sort | tr '\n' ' ' | sed 's/ $//')"
 t_eq "rules: every alert has a summary and a runbook_url" "" \
 	"$(jq -r '.data.groups[].rules[] | select((.annotations.summary // "") == "" or (.annotations.runbook_url // "") == "") | .name' <<<"$rules")"
-anchors=$(sed -n 's/^## //p' "$top/docs/findings.md" | tr 'A-Z' 'a-z' | sed 's/[^a-z0-9 _-]//g; s/ /-/g')
+anchors=$(sed -n 's/^## //p' "$top/docs/findings.md" | tr '[:upper:]' '[:lower:]' | sed 's/[^a-z0-9 _-]//g; s/ /-/g')
 bad=""
 while read -r name url; do
 	case $url in
