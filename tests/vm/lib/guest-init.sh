@@ -31,6 +31,8 @@ mount -t securityfs securityfs /sys/kernel/security 2>/dev/null
 FLVM_FS=none
 FLVM_DMESG=0
 FLVM_MERGE=0
+FLVM_NODES=1
+FLVM_NODE=1
 # shellcheck source=/dev/null
 . /flvm/config
 
@@ -41,6 +43,9 @@ done
 finish() {
     # $1: exit status or "setup-failed: reason"
     printf '%s %s\n' "$SENTINEL" "$1" >/dev/ttyS3
+    # A cluster node stays up (its DLM masters locks the other node may still
+    # use) until the host has both sentinels and ends both guests.
+    [ "$FLVM_NODES" -gt 1 ] && sleep 1000000
     # After a gfs2 BUG on 5.10 this may hang: the host ends QEMU on the sentinel.
     poweroff -f
     sleep 1000000
@@ -61,7 +66,12 @@ load virtio_pci
 load virtio_blk
 load crc32c_generic
 
-if [ "$FLVM_FS" != none ]; then
+# --nodes 2: network, kernel DLM and the lock_dlm mount (/flvm/cluster.sh).
+if [ "$FLVM_NODES" -gt 1 ]; then
+    # shellcheck source=/dev/null
+    . /flvm/cluster.sh
+    flvm_cluster_setup
+elif [ "$FLVM_FS" != none ]; then
     load "$FLVM_FS"
     i=0
     while [ ! -b /dev/vda ] && [ "$i" -lt 100 ]; do
@@ -78,6 +88,7 @@ echo "flvm-init: $(uname -r), fs=$FLVM_FS ready; running the command"
 
 # The command gets /dev/null as stdin, ttyS1/ttyS2 as stdout/stderr; both on
 # ttyS1 when the host's stdout and stderr are the same file (keeps the order).
+[ "$FLVM_NODES" -gt 1 ] && { FL_NODE=$FLVM_NODE; export FL_NODE; }
 if [ "$FLVM_MERGE" = 1 ]; then
     (cd / && exec sh /flvm/cmd) </dev/null >/dev/ttyS1 2>&1
 else

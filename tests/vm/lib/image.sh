@@ -1,10 +1,11 @@
 # shellcheck shell=bash
 # Fresh filesystem images for the guest (one per run, in the run's temp dir).
 
-# flvm_make_image FS SERIES IMG  — create IMG with filesystem FS that the
-# kernel series SERIES can mount read-write.
+# flvm_make_image FS SERIES IMG [NODES [LOCKTABLE]] — create IMG with
+# filesystem FS that the kernel series SERIES can mount read-write. gfs2 for
+# NODES > 1: lock_dlm, lock table LOCKTABLE (cluster:fsname), NODES journals.
 flvm_make_image() {
-    local fs=$1 series=$2 img=$3 log=$3.mkfs.log
+    local fs=$1 series=$2 img=$3 nodes=${4:-1} table=${5:-} log=$3.mkfs.log
     local -a opts=()
     case $fs in
         gfs2)
@@ -12,7 +13,11 @@ flvm_make_image() {
             truncate -s 256M "$img"
             # 5.10 only knows on-disk format 1801 ("Unknown on-disk format" otherwise).
             [ "$series" = 5.10 ] && opts=(-o format=1801)
-            mkfs.gfs2 -O -p lock_nolock -j 1 "${opts[@]}" "$img" >"$log" 2>&1
+            if [ "$nodes" -gt 1 ]; then
+                mkfs.gfs2 -O -p lock_dlm -t "$table" -j "$nodes" -J 32 "${opts[@]}" "$img" >"$log" 2>&1
+            else
+                mkfs.gfs2 -O -p lock_nolock -j 1 "${opts[@]}" "$img" >"$log" 2>&1
+            fi
             ;;
         btrfs)
             command -v mkfs.btrfs >/dev/null || flvm_die "mkfs.btrfs missing: apt-get install btrfs-progs"

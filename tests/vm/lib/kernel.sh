@@ -15,7 +15,7 @@
 # Nothing here needs the host kernel: kernels are only ever booted under QEMU.
 
 # Modules the guest may load (plus their modules.dep closure). Top-level names.
-readonly FLVM_WANTED_MODULES='virtio_pci virtio_blk crc32c_generic gfs2 btrfs xfs ext4'
+readonly FLVM_WANTED_MODULES='virtio_pci virtio_blk crc32c_generic gfs2 btrfs xfs ext4 dlm virtio_net'
 
 # How long a "newest kernel" resolution is trusted before apt-get update runs again.
 FLVM_RESOLVE_MAX_AGE=${FAULTLOCK_VM_RESOLVE_MAX_AGE:-86400}
