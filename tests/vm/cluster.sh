@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# cluster.sh — gfs2 on lock_dlm across two real-kernel guests (vmrun --nodes 2).
+#
+# One two-node boot per kernel series in $KERNELS (default "6.12 6.1 5.10"),
+# both guests on one shared gfs2 image, the kernel DLM between them. In it,
+# on both nodes (tests/vm/fl-cluster.c does the flock steps):
+#   check        `faultlock check` exits 0 (its table logged)
+#   flock        node 1 takes flock(LOCK_EX) on /mnt/flock.f and keeps it 4 s;
+#                node 2, once node 1's "held" file is visible, gets EWOULDBLOCK
+#                from LOCK_NB, then blocks in LOCK_EX until node 1 releases
+#                (waited >= 1 s, node 1's "released" file visible once granted):
+#                a cross-node DLM lock, not a local one
+#   write        both nodes at once (a barrier inside the traced command) write
+#                4 MiB of random data and 100 small files into their own
+#                files, under `faultlock trace --json`; then each reads the
+#                other's: the md5 it sees is the writer's, all 100 files there
+#   trace        the write and a small gfs2 read (fl-mmapio, anonymous buffer)
+#                under `faultlock trace --json`: exit 0, glocks seen, no
+#                finding (recursive_lock, fault_under_lock, lock_stall,
+#                retry_livelock)
+#   dmesg        no BUG, no withdraw, no DLM recovery error
+#
+# Environment:
+#   KERNELS        series to run (default "6.12 6.1 5.10")
+#   FAULTLOCK_BIN  static faultlock (default ./faultlock of the repo); without
+#                  one the faultlock checks are skipped (the cluster ones run)
+#   WORKLOAD_DIR   directory with a static fl-mmapio (default .output/workloads;
+#                  otherwise built from tests/workloads/fl-mmapio.c)
+#   VM_TIMEOUT     vmrun --timeout (default 240)
+#   V=1            show every boot's whole output
+#
+# Prints PASS/FAIL lines and ends with "cluster: N passed, N failed"; exit 1
+# on any failure.
+set -euo pipefail
+
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+VMRUN=$REPO/tests/vm/vmrun
+KERNELS=${KERNELS:-6.12 6.1 5.10}
+VM_TIMEOUT=${VM_TIMEOUT:-240}
+V=${V:-0}
+CC=${CC:-gcc}
+CFLAGS_WL='-std=gnu11 -O2 -Wall -Wextra -Werror -static'
+# shellcheck source=tests/lib/tap.sh
+. "$REPO/tests/lib/tap.sh"
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/faultlock-cluster.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+mkdir -p "$WORK/bin"
+
+is_static() {
+    local ph
+    ph=$(LC_ALL=C readelf -lW "$1" 2>/dev/null) || return 1
+    grep -q 'Program Headers' <<<"$ph" && ! grep -q 'INTERP' <<<"$ph"
+}
+indent() { sed 's/^/    | /'; }
+
+# --- binaries ------------------------------------------------------------------
+ADD=()
+# shellcheck disable=SC2086 # CFLAGS_WL is a word list
+if $CC $CFLAGS_WL -o "$WORK/bin/fl-cluster" "$REPO/tests/vm/fl-cluster.c"; then
+    ADD+=(--add "$WORK/bin/fl-cluster")
+else
+    t_fail "build fl-cluster"
+    t_done cluster
+    exit 1
+fi
+FAULTLOCK=${FAULTLOCK_BIN:-$REPO/faultlock}
+if [ -x "$FAULTLOCK" ] && is_static "$FAULTLOCK"; then
+    ADD+=(--add "$FAULTLOCK:/usr/local/bin/faultlock")
+else
+    echo "# faultlock: none usable at $FAULTLOCK (static binary needed): its checks are skipped"
+    FAULTLOCK=
+fi
+WORKLOAD_DIR=${WORKLOAD_DIR:-$REPO/.output/workloads}
+MMAPIO=$WORKLOAD_DIR/fl-mmapio
+if ! { [ -x "$MMAPIO" ] && is_static "$MMAPIO"; }; then
+    MMAPIO=$WORK/bin/fl-mmapio
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_WL -o "$MMAPIO" "$REPO/tests/workloads/fl-mmapio.c" || MMAPIO=
+fi
+[ -n "$MMAPIO" ] && ADD+=(--add "$MMAPIO:/usr/local/bin/fl-mmapio")
+echo "# cluster: kernels $KERNELS; faultlock ${FAULTLOCK:-none}; fl-mmapio ${MMAPIO:-none}"
+
+# --- the guest side (same script on both nodes; FL_NODE=1|2) --------------------
+# Markers: "@@key value@@"; JSON lines of a traced case prefixed "json:<case> ".
+cat >"$WORK/bin/fl-cluster-case" <<'EOF'
+#!/bin/sh
+N=$FL_NODE
+O=$((3 - N))
+say() { echo "@@$*@@"; }
+barrier() {
+    : >"/mnt/.barrier.$1.$N"
+    fl-cluster waitfile "/mnt/.barrier.$1.$O" 90000 || { say "barrier-timeout $1"; exit 3; }
+}
+have_fl() { command -v faultlock >/dev/null; }
+traced() {	# traced CASE CMD...: under faultlock trace --json when there is one
+    c=$1
+    shift
+    if have_fl; then
+        faultlock trace --json -- "$@" >"/tmp/$c.json" 2>"/tmp/$c.err"
+        rc=$?
+        sed "s/^/json:$c /" "/tmp/$c.json"
+        sed "s/^/stderr:$c /" "/tmp/$c.err"
+    else
+        "$@"
+        rc=$?
+    fi
+    say "rc-$c $rc"
+}
+
+if have_fl; then
+    faultlock check >/tmp/check.out 2>&1
+    say "check-rc $?"
+    sed 's/^/check| /' /tmp/check.out
+fi
+say "dlm-lockspaces $(ls /sys/kernel/dlm | tr '\n' ' ')"
+barrier start
+
+# flock across the nodes
+if [ "$N" = 1 ]; then
+    fl-cluster hold /mnt/flock.f 4000 /mnt/flock.held /mnt/flock.released
+else
+    fl-cluster waitfile /mnt/flock.held 60000 && say "held-seen 1"
+    fl-cluster try /mnt/flock.f
+    fl-cluster wait /mnt/flock.f /mnt/flock.released
+fi
+barrier flock
+
+# concurrent writes to different files (both start together, once traced)
+traced write sh -c "
+    : >/mnt/.go.$N
+    fl-cluster waitfile /mnt/.go.$O 90000 || exit 3
+    dd if=/dev/urandom of=/mnt/data.$N bs=64k count=64 2>/dev/null || exit 4
+    mkdir /mnt/dir.$N || exit 5
+    i=0
+    while [ \$i -lt 100 ]; do echo \$i >/mnt/dir.$N/f\$i || exit 6; i=\$((i + 1)); done
+    sync"
+say "md5-own $(md5sum /mnt/data.$N | cut -d' ' -f1)"
+barrier written
+say "md5-peer $(md5sum /mnt/data.$O | cut -d' ' -f1)"
+say "files-peer $(ls /mnt/dir.$O | wc -l)"
+
+# a small gfs2 workload, glocks taken on lock_dlm, nothing to find
+if command -v fl-mmapio >/dev/null; then
+    traced read fl-mmapio -q --op read --buf anon --pages 8 /mnt/read.$N
+fi
+barrier end
+EOF
+ADD+=(--add "$WORK/bin/fl-cluster-case")
+
+# --- per-kernel run and checks ----------------------------------------------------
+node_out() {	# node_out N → that node's lines, prefix removed
+    sed -n "s/^\[node$1\] //p" "$WORK/out"
+}
+marker() {	# marker N KEY → value of @@KEY value@@ on node N
+    node_out "$1" | sed -n "s/^@@$2 \(.*\)@@\$/\1/p" | tail -n 1
+}
+kv() {	# kv N KEY → value of KEY=value on node N
+    node_out "$1" | sed -n "s/^$2=//p" | tail -n 1
+}
+summary() {	# summary N CASE JQ
+    node_out "$1" | sed -n "s/^json:$2 //p" | jq -r -s "map(select(.type==\"summary\"))[0]$3" 2>/dev/null
+}
+findings() {	# findings N CASE → number of finding events
+    node_out "$1" | sed -n "s/^json:$2 //p" |
+        jq -r -s 'map(select(.type == "recursive_lock" or .type == "fault_under_lock" or .type == "lock_stall" or .type == "retry_livelock")) | length' 2>/dev/null
+}
+
+for k in $KERNELS; do
+    s=$SECONDS
+    f0=$T_FAIL
+    set +e
+    "$VMRUN" --kernel "$k" --nodes 2 --fs gfs2 --timeout "$VM_TIMEOUT" --dmesg "${ADD[@]}" -- \
+        sh /usr/local/bin/fl-cluster-case >"$WORK/out" 2>&1
+    rc=$?
+    set -e
+    secs=$((SECONDS - s))
+    if [ "$rc" -ne 0 ]; then
+        t_fail "$k two-node boot: vmrun exit $rc [${secs}s]" "$(indent <"$WORK/out" | tail -n 80)"
+        continue
+    fi
+    t_ok "$k two-node boot, gfs2 on lock_dlm mounted on both, both exit 0 [${secs}s]"
+    [ "$V" = 1 ] && indent <"$WORK/out"
+    t_match "$k both nodes in lockspace flfs" '^flfs $' "$(marker 1 dlm-lockspaces)
+$(marker 2 dlm-lockspaces)"
+
+    # flock
+    t_eq "$k flock: node 1 took it and held it" "1 1" "$(kv 1 held) $(kv 1 released)"
+    t_eq "$k flock: node 2 saw node 1's held file" 1 "$(marker 2 held-seen)"
+    t_eq "$k flock: node 2 LOCK_NB while node 1 holds it" busy "$(kv 2 try)"
+    t_ge "$k flock: node 2 blocked in LOCK_EX until node 1 released (ms)" 1000 "$(kv 2 waited_ms)"
+    t_eq "$k flock: node 1's release visible once node 2 got it" 1 "$(kv 2 released_seen)"
+
+    # concurrent writes
+    t_eq "$k write: both nodes' writers exit 0" "0 0" "$(marker 1 rc-write) $(marker 2 rc-write)"
+    t_match "$k write: node 1 reports its data's md5" '^[0-9a-f]{32}$' "$(marker 1 md5-own)"
+    t_eq "$k write: node 2 sees node 1's 4 MiB as written" "$(marker 1 md5-own)" "$(marker 2 md5-peer)"
+    t_eq "$k write: node 1 sees node 2's 4 MiB as written" "$(marker 2 md5-own)" "$(marker 1 md5-peer)"
+    t_eq "$k write: each node sees the other's 100 files" "100 100" "$(marker 1 files-peer) $(marker 2 files-peer)"
+
+    # faultlock on both nodes
+    if [ -n "$FAULTLOCK" ]; then
+        t_eq "$k faultlock check exit on both nodes" "0 0" "$(marker 1 check-rc) $(marker 2 check-rc)"
+        node_out 1 | sed -n 's/^check| //p' | indent
+        for n in 1 2; do
+            for c in write read; do
+                [ "$c" = read ] && [ -z "$MMAPIO" ] && continue
+                t_eq "$k node$n trace $c: faultlock exit, child exit" "0 0" \
+                    "$(marker "$n" "rc-$c") $(summary "$n" "$c" .child_status.exit_code)"
+                t_ge "$k node$n trace $c: glock acquisitions seen" 1 "$(summary "$n" "$c" .counts.lock_acquisitions)"
+                t_eq "$k node$n trace $c: no finding (events, counts)" "0 0 0 0" \
+                    "$(findings "$n" "$c") $(summary "$n" "$c" '.counts | "\(.recursive_lock // 0) \(.fault_under_lock // 0) \((.lock_stall // 0) + (.retry_livelock // 0))"')"
+                t_eq "$k node$n trace $c: no error or warning finding" "0 0" \
+                    "$(summary "$n" "$c" '.findings | "\(.error) \(.warning)"')"
+            done
+        done
+    fi
+
+    # kernel log of both nodes
+    d=$(awk '/@@FAULTLOCK-VM-DMESG-END@@/ { p = 0 } p { print } /@@FAULTLOCK-VM-DMESG-BEGIN@@/ { p = 1 }' "$WORK/out")
+    t_nomatch "$k dmesg: no BUG, withdraw or DLM error" 'kernel BUG|withdraw|Call Trace|dlm: .*(error|fail)|recover_members failed' "$d"
+    [ "$T_FAIL" -gt "$f0" ] && [ "$V" != 1 ] && { echo "    output of this boot:"; indent <"$WORK/out" | grep -v '| \[node[12]\] json:' | tail -n 120; }
+done
+
+t_done cluster

@@ -1,0 +1,134 @@
+/* fl-cluster — flock(2) steps for the two-node gfs2 test (tests/vm/cluster.sh).
+ *
+ *   fl-cluster hold FILE MS HELD RELEASED
+ *       flock(FILE, LOCK_EX), create HELD (fsync'ed), keep the lock MS
+ *       milliseconds, create RELEASED (fsync'ed), LOCK_UN.
+ *   fl-cluster try FILE
+ *       flock(FILE, LOCK_EX | LOCK_NB): prints "try=busy" (EWOULDBLOCK,
+ *       exit 1) or "try=got" (exit 0, lock released again).
+ *   fl-cluster wait FILE [RELEASED]
+ *       blocking flock(FILE, LOCK_EX); prints "waited_ms=N", and with RELEASED
+ *       "released_seen=1|0": whether the holder's RELEASED file existed once
+ *       the lock was granted.
+ *   fl-cluster waitfile PATH TIMEOUT_MS
+ *       polls until PATH exists; exit 1 after TIMEOUT_MS.
+ *
+ * Build: gcc -O2 -static -o fl-cluster fl-cluster.c (the guest has no libraries).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+static int open_lockfile(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+
+	if (fd < 0) {
+		fprintf(stderr, "fl-cluster: open %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+	return fd;
+}
+
+static void touch_sync(const char *path)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+	if (fd < 0 || write(fd, "1\n", 2) != 2 || fsync(fd) || close(fd)) {
+		fprintf(stderr, "fl-cluster: create %s: %s\n", path, strerror(errno));
+		exit(2);
+	}
+}
+
+static void lock_or_die(int fd, int op, const char *what)
+{
+	if (flock(fd, op)) {
+		fprintf(stderr, "fl-cluster: flock %s: %s\n", what, strerror(errno));
+		exit(2);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "";
+	long long t0;
+	int fd;
+
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	if (!strcmp(cmd, "hold") && argc == 6) {
+		fd = open_lockfile(argv[2]);
+		t0 = now_ms();
+		lock_or_die(fd, LOCK_EX, "LOCK_EX");
+		printf("locked_ms=%lld\n", now_ms() - t0);
+		touch_sync(argv[4]);
+		printf("held=1\n");
+		sleep_ms(atol(argv[3]));
+		touch_sync(argv[5]);
+		lock_or_die(fd, LOCK_UN, "LOCK_UN");
+		printf("released=1\n");
+		return 0;
+	}
+	if (!strcmp(cmd, "try") && argc == 3) {
+		fd = open_lockfile(argv[2]);
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
+			printf("try=got\n");
+			lock_or_die(fd, LOCK_UN, "LOCK_UN");
+			return 0;
+		}
+		if (errno == EWOULDBLOCK) {
+			printf("try=busy\n");
+			return 1;
+		}
+		fprintf(stderr, "fl-cluster: flock LOCK_NB: %s\n", strerror(errno));
+		return 2;
+	}
+	if (!strcmp(cmd, "wait") && (argc == 3 || argc == 4)) {
+		fd = open_lockfile(argv[2]);
+		t0 = now_ms();
+		lock_or_die(fd, LOCK_EX, "LOCK_EX");
+		printf("waited_ms=%lld\n", now_ms() - t0);
+		if (argc == 4)
+			printf("released_seen=%d\n", access(argv[3], F_OK) == 0);
+		lock_or_die(fd, LOCK_UN, "LOCK_UN");
+		return 0;
+	}
+	if (!strcmp(cmd, "waitfile") && argc == 4) {
+		long long deadline = now_ms() + atol(argv[3]);
+		struct stat st;
+
+		while (stat(argv[2], &st)) {
+			if (now_ms() > deadline) {
+				fprintf(stderr, "fl-cluster: %s did not appear within %s ms\n", argv[2], argv[3]);
+				return 1;
+			}
+			sleep_ms(20);
+		}
+		return 0;
+	}
+	fprintf(stderr, "usage: fl-cluster hold FILE MS HELD RELEASED | try FILE | wait FILE [RELEASED] |"
+			" waitfile PATH TIMEOUT_MS\n");
+	return 2;
+}
