@@ -193,9 +193,10 @@ $(marker 2 dlm-lockspaces)"
 
     # concurrent writes
     t_eq "$k write: both nodes' writers exit 0" "0 0" "$(marker 1 rc-write) $(marker 2 rc-write)"
-    t_match "$k write: node 1 reports its data's md5" '^[0-9a-f]{32}$' "$(marker 1 md5-own)"
-    t_eq "$k write: node 2 sees node 1's 4 MiB as written" "$(marker 1 md5-own)" "$(marker 2 md5-peer)"
-    t_eq "$k write: node 1 sees node 2's 4 MiB as written" "$(marker 2 md5-own)" "$(marker 1 md5-peer)"
+    t_match "$k write: both nodes report their data's md5" '^[0-9a-f]{32} [0-9a-f]{32}$' \
+        "$(marker 1 md5-own) $(marker 2 md5-own)"
+    t_eq "$k write: node 2 sees node 1's 4 MiB as written" "$(marker 1 md5-own)" "$(marker 2 md5-peer | grep -E '^[0-9a-f]{32}$')"
+    t_eq "$k write: node 1 sees node 2's 4 MiB as written" "$(marker 2 md5-own)" "$(marker 1 md5-peer | grep -E '^[0-9a-f]{32}$')"
     t_eq "$k write: each node sees the other's 100 files" "100 100" "$(marker 1 files-peer) $(marker 2 files-peer)"
 
     # faultlock on both nodes
@@ -218,7 +219,15 @@ $(marker 2 dlm-lockspaces)"
 
     # kernel log of both nodes
     d=$(awk '/@@FAULTLOCK-VM-DMESG-END@@/ { p = 0 } p { print } /@@FAULTLOCK-VM-DMESG-BEGIN@@/ { p = 1 }' "$WORK/out")
-    t_nomatch "$k dmesg: no BUG, withdraw or DLM error" 'kernel BUG|withdraw|Call Trace|dlm: .*(error|fail)|recover_members failed' "$d"
+    # Known, harmless: 6.1's DLM copies a message into a struct ending in a
+    # fixed-size array (FORTIFY_SOURCE's "field-spanning write" WARNING, fixed
+    # upstream by making it a flexible array). Noted, not failed.
+    known='WARNING: .* at fs/dlm/requestqueue.c:[0-9]+ dlm_add_requestqueue'
+    if grep -qE "$known" <<<"$d"; then
+        echo "# $k: known DLM warning in dmesg: $(grep -m1 -oE 'memcpy: detected field-spanning write.*' <<<"$d")"
+    fi
+    t_nomatch "$k dmesg: no BUG, Oops, WARNING, withdraw or DLM error" \
+        'kernel BUG|Oops|WARNING:|withdraw|dlm: .*(error|fail)|recover_members failed' "$(grep -vE "$known" <<<"$d")"
     [ "$T_FAIL" -gt "$f0" ] && [ "$V" != 1 ] && { echo "    output of this boot:"; indent <"$WORK/out" | grep -v '| \[node[12]\] json:' | tail -n 120; }
 done
 
