@@ -53,6 +53,16 @@ flvm_dlm_uevent() {
             flvm_clog "lockspace $ls online: id $id, nodes 1..$FLVM_NODES, control 1, event_done $rc"
             ;;
         offline)
+            # Leaving (umount): the nodes that stay take this one out of the
+            # lockspace first, as dlm_controld would (stop, remove, start).
+            n=1
+            while [ "$n" -le "$FLVM_NODES" ]; do
+                if [ "$n" != "$FLVM_NODE" ]; then
+                    r=$(echo "leave $ls $FLVM_NODE" | nc -w 10 "169.254.0.$n" 7778 2>/dev/null)
+                    flvm_clog "lockspace $ls: node $n removed us: ${r:-no answer}"
+                fi
+                n=$((n + 1))
+            done
             echo 0 >"$sys/event_done"
             for d in "$sp"/nodes/*; do
                 [ -d "$d" ] && rmdir "$d"
@@ -62,6 +72,24 @@ flvm_dlm_uevent() {
             ;;
     esac
     return 0
+}
+
+# Membership service on tcp 7778 (nc -ll -e): "leave <ls> <node>" from a
+# node whose lockspace goes offline.
+flvm_dlm_ctl() {
+    # shellcheck source=/dev/null
+    . /flvm/config
+    read -r what ls node || return 0
+    [ "$what" = leave ] || { echo "unknown request"; return 0; }
+    sys=/sys/kernel/dlm/$ls
+    sp=$FLVM_DLM_CFG/spaces/$ls
+    if [ ! -d "$sys" ]; then
+        echo "ok (no lockspace $ls here)"
+        return 0
+    fi
+    echo 0 >"$sys/control" && rmdir "$sp/nodes/$node" && echo 1 >"$sys/control" &&
+        echo ok || echo failed
+    flvm_clog "lockspace $ls: node $node left; control 0, nodes/$node removed, control 1" >/dev/console
 }
 
 # Print what the DLM and gfs2 say, on the console (a join that hangs).
@@ -92,8 +120,10 @@ flvm_cluster_setup() {
     ip link set eth0 up || setup_fail "ip link set eth0 up"
     ip addr add "169.254.0.$FLVM_NODE/16" dev eth0 || setup_fail "ip addr add 169.254.0.$FLVM_NODE/16"
 
-    # The uevent listener first, so that it is bound before any lockspace exists.
+    # The uevent listener first, so that it is bound before any lockspace
+    # exists; and the membership service the other nodes call on umount.
     uevent sh /flvm/cluster.sh uevent </dev/null &
+    nc -ll -p 7778 -e sh /flvm/cluster.sh ctl </dev/null >/dev/null 2>&1 &
 
     # The cluster in configfs; the local node id is what makes the DLM usable.
     mkdir "$FLVM_DLM_CFG" || setup_fail "mkdir $FLVM_DLM_CFG"
@@ -147,8 +177,27 @@ flvm_cluster_setup() {
     done
     wait "$mpid" || { flvm_dlm_state; setup_fail "mount -t gfs2 /dev/vda /mnt (lock_dlm)"; }
     flvm_clog "gfs2 on lock_dlm mounted in $((i / 10)).$((i % 10))s: $(grep ' /mnt ' /proc/mounts)"
+
+    # Barrier: CMD starts once every node has mounted. Each node answers
+    # "mounted" on tcp 7777 from now on and asks the others.
+    nc -ll -p 7777 -e echo mounted </dev/null >/dev/null 2>&1 &
+    n=1
+    while [ "$n" -le "$FLVM_NODES" ]; do
+        if [ "$n" != "$FLVM_NODE" ]; then
+            i=0
+            until [ "$(nc -w 1 "169.254.0.$n" 7777 </dev/null 2>/dev/null)" = mounted ]; do
+                i=$((i + 1))
+                [ "$i" -lt "$((FLVM_MOUNT_TIMEOUT * 5))" ] ||
+                    setup_fail "node $n did not report its mount within ${FLVM_MOUNT_TIMEOUT}s"
+                sleep 0.2
+            done
+        fi
+        n=$((n + 1))
+    done
+    flvm_clog "all $FLVM_NODES nodes mounted"
 }
 
-if [ "${1:-}" = uevent ]; then
-    flvm_dlm_uevent
-fi
+case ${1:-} in
+    uevent) flvm_dlm_uevent ;;
+    ctl) flvm_dlm_ctl ;;
+esac
