@@ -56,8 +56,13 @@ static __always_inline void current_syscall(struct task_struct *task, struct fl_
 	}
 }
 
+/*
+ * vma_lookup must be a compile-time constant: bpf_find_vma's callback is a
+ * subprogram that kernels before 5.13 cannot load at all, so only the
+ * fault_in programs (absent there) may contain the call.
+ */
 static __always_inline void retry_emit(void *ctx, struct fl_task *t, struct fl_retry *e,
-				       __u32 phase, __u32 end_reason)
+				       __u32 phase, __u32 end_reason, const bool vma_lookup)
 {
 	struct task_struct *task = current_task();
 	struct fl_rec_livelock *r = record_reserve(sizeof(*r), FL_REC_RETRY_LIVELOCK);
@@ -91,7 +96,7 @@ static __always_inline void retry_emit(void *ctx, struct fl_task *t, struct fl_r
 		r->size = e->key2;
 		r->done_before = 0;
 		/* The file mapped at the range (the same file, in the known cases). */
-		if (phase == FL_LL_BEGIN && use_find_vma && have_task_btf) {
+		if (vma_lookup && use_find_vma && have_task_btf) {
 			struct vma_file vf = { .addr = e->key };
 
 			if (bpf_find_vma(task, e->key, vma_file_cb, &vf, 0) == -EBUSY)
@@ -115,7 +120,7 @@ static __always_inline void retry_emit(void *ctx, struct fl_task *t, struct fl_r
 static __always_inline void retry_end(void *ctx, struct fl_task *t, struct fl_retry *e, __u32 reason)
 {
 	if (e->reported)
-		retry_emit(ctx, t, e, FL_LL_END, reason);
+		retry_emit(ctx, t, e, FL_LL_END, reason, false);
 	e->iters = 0;
 	e->reported = 0;
 }
@@ -155,10 +160,10 @@ static __always_inline void retry_step(void *ctx, struct fl_task *t, __u32 slot,
 	if (!e->reported) {
 		counter_add(FL_CNT_RETRY_LIVELOCK, 1);
 		counter_add(FL_CNT_RETRY_LIVELOCK_KIND + (kind & 3), 1);
-		retry_emit(ctx, t, e, FL_LL_BEGIN, 0);
+		retry_emit(ctx, t, e, FL_LL_BEGIN, 0, slot == FL_RETRY_FAULT_IN);
 		e->reported = 1;
 	} else {
-		retry_emit(ctx, t, e, FL_LL_UPDATE, 0);
+		retry_emit(ctx, t, e, FL_LL_UPDATE, 0, false);
 	}
 	e->next_report = e->iters * 2;
 }
@@ -166,6 +171,8 @@ static __always_inline void retry_step(void *ctx, struct fl_task *t, __u32 slot,
 /* Back in user space, or gone: every watched cycle is over. */
 static __always_inline void retry_end_all(void *ctx, struct fl_task *t, __u32 reason)
 {
+	/* Unrolled: 5.10's verifier refuses a loop closed by a fall-through. */
+#pragma unroll
 	for (int i = 0; i < FL_RETRY_SLOTS; i++)
 		if (t->retry[i].iters)
 			retry_end(ctx, t, &t->retry[i], reason);
@@ -174,6 +181,7 @@ static __always_inline void retry_end_all(void *ctx, struct fl_task *t, __u32 re
 /* A glock granted while a cycle runs: the lock it takes between iterations. */
 static __always_inline void retry_note_lock(struct fl_task *t, const struct fl_lock_id *id)
 {
+#pragma unroll
 	for (int i = 0; i < FL_RETRY_SLOTS; i++) {
 		if (!t->retry[i].iters)
 			continue;
