@@ -34,8 +34,9 @@ CLANG_BPF_SYS_INCLUDES ?= $(shell $(CLANG) -v -E - </dev/null 2>&1 \
 	| sed -n '/<...> search starts here:/,/End of search list./{ s| \(/.*\)|-idirafter \1|p }')
 
 WARNINGS := -Wall -Wextra -Werror
+# CFLAGS is the user's (make CFLAGS=-O0 works); what the build needs is apart.
 CFLAGS ?= -g -O2
-CFLAGS += -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"$(VERSION)"' \
+FL_CFLAGS := -std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"$(VERSION)"' \
 	-Iinclude -Isrc -I$(OUTPUT)
 BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARNINGS) \
 	-Wno-unused-parameter -Wno-missing-field-initializers \
@@ -58,8 +59,10 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(OUTPUT)/unit/%,$(UNIT_SRCS))
 # libFuzzer targets (tests/fuzz/README.md): one per oracle set.
 FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	-std=gnu11 $(WARNINGS) -D_GNU_SOURCE -DFAULTLOCK_VERSION='"fuzz"' -Iinclude -Isrc
-FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/json.c src/ksyms.c src/hooks.c \
-	src/probe.c src/process.c src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
+# The record decoder and emitters alone: no libbpf (it must not be needed to print).
+FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c src/event_text.c \
+	src/summary.c src/names.c src/snapshot.c src/json.c src/ksyms.c src/catalog.c \
+	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text
 fuzz_record_defs := 
@@ -96,11 +99,11 @@ $(SKEL): $(OUTPUT)/faultlock.bpf.o
 
 $(OUTPUT)/src/%.o: src/%.c | $(OUTPUT)/src $(SKEL)
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) -MMD -MP -c $< -o $@
 
 faultlock: $(APP_OBJS)
 	$(call msg,LD,$@)
-	$(Q)$(CC) $(CFLAGS) $(LDFLAGS_STATIC) $^ $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) $(LDFLAGS_STATIC) $^ $(LDLIBS) -o $@
 
 workloads: $(WORKLOADS)
 
@@ -110,14 +113,14 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c | $(OUTPUT)/workloads
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -l:libevent.a -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -l:libevent.a -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)TIERS=unit tests/run-all.sh
 
 $(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.h) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
-	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -l:libbpf.a -lelf -lz -o $@
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -o $@
 
 fuzz: $(FUZZ_BINS)
 	$(Q)TIERS=fuzz tests/run-all.sh
@@ -134,7 +137,7 @@ $(OUTPUT)/bench/empty.skel.h: $(OUTPUT)/bench/empty.bpf.o
 
 $(OUTPUT)/bench/fl-empty: bench/empty.c $(OUTPUT)/bench/empty.skel.h
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS_STATIC) $(LDLIBS) -o $@
+	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) -I$(OUTPUT)/bench $< $(LDFLAGS_STATIC) $(LDLIBS) -o $@
 
 $(OUTPUT)/bench/%: bench/%.c | $(OUTPUT)/bench
 	$(call msg,CC,$@)
@@ -154,12 +157,17 @@ vmtest: faultlock workloads
 test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) $(BENCH_BINS)
 	$(Q)tests/run-all.sh
 
-# Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=).
+# Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=,
+# then say its kernel with VMLINUX_KERNEL=MAJOR.MINOR): written as
+# vmlinux_<MAJOR><MINOR>.h, the kernel it came from, and vmlinux.h pointed at it.
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+VMLINUX_KERNEL ?= $(shell uname -r | cut -d. -f1,2)
+VMLINUX_FILE := vmlinux_$(subst .,,$(VMLINUX_KERNEL)).h
 vmlinux:
-	$(call msg,GEN,$(VMLINUX_DIR)/vmlinux.h)
-	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/vmlinux.h.tmp
-	$(Q)mv $(VMLINUX_DIR)/vmlinux.h.tmp $$(readlink -f $(VMLINUX_DIR)/vmlinux.h)
+	$(call msg,GEN,$(VMLINUX_DIR)/$(VMLINUX_FILE))
+	$(Q)$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $(VMLINUX_DIR)/$(VMLINUX_FILE).tmp
+	$(Q)mv $(VMLINUX_DIR)/$(VMLINUX_FILE).tmp $(VMLINUX_DIR)/$(VMLINUX_FILE)
+	$(Q)ln -sfn $(VMLINUX_FILE) $(VMLINUX_DIR)/vmlinux.h
 
 install: faultlock
 	install -D -m 0755 faultlock $(DESTDIR)$(PREFIX)/sbin/faultlock

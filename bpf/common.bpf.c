@@ -32,9 +32,9 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
-	if (!task_traced(parent))
+	if (!task_get_or_create_traced(parent))
 		return 0;
-	task_create(child);
+	task_get_or_create(child);
 	return 0;
 }
 

@@ -66,7 +66,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 					__u64 done_before)
 {
 	struct task_struct *task = current_task();
-	struct fl_task *t = task_traced(task);
+	struct fl_task *t = task_get_or_create_traced(task);
 	struct fl_fs_counters *c;
 	struct inode *inode;
 	struct super_block *sb;
@@ -130,7 +130,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 {
 	struct task_struct *task = current_task();
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 	struct fl_fs_counters *c;
 	struct fl_fs_key key;
 	__u32 reason = 0;
@@ -220,7 +220,7 @@ int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 SEC("kprobe/iomap_dio_complete")
 int BPF_KPROBE(kprobe_dio_complete, struct iomap_dio *dio)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 
 	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
 		t->dio_completing = 1;
@@ -230,7 +230,7 @@ int BPF_KPROBE(kprobe_dio_complete, struct iomap_dio *dio)
 SEC("kretprobe/iomap_dio_complete")
 int BPF_KRETPROBE(kretprobe_dio_complete, ssize_t ret)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 
 	if (!t || !t->dio_completing)
 		return 0;

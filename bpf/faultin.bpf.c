@@ -11,7 +11,7 @@
 
 static __always_inline int on_fi_entry(__u64 addr, __u64 size)
 {
-	struct fl_task *t = current_traced();
+	struct fl_task *t = current_get_or_create_traced();
 
 	if (!t)
 		return 0;
@@ -23,7 +23,7 @@ static __always_inline int on_fi_entry(__u64 addr, __u64 size)
 
 static __always_inline int on_fi_exit(void *ctx, __u32 kind, __u64 missed)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 	struct fl_rec_fault_in *r;
 	__u64 ns;
 

@@ -222,7 +222,7 @@ static __always_inline struct fl_task *task_lookup(struct task_struct *task)
 	return bpf_map_lookup_elem(&tasks, &tid);
 }
 
-static __always_inline struct fl_task *task_create(struct task_struct *task)
+static __always_inline struct fl_task *task_get_or_create(struct task_struct *task)
 {
 	struct fl_task *t;
 	int tid;
@@ -288,7 +288,7 @@ static __always_inline bool fs_wanted(const char *fstype)
  * direct I/O, a fork): the state of a traced task, created on first use, or
  * NULL. Untraced tasks cost one lock-free lookup (plus a tgid compare).
  */
-static __always_inline struct fl_task *task_traced(struct task_struct *task)
+static __always_inline struct fl_task *task_get_or_create_traced(struct task_struct *task)
 {
 	struct fl_task *t;
 
@@ -297,7 +297,7 @@ static __always_inline struct fl_task *task_traced(struct task_struct *task)
 	t = task_lookup(task);
 	if (t)
 		return t;
-	return current_in_scope() ? task_create(task) : NULL;
+	return current_in_scope() ? task_get_or_create(task) : NULL;
 }
 
 /* A BTF-typed current task where the kernel can give one (task storage and
@@ -309,9 +309,9 @@ static __always_inline struct task_struct *current_task(void)
 	return (struct task_struct *)bpf_get_current_task();
 }
 
-static __always_inline struct fl_task *current_traced(void)
+static __always_inline struct fl_task *current_get_or_create_traced(void)
 {
-	return task_traced(current_task());
+	return task_get_or_create_traced(current_task());
 }
 
 /*
@@ -319,7 +319,7 @@ static __always_inline struct fl_task *current_traced(void)
  * began: lookup only. A task without state holds no glock and is in no
  * direct I/O, so it returns here, and nothing is ever allocated for it.
  */
-static __always_inline struct fl_task *current_state(void)
+static __always_inline struct fl_task *current_lookup(void)
 {
 	return ready ? task_lookup(current_task()) : NULL;
 }

@@ -133,7 +133,7 @@ static __always_inline void holder_clear(__u64 gh, __u64 gl)
 /* The kernel's own test (add_to_queue's trap_recursive), one step early. */
 static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 {
-	struct fl_task *t = current_traced();
+	struct fl_task *t = current_get_or_create_traced();
 	struct fl_lock_counters *lc;
 	__u64 gl, owner;
 	__u32 n;
@@ -177,7 +177,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 /* ret 0: granted (GL_ASYNC: queued, which the kernel's trap counts too). */
 static __always_inline int on_nq_return(long ret)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 	struct fl_lock_counters *lc;
 	struct fl_pending *p;
 	struct fl_held *h;
@@ -230,7 +230,7 @@ static __always_inline int on_nq_return(long ret)
  */
 static __always_inline int on_dq(__u64 gh)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 	__u32 n;
 
 	if (t || (ready && (rd16(gh + GH_FLAGS) & GL_NOPID)))

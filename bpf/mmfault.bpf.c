@@ -10,7 +10,7 @@
 static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma, __u64 addr,
 					  __u32 flags, __u64 regs)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 	struct fl_rec_fault_lock *r;
 	struct fl_lock_counters *lc;
 	struct fl_held *h;
@@ -66,7 +66,7 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 
 static __always_inline int on_fault_exit(void)
 {
-	struct fl_task *t = current_state();
+	struct fl_task *t = current_lookup();
 
 	if (!t || !t->in_fault)
 		return 0;

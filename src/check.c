@@ -6,7 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "faultlock.h"
-#include "hooks.h"
+#include "resolve.h"
 #include "json.h"
 #include "loader.h"
 #include "options.h"
@@ -20,7 +20,6 @@ enum { OPT_BTF = 1000 };
 
 static const struct argp_option check_options[] = {
 	{ "json", 'j', NULL, 0, "One JSON object on stdout", 0 },
-	{ "verbose", 'v', NULL, 0, "Probe and libbpf diagnostics on stderr (-vv: more)", 0 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF that trace would use for CO-RE (shown, checked)", 0 },
 	{ 0 },
 };
@@ -30,7 +29,6 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 	(void)arg;
 	switch (key) {
 	case 'j': opts.json = true; break;
-	case 'v': fl_verbose++; break;
 	case OPT_BTF: opts.btf_path = fl_parse_btf(state, arg); break;
 	case ARGP_KEY_ARG: argp_error(state, "unexpected argument '%s'", arg); break;
 	default: return ARGP_ERR_UNKNOWN;
@@ -38,8 +36,14 @@ static error_t check_parse(int key, char *arg, struct argp_state *state)
 	return 0;
 }
 
+static const struct argp_child check_children[] = {
+	{ &fl_verbose_argp, 0, NULL, 0 },
+	{ 0 },
+};
+
 static const struct argp check_argp = {
 	.options = check_options,
+	.children = check_children,
 	.parser = check_parse,
 	.args_doc = "",
 	.doc = "Show the kernel's BTF, lockdown and gfs2 state, every hook faultlock knows with "
@@ -80,17 +84,19 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 		const struct fl_event_type *et = &fl_event_types[i];
 		bool ok = fl_event_type_available(et, st, si->find_vma);
 
-		printf("%-18s %-9s %s", et->type, et->severity, ok ? "yes" : "no (needs");
-		if (!ok) {
-			for (int n = 0; n < 4 && et->needs[n]; n++)
-				printf(" %s", et->needs[n]);
-			printf(")");
+		printf("%-18s %-9s %s", et->type, fl_severity_name(et->severity), ok ? "yes" : "no (needs");
+		for (int set = 0; !ok && set < FL_NEEDS_SETS && et->needs[set][0]; set++) {
+			printf("%s", set ? " or" : "");
+			for (int n = 0; n < FL_NEEDS_HOOKS && et->needs[set][n]; n++)
+				printf(" %s", et->needs[set][n]);
 		}
-		printf("\n");
+		if (!ok && et->needs_find_vma)
+			printf(" and bpf_find_vma");
+		printf("%s\n", ok ? "" : ")");
 	}
 	printf("\nnote: gfs2 holder and glock fields are read at fixed offsets (5.10's gfs2 has no\n"
 	       "BTF); %s.\n",
-	       st[fl_hook_index("gfs2_glock_queue")].mode != FL_MODE_NONE ?
+	       st[FL_HOOK_GLOCK_QUEUE].mode != FL_MODE_NONE ?
 	       "trace checks them against gfs2_glock_queue's own glock ids" :
 	       "without the gfs2_glock_queue tracepoint they go unchecked");
 	printf("note: page_fault_* tracepoints see hardware faults only; faults taken through\n"
@@ -147,7 +153,7 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 
 		jw_object(&w, NULL);
 		jw_str(&w, "type", et->type);
-		jw_str(&w, "severity", et->severity);
+		jw_str(&w, "severity", fl_severity_name(et->severity));
 		jw_bool(&w, "available", fl_event_type_available(et, st, si->find_vma));
 		jw_end_object(&w);
 	}
@@ -159,21 +165,19 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 int cmd_check(int argc, char **argv)
 {
 	static struct fl_loader l;
-	int avail = 0;
+	int avail = 0, err;
 
 	if (argp_parse(&check_argp, argc, argv, 0, NULL, NULL))
 		return FL_EXIT_USAGE;
-	if (fl_require_privileges())
-		return FL_EXIT_ENV;
-	fl_setup_libbpf_log();
-	if (fl_loader__probe(&l))
-		return FL_EXIT_USAGE;
+	err = fl_loader__prepare(&l);
+	if (err)
+		return fl_prepare_exit(err);
 	if (opts.json)
 		print_json(&l.si, l.states);
 	else
 		print_text(&l.si, l.states);
 	for (int i = 0; i < fl_nr_event_types; i++)
-		if (fl_event_types[i].needs[0] && fl_event_type_available(&fl_event_types[i], l.states, l.si.find_vma))
+		if (fl_event_types[i].needs[0][0] && fl_event_type_available(&fl_event_types[i], l.states, l.si.find_vma))
 			avail++;
 	if (!avail) {
 		elog("this kernel lets faultlock produce no event type (see the table above)");

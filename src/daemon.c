@@ -27,7 +27,7 @@
 #include <event2/event.h>
 #include "faultlock.h"
 #include "options.h"
-#include "hooks.h"
+#include "resolve.h"
 #include "http.h"
 #include "ksyms.h"
 #include "loader.h"
@@ -72,11 +72,11 @@ static const struct argp_option daemon_options[] = {
 	  "Append findings to FILE as JSON lines (same schema as trace --json; '-': stdout); "
 	  "SIGHUP reopens it", 2 },
 	{ "stacks", 's', NULL, 0, "Kernel stacks in the event log", 2 },
-	{ "verbose", 'v', NULL, 0, "Attach-mode, libbpf and HTTP diagnostics on stderr (-vv: more)", 2 },
 	{ 0 },
 };
 
 static const struct argp_child daemon_children[] = {
+	{ &fl_verbose_argp, 0, NULL, 2 },
 	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
@@ -106,7 +106,6 @@ static error_t daemon_parse(int key, char *arg, struct argp_state *state)
 		opts.interval_given = true;
 		break;
 	case 's': opts.stacks = true; break;
-	case 'v': fl_verbose++; break;
 	case ARGP_KEY_INIT: state->child_inputs[0] = &opts.common; break;
 	case ARGP_KEY_ARG:
 		argp_error(state, "unexpected argument '%s'", arg);
@@ -149,6 +148,7 @@ static const struct argp daemon_argp = {
 
 struct daemon {
 	struct fl_loader loader;
+	struct fl_snapshot snap;	/* the kernel counters, read for each scrape */
 	struct fl_summary sum;
 	struct event_base *base;
 	struct fl_http *http;
@@ -165,7 +165,7 @@ struct daemon {
 static int render_metrics(FILE *f, void *arg)
 {
 	struct daemon *d = arg;
-	int err = fl_loader__read_counters(&d->loader, &d->sum);
+	int err = fl_loader__read_snapshot(&d->loader, &d->snap);
 
 	if (err)
 		return err;
@@ -483,9 +483,9 @@ int cmd_daemon(int argc, char **argv)
 
 	if (argp_parse(&daemon_argp, argc, argv, 0, NULL, NULL))
 		return FL_EXIT_USAGE;
-	if (fl_require_privileges())
-		return FL_EXIT_ENV;
-	fl_setup_libbpf_log();
+	err = fl_loader__prepare(&d.loader);
+	if (err)
+		return fl_prepare_exit(err);
 	event_set_log_callback(libevent_log);
 	signal(SIGPIPE, SIG_IGN);
 
@@ -529,16 +529,10 @@ int cmd_daemon(int argc, char **argv)
 			fl_http_format_addr((struct sockaddr *)&ss, where, sizeof(where));
 	}
 
-	if (fl_loader__probe(&d.loader)) {
-		ret = FL_EXIT_USAGE;
-		goto out;
-	}
 	lo.stacks = opts.stacks;
 	lo.common = opts.common;
-	ret = fl_loader__start(&d.loader, &lo);
-	if (ret)
+	if (fl_loader__start(&d.loader, &lo))
 		goto out;
-	ret = FL_EXIT_ENV;
 	d.rb = ring_buffer__new(fl_loader__events_fd(&d.loader), handle_record, &d, NULL);
 	if (!d.rb) {
 		elog("cannot create the ring buffer reader: %s", strerror(errno));
@@ -577,6 +571,7 @@ int cmd_daemon(int argc, char **argv)
 		}
 	}
 	d.sum.livelocks = &d.out.livelocks;
+	d.sum.snap = &d.snap;
 	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
 		d.out.ksyms = fl_ksyms__load(NULL);
 	if ((err = drop_capabilities(&d))) {
@@ -610,8 +605,8 @@ int cmd_daemon(int argc, char **argv)
 	fl_loader__activate(&d.loader, false);
 	ring_buffer__consume(d.rb);
 	fl_output_flush(&d.out, UINT64_MAX);
-	if (d.out.f && !fl_loader__read_counters(&d.loader, &d.sum))
-		fl_output_lost(&d.out, &d.sum, fl_now_ns());
+	if (d.out.f && !fl_loader__read_snapshot(&d.loader, &d.snap))
+		fl_output_lost(&d.out, &d.snap, fl_now_ns());
 	flush_events(&d);
 	if (opts.textfile)
 		update_textfile(&d);

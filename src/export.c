@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * From the kernel counters as the loader reads them (struct fl_summary) to
+ * From the kernel counters as the loader reads them (struct fl_snapshot) to
  * the Prometheus families of the contract: which rows exist, their labels,
  * histogram ranges. Pure, so the exact output is unit-tested.
  */
@@ -10,6 +10,7 @@
 #include "faultlock.h"
 #include "export.h"
 #include "metrics.h"
+#include "names.h"
 
 static bool hook_attached(const struct fl_hook_state *states, const char *name)
 {
@@ -71,8 +72,8 @@ static int livelock_rows(const struct fl_summary *sum, const struct fl_hook_stat
 		}
 		snprintf(rows[n].fstype, sizeof(rows[n].fstype), "unknown");
 		rows[n].kind = fl_livelock_kind_name(k);
-		rows[n++].count = unknown_seen + (sum->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] > seen ?
-						  sum->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] - seen : 0);
+		rows[n++].count = unknown_seen + (sum->snap->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] > seen ?
+						  sum->snap->counters[FL_CNT_RETRY_LIVELOCK_KIND + k] - seen : 0);
 	}
 	qsort(rows, n, sizeof(rows[0]), cmp_livelock);
 	return n;
@@ -97,8 +98,8 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		.kernel = kernel,
 		.hooks = hooks,
 		.nr_hooks = fl_nr_hooks,
-		.counters = sum->counters,
-		.fs = sum->fs,
+		.counters = sum->snap->counters,
+		.fs = sum->snap->fs,
 		.locks = locks,
 		.ful = ful,
 		.fault_in = fault_in,
@@ -110,9 +111,9 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		hooks[i].name = fl_hooks[i].name;
 		hooks[i].mode = m == FL_MODE_NONE ? NULL : fl_mode_name(m);
 	}
-	s.nr_fs = sum->nr_fs;
-	for (int i = 0; i < sum->nr_locks; i++) {
-		const struct fl_lock_row *r = &sum->locks[i];
+	s.nr_fs = sum->snap->nr_fs;
+	for (int i = 0; i < sum->snap->nr_locks; i++) {
+		const struct fl_lock_row *r = &sum->snap->locks[i];
 		struct fl_metrics_lock_row *m = &locks[s.nr_locks++];
 
 		memcpy(m->fstype, r->fstype, sizeof(m->fstype));
@@ -134,9 +135,9 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	 * device has a row: the histograms show from the start. */
 	if (hook_attached(states, "gfs2_glock_nq")) {
 		s.lock_stalls = &sum->lock_stalls;
-		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
+		fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
 				  lock_bounds[0], lock_counts[0], &hold);
-		fl_hist_from_log2(&sum->hists[FL_HIST_LOCK_WAIT], LOCK_HIST_FIRST, LOCK_HIST_LAST,
+		fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_WAIT], LOCK_HIST_FIRST, LOCK_HIST_LAST,
 				  lock_bounds[1], lock_counts[1], &wait);
 		memset(&lock_hist, 0, sizeof(lock_hist));
 		snprintf(lock_hist.fstype, sizeof(lock_hist.fstype), "gfs2");
@@ -155,11 +156,11 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		snprintf(hook, sizeof(hook), "fault_in_%s", fl_fault_in_kind_name(k));
 		if (!hook_attached(states, hook))
 			continue;
-		fl_hist_from_log2(&sum->hists[FL_HIST_FAULT_IN_READABLE + k], FI_HIST_FIRST, FI_HIST_LAST,
+		fl_hist_from_log2(&sum->snap->hists[FL_HIST_FAULT_IN_READABLE + k], FI_HIST_FIRST, FI_HIST_LAST,
 				  fi_bounds[k], fi_counts[k], &fi_lat[k]);
 		r->kind = fl_fault_in_kind_name(k);
-		r->calls = sum->counters[FL_CNT_FAULT_IN_CALLS_KIND + k];
-		r->short_calls = sum->counters[FL_CNT_FAULT_IN_SHORT_KIND + k];
+		r->calls = sum->snap->counters[FL_CNT_FAULT_IN_CALLS_KIND + k];
+		r->short_calls = sum->snap->counters[FL_CNT_FAULT_IN_SHORT_KIND + k];
 		r->latency = &fi_lat[k];
 		s.nr_fault_in++;
 	}

@@ -4,8 +4,8 @@
 #define FL_EXPORT_H
 
 #include <stdio.h>
-#include "hooks.h"
-#include "report.h"
+#include "resolve.h"
+#include "summary.h"
 
 /*
  * Renders every family for `sum` (as fl_loader__read_counters fills it);

@@ -16,6 +16,13 @@ enum fl_exit {
 
 extern int fl_verbose;		/* -v count */
 
+/* The exit status of a failed fl_loader__prepare: a malformed request is
+ * the user's (usage), the rest the environment's. */
+static inline int fl_prepare_exit(int err)
+{
+	return err == -22 /* EINVAL */ ? FL_EXIT_USAGE : FL_EXIT_ENV;
+}
+
 #define elog(fmt, ...) fprintf(stderr, "faultlock: " fmt "\n", ##__VA_ARGS__)
 #define vlog(fmt, ...) do { if (fl_verbose) fprintf(stderr, "faultlock: " fmt "\n", ##__VA_ARGS__); } while (0)
 

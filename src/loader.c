@@ -15,17 +15,22 @@
 #define WAITERS_BYTES (FL_STALL_SLOTS * sizeof(struct fl_waiter))
 #define HOLDERS_BYTES (FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder))
 
-int fl_loader__probe(struct fl_loader *l)
+int fl_loader__prepare(struct fl_loader *l)
 {
 	const char *spec = getenv("FAULTLOCK_HOOK_MODES");
 	enum fl_mode forced[FL_MAX_HOOKS];
 	struct fl_probe_ctx ctx;
 	char err[128];
+	int ret;
 
 	memset(l, 0, sizeof(*l));
+	ret = fl_require_privileges();
+	if (ret)
+		return ret;
+	fl_setup_libbpf_log();
 	if (fl_hook_modes_parse(spec, forced, err, sizeof(err))) {
 		elog("FAULTLOCK_HOOK_MODES: %s", err);
-		return FL_EXIT_USAGE;
+		return -EINVAL;
 	}
 	if (spec)
 		vlog("hook modes limited by FAULTLOCK_HOOK_MODES=%s", spec);
@@ -33,7 +38,7 @@ int fl_loader__probe(struct fl_loader *l)
 	fl_sysinfo_read(&l->si, &ctx);
 	fl_hooks_resolve(&ctx, forced, l->states);
 	fl_probe_free(&ctx);
-	return FL_EXIT_OK;
+	return 0;
 }
 
 static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
@@ -62,17 +67,9 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	}
 	if (o->common.ringbuf_size && (err = bpf_map__set_max_entries(skel->maps.events, o->common.ringbuf_size)))
 		return err;
-	err = fl_hooks_apply(skel->obj, states);
-	if (err)
-		return err;
-	/* Without bpf_find_vma, kernel faults are only counted (see fault.bpf.c). */
-	if (!si->find_vma && bpf_program__autoload(skel->progs.handle_fault_kernel)) {
-		vlog("no bpf_find_vma: same_file_fault unavailable, kernel faults only counted");
-		if ((err = bpf_program__set_autoload(skel->progs.handle_fault_kernel, false)) ||
-		    (err = bpf_program__set_autoload(skel->progs.handle_fault_kernel_count, true)))
-			return err;
-	}
-	return 0;
+	/* The catalogue picks each program (and the counting twin of the
+	 * fault program when bpf_find_vma is missing: see fault.bpf.c). */
+	return fl_hooks_apply(skel->obj, states, si->find_vma);
 }
 
 /* A BPF_F_MMAPABLE array, read-only; NULL on failure. */
@@ -87,48 +84,11 @@ static void *map_slots(struct bpf_map *map, size_t bytes)
 	return p;
 }
 
-/*
- * Glocks are gfs2's, and handle_mm_fault only matters while one is held:
- * with --fs leaving gfs2 out, those hooks are not loaded at all.
- */
-static void exclude_filtered_hooks(struct fl_hook_state *states, const struct fl_fs_filter *fs)
+/* Programs loaded but left out of the skeleton's attach: the catalogue's
+ * late entry probes, attached after everything else. */
+static bool is_late(const struct bpf_program *prog)
 {
-	static const char *const gfs2_only[] = {
-		"gfs2_glock_nq", "gfs2_glock_dq", "gfs2_glock_queue", "handle_mm_fault",
-	};
-
-	if (fl_fs_filter_has(fs, "gfs2"))
-		return;
-	for (size_t i = 0; i < sizeof(gfs2_only) / sizeof(gfs2_only[0]); i++) {
-		struct fl_hook_state *st = &states[fl_hook_index(gfs2_only[i])];
-
-		if (st->mode == FL_MODE_NONE)
-			continue;
-		st->mode = FL_MODE_NONE;
-		snprintf(st->why, sizeof(st->why), "not needed: --fs leaves gfs2 out");
-		vlog("hook %s: off, --fs leaves gfs2 out", gfs2_only[i]);
-	}
-}
-
-static bool is_entry_kprobe(const struct bpf_program *prog)
-{
-	return bpf_program__type(prog) == BPF_PROG_TYPE_KPROBE &&
-	       !strncmp(bpf_program__name(prog), "kprobe_", 7) && bpf_program__autoload(prog);
-}
-
-/*
- * Entry kprobes go in after their kretprobe twins: on a shared probe point
- * the newest handler runs first, so ours then sees the stack before the
- * kretprobe swaps the return address for its trampoline (which would cut
- * the stack of a recursive_lock short).
- */
-static void defer_entry_kprobes(struct bpf_object *obj)
-{
-	struct bpf_program *prog;
-
-	bpf_object__for_each_program(prog, obj)
-		if (is_entry_kprobe(prog))
-			bpf_program__set_autoattach(prog, false);
+	return bpf_program__autoload(prog) && !bpf_program__autoattach(prog);
 }
 
 static int attach_late_kprobes(struct fl_loader *l)
@@ -138,7 +98,7 @@ static int attach_late_kprobes(struct fl_loader *l)
 	bpf_object__for_each_program(prog, l->skel->obj) {
 		struct bpf_link *link;
 
-		if (!is_entry_kprobe(prog))
+		if (!is_late(prog))
 			continue;
 		if (l->nr_late_links == FL_MAX_LATE_LINKS) {
 			elog("too many kprobes (raise FL_MAX_LATE_LINKS)");
@@ -146,8 +106,10 @@ static int attach_late_kprobes(struct fl_loader *l)
 		}
 		link = bpf_program__attach(prog);
 		if (!link) {
-			elog("cannot attach %s: %s", bpf_program__name(prog), strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			elog("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
+			return err;
 		}
 		l->late_links[l->nr_late_links++] = link;
 	}
@@ -161,11 +123,11 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 	l->opts = *o;
 	if (!l->si.ringbuf) {
 		elog("this kernel has no BPF ring buffer (Linux 5.8+ needed)");
-		return FL_EXIT_ENV;
+		return -EOPNOTSUPP;
 	}
 	if (!l->si.btf_vmlinux && !o->common.btf_path) {
 		elog("this kernel has no BTF (/sys/kernel/btf/vmlinux): give one with --btf PATH");
-		return FL_EXIT_ENV;
+		return -EOPNOTSUPP;
 	}
 	{
 		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->common.btf_path);
@@ -173,21 +135,21 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		l->skel = faultlock_bpf__open_opts(&oo);
 	}
 	if (!l->skel) {
-		elog("cannot open BPF object: %s", strerror(errno));
-		return FL_EXIT_ENV;
+		err = -errno;
+		elog("cannot open BPF object: %s", strerror(-err));
+		return err;
 	}
-	exclude_filtered_hooks(l->states, &o->common.fs);
+	fl_hooks_scope(l->states, &o->common.fs);
 	err = configure(l->skel, &l->si, l->states, o);
 	if (err) {
 		elog("cannot configure BPF object: %s", strerror(-err));
-		return FL_EXIT_ENV;
+		return err;
 	}
-	defer_entry_kprobes(l->skel->obj);
 	err = faultlock_bpf__load(l->skel);
 	if (err) {
 		elog("the kernel refused faultlock's BPF programs: %s (rerun with -vv for the verifier log)",
 		     strerror(-err));
-		return FL_EXIT_ENV;
+		return err;
 	}
 	l->waiters = map_slots(l->skel->maps.waiters, WAITERS_BYTES);
 	l->holders = map_slots(l->skel->maps.holders, HOLDERS_BYTES);
@@ -195,22 +157,23 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		__u32 zero = 0, fd = o->common.cgroup_fd;
 
 		if (bpf_map_update_elem(bpf_map__fd(l->skel->maps.cgroup_filter), &zero, &fd, BPF_ANY)) {
-			elog("cannot set the --cgroup filter: %s", strerror(errno));
-			return FL_EXIT_ENV;
+			err = -errno;
+			elog("cannot set the --cgroup filter: %s", strerror(-err));
+			return err;
 		}
 	}
 	err = faultlock_bpf__attach(l->skel);
 	if (err) {
 		elog("cannot attach BPF programs: %s", strerror(-err));
-		return FL_EXIT_ENV;
+		return err;
 	}
-	return attach_late_kprobes(l) ? FL_EXIT_ENV : FL_EXIT_OK;
+	return attach_late_kprobes(l);
 }
 
 bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s)
 {
 	if (!l->opts.common.stall_ms || !l->waiters || !l->holders ||
-	    l->states[fl_hook_index("gfs2_glock_nq")].mode == FL_MODE_NONE)
+	    l->states[FL_HOOK_GLOCK_NQ].mode == FL_MODE_NONE)
 		return false;
 	fl_stall_init(s, l->waiters, l->holders, l->opts.common.stall_ms * 1000000ULL);
 	return true;
@@ -245,7 +208,7 @@ void fl_loader__destroy(struct fl_loader *l)
  * The per-CPU maps, summed over CPUs: exact even when records were dropped.
  * Each reader gets a buffer of one value per possible CPU.
  */
-static void read_global(int fd, struct fl_summary *s, __u64 *vals, int ncpu)
+static void read_global(int fd, struct fl_snapshot *s, __u64 *vals, int ncpu)
 {
 	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
 		s->counters[i] = 0;
@@ -256,7 +219,7 @@ static void read_global(int fd, struct fl_summary *s, __u64 *vals, int ncpu)
 	}
 }
 
-static void read_hists(int fd, struct fl_summary *s, struct fl_hist_val *hv, int ncpu)
+static void read_hists(int fd, struct fl_snapshot *s, struct fl_hist_val *hv, int ncpu)
 {
 	for (__u32 i = 0; i < FL_HIST_MAX; i++) {
 		struct fl_hist_val *sum = &s->hists[i];
@@ -281,7 +244,7 @@ static void pick_fstype(char *dst, const char *src)
 	dst[FL_FSTYPE_LEN - 1] = '\0';
 }
 
-static void add_fs_row(struct fl_summary *s, const void *k, const void *v, int ncpu)
+static void add_fs_row(struct fl_snapshot *s, const void *k, const void *v, int ncpu)
 {
 	const struct fl_fs_key *key = k;
 	const struct fl_fs_counters *fv = v;
@@ -301,7 +264,7 @@ static void add_fs_row(struct fl_summary *s, const void *k, const void *v, int n
 	}
 }
 
-static void add_lock_row(struct fl_summary *s, const void *k, const void *v, int ncpu)
+static void add_lock_row(struct fl_snapshot *s, const void *k, const void *v, int ncpu)
 {
 	const struct fl_lock_key *key = k;
 	const struct fl_lock_counters *lv = v;
@@ -320,8 +283,8 @@ static void add_lock_row(struct fl_summary *s, const void *k, const void *v, int
 }
 
 /* Every entry of a per-CPU hash with 8-byte keys, while *nr < max. */
-static void read_rows(int fd, struct fl_summary *s, const int *nr, int max, void *vals, int ncpu,
-		      void (*add)(struct fl_summary *s, const void *key, const void *vals, int ncpu))
+static void read_rows(int fd, struct fl_snapshot *s, const int *nr, int max, void *vals, int ncpu,
+		      void (*add)(struct fl_snapshot *s, const void *key, const void *vals, int ncpu))
 {
 	__u64 key, next, *prev = NULL;
 
@@ -333,7 +296,7 @@ static void read_rows(int fd, struct fl_summary *s, const int *nr, int max, void
 	}
 }
 
-int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s)
+int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
 	size_t biggest = sizeof(struct fl_hist_val);

@@ -8,9 +8,9 @@
 
 #include <stdbool.h>
 #include <sys/types.h>
-#include "hooks.h"
+#include "resolve.h"
 #include "options.h"
-#include "report.h"
+#include "snapshot.h"
 #include "sysinfo.h"
 
 struct faultlock_bpf;
@@ -39,11 +39,14 @@ struct fl_loader {
 	const volatile struct fl_holder *holders;
 };
 
-/* Kernel features and the attach table; no BPF object yet. FL_EXIT_USAGE
- * (after one line on stderr) when FAULTLOCK_HOOK_MODES is malformed. */
-int fl_loader__probe(struct fl_loader *l);
-/* Opens, configures, loads and attaches; prints one line and returns an
- * FL_EXIT_* status on failure. */
+/*
+ * What every command does first: privileges, libbpf logging, kernel features
+ * and the attach table (no BPF object yet). 0; -EPERM not privileged,
+ * -EINVAL FAULTLOCK_HOOK_MODES malformed (each said in one line on stderr).
+ */
+int fl_loader__prepare(struct fl_loader *l);
+/* Opens, configures, loads and attaches: 0, or a negative errno after one
+ * line on stderr. */
 int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o);
 struct fl_stall_scanner;
 /* Readies s for lock_stall scans of this loader's slots; false when there is
@@ -52,8 +55,8 @@ bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s
 /* Counting starts/stops (every program checks this flag first). */
 void fl_loader__activate(struct fl_loader *l, bool on);
 int fl_loader__events_fd(const struct fl_loader *l);
-/* Sums the per-CPU kernel counters into s->counters and s->fs. */
-int fl_loader__read_counters(const struct fl_loader *l, struct fl_summary *s);
+/* Sums the per-CPU kernel counters, fs and lock rows and histograms into s. */
+int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s);
 /* Detaches and frees everything; safe on a partly started loader. */
 void fl_loader__destroy(struct fl_loader *l);
 

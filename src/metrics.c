@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "metrics.h"
+#include "names.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 #define MAX_LABELS 8
@@ -161,7 +162,8 @@ void fl_hist_from_log2(const struct fl_hist_val *v, int first, int last, double 
 
 /* ---- sorted row order --------------------------------------------------- */
 
-/* A kernel string field, never trusted to be terminated. */
+/* A kernel string field, never trusted to be terminated (label values are
+ * escaped, not replaced: the exposition format carries any byte). */
 static void copy_fstype(char *dst, const char *src)
 {
 	memcpy(dst, src, FL_FSTYPE_LEN);
@@ -253,11 +255,6 @@ static const void **sorted(const void *rows, int n, size_t size, int (*cmp)(cons
 
 /* ---- families ----------------------------------------------------------- */
 
-static const char *op_name(uint32_t op)
-{
-	return op == FL_OP_WRITE ? "write" : "read";
-}
-
 /* The DIO counter families, one per field of struct fl_fs_row. */
 enum dio_field { DIO_CALLS, DIO_RETRIES, DIO_RETRY_BYTES };
 
@@ -299,7 +296,7 @@ static void render_dio(FILE *f, const struct fl_fs_row **rows, int n)
 			for (int i = 0; i < n; i++) {
 				copy_fstype(fstype, rows[i]->fstype);
 				fl_format_dev(rows[i]->dev, dev, sizeof(dev));
-				l[2].value = op_name(rows[i]->op);
+				l[2].value = fl_op_name(rows[i]->op);
 				l[3].value = "short";
 				fl_metrics_sample_u64(f, "faultlock_dio_partial_total", l, 4, rows[i]->partial_short);
 				l[3].value = "efault";
@@ -310,7 +307,7 @@ static void render_dio(FILE *f, const struct fl_fs_row **rows, int n)
 		for (int i = 0; i < n; i++) {
 			copy_fstype(fstype, rows[i]->fstype);
 			fl_format_dev(rows[i]->dev, dev, sizeof(dev));
-			l[2].value = op_name(rows[i]->op);
+			l[2].value = fl_op_name(rows[i]->op);
 			fl_metrics_sample_u64(f, fams[k].name, l, 3, dio_value(rows[i], fams[k].fld));
 		}
 	}

@@ -16,7 +16,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "faultlock_abi.h"
-#include "report.h"
+#include "catalog.h"
+#include "snapshot.h"
 
 #define FL_METRICS_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 

@@ -9,6 +9,7 @@
 #include <sys/vfs.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "faultlock.h"
 #include "options.h"
 
 long fl_parse_long(struct argp_state *state, const char *what, const char *arg, long min, long max)
@@ -150,3 +151,20 @@ static error_t common_parse(int key, char *arg, struct argp_state *state)
 }
 
 const struct argp fl_common_argp = { .options = common_options, .parser = common_parse };
+
+static error_t verbose_parse(int key, char *arg, struct argp_state *state)
+{
+	(void)arg;
+	(void)state;
+	if (key != 'v')
+		return ARGP_ERR_UNKNOWN;
+	fl_verbose++;
+	return 0;
+}
+
+static const struct argp_option verbose_options[] = {
+	{ "verbose", 'v', NULL, 0, "Diagnostics on stderr: hook modes, libbpf, HTTP (-vv: more)", 0 },
+	{ 0 },
+};
+
+const struct argp fl_verbose_argp = { .options = verbose_options, .parser = verbose_parse };

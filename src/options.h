@@ -54,5 +54,7 @@ struct fl_common_opts {
  * struct fl_common_opts to fill.
  */
 extern const struct argp fl_common_argp;
+/* -v/--verbose (fl_verbose), for every command: a child with no input. */
+extern const struct argp fl_verbose_argp;
 
 #endif

@@ -21,19 +21,6 @@
 #include <bpf/libbpf.h>
 #include "probe.h"
 
-static const char *const mode_names[FL_MODE_MAX] = {
-	[FL_MODE_NONE] = "-",
-	[FL_MODE_TRACEPOINT] = "tracepoint",
-	[FL_MODE_TP_BTF] = "tp_btf",
-	[FL_MODE_FENTRY] = "fentry",
-	[FL_MODE_KPROBE] = "kprobe",
-};
-
-const char *fl_mode_name(enum fl_mode mode)
-{
-	return mode < FL_MODE_MAX ? mode_names[mode] : "?";
-}
-
 void fl_probe_init(struct fl_probe_ctx *ctx)
 {
 	memset(ctx, 0, sizeof(*ctx));

@@ -11,16 +11,7 @@
 
 struct btf;
 
-enum fl_mode {
-	FL_MODE_NONE = 0,
-	FL_MODE_TRACEPOINT,	/* classic tracefs tracepoint */
-	FL_MODE_TP_BTF,		/* BTF-typed raw tracepoint */
-	FL_MODE_FENTRY,		/* fentry/fexit trampoline */
-	FL_MODE_KPROBE,		/* kprobe/kretprobe */
-	FL_MODE_MAX,
-};
-
-const char *fl_mode_name(enum fl_mode mode);
+#include "catalog.h"	/* enum fl_mode */
 
 /* Probe results carry a short human reason when false. */
 struct fl_probe_ctx {

@@ -16,7 +16,7 @@
 #include "faultlock.h"
 #include "options.h"
 #include "child.h"
-#include "hooks.h"
+#include "resolve.h"
 #include "ksyms.h"
 #include "report.h"
 #include "loader.h"
@@ -46,12 +46,12 @@ static const struct argp_option trace_options[] = {
 	{ NULL, 0, NULL, 0, "Output:", 2 },
 	{ "json", 'j', NULL, 0, "JSON lines on stdout; the last line is the summary", 2 },
 	{ "stacks", 's', NULL, 0, "Kernel stacks on findings", 2 },
-	{ "verbose", 'v', NULL, 0, "Attach-mode and libbpf diagnostics on stderr (-vv: more)", 2 },
 	{ "no-task-storage", OPT_NO_TASK_STORAGE, NULL, OPTION_HIDDEN, "Use the tid hash even where task storage exists", 2 },
 	{ 0 },
 };
 
 static const struct argp_child trace_children[] = {
+	{ &fl_verbose_argp, 0, NULL, 2 },
 	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
@@ -63,7 +63,6 @@ static error_t trace_parse(int key, char *arg, struct argp_state *state)
 	case 'a': opts.all = true; break;
 	case 'j': opts.json = true; break;
 	case 's': opts.stacks = true; break;
-	case 'v': fl_verbose++; break;
 	case 'd': opts.duration = fl_parse_long(state, "duration", arg, 1, 365L * 24 * 3600); break;
 	case OPT_NO_TASK_STORAGE: opts.no_task_storage = true; break;
 	case OPT_GRACE: opts.grace_ms = fl_parse_long(state, "--grace", arg, 0, 3600) * 1000; break;
@@ -128,7 +127,8 @@ static const char *cmd_name(const char *path)
 int cmd_trace(int argc, char **argv)
 {
 	static struct fl_loader loader;
-	static struct fl_summary sum;
+	static struct fl_snapshot snap;
+	static struct fl_summary sum = { .snap = &snap };
 	static struct fl_stall_scanner stalls;
 	static struct fl_thread_state stuck[FL_TS_MAX];
 	bool stall_on;
@@ -150,11 +150,9 @@ int cmd_trace(int argc, char **argv)
 		elog("no process with pid %d", opts.pid);
 		return FL_EXIT_USAGE;
 	}
-	if (fl_require_privileges())
-		return FL_EXIT_ENV;
-	fl_setup_libbpf_log();
-	if (fl_loader__probe(&loader))
-		return FL_EXIT_USAGE;
+	err = fl_loader__prepare(&loader);
+	if (err)
+		return fl_prepare_exit(err);
 
 	if (opts.cmd) {
 		err = fl_child_spawn(&child, opts.cmd);
@@ -179,10 +177,9 @@ int cmd_trace(int argc, char **argv)
 	lo.stacks = opts.stacks;
 	lo.no_task_storage = opts.no_task_storage;
 	lo.common = opts.common;
-	ret = fl_loader__start(&loader, &lo);
-	if (ret)
-		goto cleanup;
 	ret = FL_EXIT_ENV;
+	if (fl_loader__start(&loader, &lo))
+		goto cleanup;
 	rb = ring_buffer__new(fl_loader__events_fd(&loader), handle_record, NULL, NULL);
 	if (!rb) {
 		elog("cannot create ring buffer reader: %s", strerror(errno));
@@ -208,6 +205,7 @@ int cmd_trace(int argc, char **argv)
 		deadline = start + opts.duration * 1000000000ULL;
 	if (!opts.json)
 		fprintf(stderr, "faultlock: tracing %s; Ctrl-C to stop\n", target);
+	fl_output_ready(&out, target, start);
 	if (opts.cmd) {
 		err = fl_child_go(&child);
 		if (err) {
@@ -265,14 +263,14 @@ int cmd_trace(int argc, char **argv)
 	sum.duration_s = (fl_now_ns() - start) / 1e9;
 	sum.hooks = loader.states;
 	sum.find_vma = loader.si.find_vma;
-	if (fl_loader__read_counters(&loader, &sum))
+	if (fl_loader__read_snapshot(&loader, &snap))
 		elog("cannot read kernel counters");
-	fl_output_lost(&out, &sum, fl_now_ns());
-	if (sum.counters[FL_CNT_GFS2_LAYOUT_MISMATCH])
+	fl_output_lost(&out, &snap, fl_now_ns());
+	if (snap.counters[FL_CNT_GFS2_LAYOUT_MISMATCH])
 		elog("gfs2 holder fields are not where this faultlock reads them on this kernel "
 		     "(%llu of %llu checks failed): glock findings are unreliable; please report",
-		     (unsigned long long)sum.counters[FL_CNT_GFS2_LAYOUT_MISMATCH],
-		     (unsigned long long)sum.counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
+		     (unsigned long long)snap.counters[FL_CNT_GFS2_LAYOUT_MISMATCH],
+		     (unsigned long long)snap.counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
 	fl_output_summary(&out, &sum);
 	if (out.malformed)
 		elog("%llu malformed records ignored", (unsigned long long)out.malformed);

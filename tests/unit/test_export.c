@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * src/export.c: from summed kernel counters (struct fl_summary) to the
+ * src/export.c: from summed kernel counters (struct fl_snapshot) to the
  * contract's families: per-device lock rows with every protection, the
  * lock and fault_in histograms from the kernel's log2 slots, fault_in rows
  * per kind, and which families exist given the attached hooks.
@@ -12,7 +12,8 @@
 #define DEV(maj, min) (((uint32_t)(maj) << 20) | (min))
 
 static struct fl_hook_state states[FL_MAX_HOOKS];
-static struct fl_summary sum;
+static struct fl_snapshot snap;
+static struct fl_summary sum = { .snap = &snap };
 
 static void attach(const char *hook, enum fl_mode mode)
 {
@@ -27,6 +28,8 @@ static int setup(void **state)
 	(void)state;
 	memset(states, 0, sizeof(states));
 	memset(&sum, 0, sizeof(sum));
+	memset(&snap, 0, sizeof(snap));
+	sum.snap = &snap;
 	return 0;
 }
 
@@ -56,7 +59,7 @@ static void test_no_lock_hooks_no_lock_families(void **state)
 
 	(void)state;
 	attach("iomap_dio_rw_begin", FL_MODE_TP_BTF);
-	sum.counters[FL_CNT_FAULT_IN_CALLS_KIND] = 7;	/* cannot happen, must not show */
+	snap.counters[FL_CNT_FAULT_IN_CALLS_KIND] = 7;	/* cannot happen, must not show */
 	text = render();
 	assert_null(strstr(text, "faultlock_lock_"));
 	assert_null(strstr(text, "faultlock_fault_in_"));
@@ -69,7 +72,7 @@ static void test_no_lock_hooks_no_lock_families(void **state)
 
 static void test_lock_rows(void **state)
 {
-	struct fl_lock_row *r = &sum.locks[0];
+	struct fl_lock_row *r = &snap.locks[0];
 	char *text;
 
 	(void)state;
@@ -82,7 +85,7 @@ static void test_lock_rows(void **state)
 	r->recursive = 1;
 	r->fault_under_lock[FL_PROT_NONE] = 2;
 	r->fault_under_lock[FL_PROT_MAY_DEMOTE] = 3;
-	sum.nr_locks = 1;
+	snap.nr_locks = 1;
 	text = render();
 	has(text, "faultlock_lock_acquisitions_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\"} 10\n");
 	has(text, "faultlock_recursive_lock_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\"} 1\n");
@@ -100,7 +103,7 @@ static void test_lock_rows(void **state)
 /* The kernel's log2 slots land in le = 2^k ns buckets, in seconds. */
 static void test_lock_histograms(void **state)
 {
-	struct fl_hist_val *hold = &sum.hists[FL_HIST_LOCK_HOLD];
+	struct fl_hist_val *hold = &snap.hists[FL_HIST_LOCK_HOLD];
 	char *text;
 
 	(void)state;
@@ -132,13 +135,13 @@ static void test_fault_in_rows(void **state)
 	(void)state;
 	attach("fault_in_readable", FL_MODE_KPROBE);
 	attach("fault_in_safe_writeable", FL_MODE_KPROBE);
-	sum.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_READABLE] = 4;
-	sum.counters[FL_CNT_FAULT_IN_SHORT_KIND + FL_FI_READABLE] = 1;
-	sum.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_SAFE_WRITEABLE] = 2;
-	sum.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_WRITEABLE] = 9;	/* hook not attached */
-	sum.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].slots[9] = 2;		/* [256, 512) ns */
-	sum.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].sum_ns = 700;
-	sum.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].count = 2;
+	snap.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_READABLE] = 4;
+	snap.counters[FL_CNT_FAULT_IN_SHORT_KIND + FL_FI_READABLE] = 1;
+	snap.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_SAFE_WRITEABLE] = 2;
+	snap.counters[FL_CNT_FAULT_IN_CALLS_KIND + FL_FI_WRITEABLE] = 9;	/* hook not attached */
+	snap.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].slots[9] = 2;		/* [256, 512) ns */
+	snap.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].sum_ns = 700;
+	snap.hists[FL_HIST_FAULT_IN_SAFE_WRITEABLE].count = 2;
 	text = render();
 	has(text, "faultlock_fault_in_calls_total{kind=\"readable\"} 4\n"
 		  "faultlock_fault_in_calls_total{kind=\"safe_writeable\"} 2\n# HELP");

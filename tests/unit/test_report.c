@@ -4,7 +4,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include "fltest.h"
-#include "hooks.h"
+#include "resolve.h"
 #include "ksyms.h"
 #include "report.h"
 
@@ -529,6 +529,41 @@ static void test_json_same_file_fault_symbolized(void **state)
 	fx->o.ksyms = NULL;
 }
 
+/* The BPF program and its trampoline atop every stack are faultlock's own:
+ * left out, in JSON and text; a bpf-named frame further down stays. */
+static void test_stack_leaves_out_bpf_frames(void **state)
+{
+	static const char syms[] =
+		"ffffffff81000000 T _stext\n"
+		"ffffffff81234000 T handle_mm_fault\n"
+		"ffffffff81235000 t next_fn\n"
+		"ffffffffc0001000 t bpf_prog_608c96ab11999f28_fexit_glock_nq\t[bpf]\n"
+		"ffffffffc0002000 t bpf_trampoline_6442522477\t[bpf]\n";
+	struct fixture *fx = *state;
+	struct fl_rec_lock r = mk_lock();
+	char *path = write_tmp(syms);
+
+	fx->o.ksyms = fl_ksyms__load(path);
+	unlink(path);
+	free(path);
+	assert_non_null(fx->o.ksyms);
+	r.stack[0] = 0xffffffffc0001010ULL;
+	r.stack[1] = 0xffffffffc0002010ULL;
+	r.stack[2] = 0xffffffff81234567ULL;
+	r.stack[3] = 0xffffffffc0001020ULL;
+	r.nr_stack = 4;
+	fx->o.json = true;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_json(out(fx), "stack", "[\"handle_mm_fault+0x567/0x1000\",\"bpf_prog_608c96ab11999f28_fexit_glock_nq+0x20/0x1000 [bpf]\"]");
+	reset(fx);
+	fx->o.json = false;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_null(strstr(out(fx), "bpf_trampoline"));
+	assert_non_null(strstr(out(fx), "                 handle_mm_fault+0x567/0x1000\n"));
+	fl_ksyms__free(fx->o.ksyms);
+	fx->o.ksyms = NULL;
+}
+
 static void test_json_recursive_lock(void **state)
 {
 	struct fixture *fx = *state;
@@ -950,12 +985,12 @@ static void test_findings_by_severity(void **state)
 static void test_lost_nothing_when_no_drops(void **state)
 {
 	struct fixture *fx = *state;
-	static struct fl_summary s;
+	static struct fl_snapshot s;
 
 	memset(&s, 0, sizeof(s));
 	s.counters[FL_CNT_FAULTS] = 5;
 	s.counters[FL_CNT_DIO_CALLS] = 5;
-	assert_int_equal(fl_summary_lost(&s), 0);
+	assert_int_equal(fl_snapshot_lost(&s), 0);
 	for (int json = 0; json < 2; json++) {
 		fx->o.json = json;
 		fl_output_lost(&fx->o, &s, 777);
@@ -972,12 +1007,12 @@ static const enum fl_counter lost_counters[] = {
 static void test_lost_json(void **state)
 {
 	struct fixture *fx = *state;
-	static struct fl_summary s;
+	static struct fl_snapshot s;
 
 	memset(&s, 0, sizeof(s));
 	s.counters[FL_CNT_LOST_RINGBUF] = 5;
 	s.counters[FL_CNT_LOST_VMA] = 2;
-	assert_int_equal(fl_summary_lost(&s), 7);
+	assert_int_equal(fl_snapshot_lost(&s), 7);
 	fx->o.json = true;
 	fl_output_lost(&fx->o, &s, 777);
 	assert_string_equal(out(fx),
@@ -1002,7 +1037,7 @@ static void test_lost_json(void **state)
 static void test_lost_text(void **state)
 {
 	struct fixture *fx = *state;
-	static struct fl_summary s;
+	static struct fl_snapshot s;
 
 	memset(&s, 0, sizeof(s));
 	s.counters[FL_CNT_LOST_TASKMAP] = 3;
@@ -1017,7 +1052,7 @@ static void test_lost_text(void **state)
 
 static void test_summary_lost_sum(void **state)
 {
-	static struct fl_summary s;
+	static struct fl_snapshot s;
 
 	(void)state;
 	memset(&s, 0, sizeof(s));
@@ -1028,7 +1063,7 @@ static void test_summary_lost_sum(void **state)
 	s.counters[FL_CNT_LOST_HELD] = 10000;
 	s.counters[FL_CNT_FAULTS] = 99999;	/* not drops */
 	s.counters[FL_CNT_FAULT_IN_MISSED] = 99999;
-	assert_int_equal(fl_summary_lost(&s), 11111);
+	assert_int_equal(fl_snapshot_lost(&s), 11111);
 }
 
 /* ---- summary ---------------------------------------------------------------- */
@@ -1038,26 +1073,30 @@ static void test_summary_lost_sum(void **state)
 	"dio_partial,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
 	"lost_events"
 
+static struct fl_snapshot snap;	/* mk_summary's counters */
+
 static struct fl_summary *mk_summary(void)
 {
 	static struct fl_summary s;
-	struct fl_fs_row *r = &s.fs[0];
+	struct fl_fs_row *r = &snap.fs[0];
 
 	memset(&s, 0, sizeof(s));
+	memset(&snap, 0, sizeof(snap));
+	s.snap = &snap;
 	s.find_vma = true;
-	s.counters[FL_CNT_FAULTS] = 100;
+	snap.counters[FL_CNT_FAULTS] = 100;
 	s.lock_stalls = 2;
-	s.counters[FL_CNT_DIO_CALLS] = 10;
-	s.counters[FL_CNT_DIO_PARTIAL] = 3;
-	s.counters[FL_CNT_DIO_RETRIES] = 2;
-	s.counters[FL_CNT_DIO_RETRY_BYTES] = 8192;
-	s.counters[FL_CNT_SAME_FILE_FAULT] = 1;
-	s.counters[FL_CNT_LOCK_ACQUISITIONS] = 50;
-	s.counters[FL_CNT_RECURSIVE_LOCK] = 4;
-	s.counters[FL_CNT_FAULT_UNDER_LOCK] = 5;
-	s.counters[FL_CNT_FAULT_IN_CALLS] = 7;
-	s.counters[FL_CNT_FAULT_IN_SHORT] = 6;
-	s.counters[FL_CNT_FAULT_IN_BYTES] = 1 << 20;	/* not in counts */
+	snap.counters[FL_CNT_DIO_CALLS] = 10;
+	snap.counters[FL_CNT_DIO_PARTIAL] = 3;
+	snap.counters[FL_CNT_DIO_RETRIES] = 2;
+	snap.counters[FL_CNT_DIO_RETRY_BYTES] = 8192;
+	snap.counters[FL_CNT_SAME_FILE_FAULT] = 1;
+	snap.counters[FL_CNT_LOCK_ACQUISITIONS] = 50;
+	snap.counters[FL_CNT_RECURSIVE_LOCK] = 4;
+	snap.counters[FL_CNT_FAULT_UNDER_LOCK] = 5;
+	snap.counters[FL_CNT_FAULT_IN_CALLS] = 7;
+	snap.counters[FL_CNT_FAULT_IN_SHORT] = 6;
+	snap.counters[FL_CNT_FAULT_IN_BYTES] = 1 << 20;	/* not in counts */
 	r->dev = DEV_253_3;
 	r->op = FL_OP_WRITE;
 	memcpy(r->fstype, "gfs2", 5);
@@ -1067,7 +1106,7 @@ static struct fl_summary *mk_summary(void)
 	r->retries = 2;
 	r->retry_bytes = 8192;
 	r->same_file_fault = 1;
-	s.nr_fs = 1;
+	snap.nr_fs = 1;
 	s.target = "fl-mmapio (pid 42)";
 	s.have_child = true;
 	s.child_status = W_EXITCODE(3, 0);
@@ -1126,9 +1165,9 @@ static void test_summary_json_counts_keys(void **state)
 	const char *line;
 
 	fx->o.json = true;
-	s->counters[FL_CNT_LOST_RINGBUF] = 2;
-	s->counters[FL_CNT_LOST_VMA] = 3;
-	s->counters[FL_CNT_LOST_HELD] = 10;
+	snap.counters[FL_CNT_LOST_RINGBUF] = 2;
+	snap.counters[FL_CNT_LOST_VMA] = 3;
+	snap.counters[FL_CNT_LOST_HELD] = 10;
 	fl_output_summary(&fx->o, s);
 	line = out(fx);
 	assert_true(jc_is_line(line));
@@ -1152,7 +1191,7 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 	const char *line;
 
 	s->hooks = st;
-	s->counters[FL_CNT_LOST_RINGBUF] = 9;
+	snap.counters[FL_CNT_LOST_RINGBUF] = 9;
 	fx->o.json = true;
 	fl_output_summary(&fx->o, s);
 	line = out(fx);
@@ -1236,7 +1275,7 @@ static void test_summary_json_no_fs_null_target(void **state)
 	struct fixture *fx = *state;
 	struct fl_summary *s = mk_summary();
 
-	s->nr_fs = 0;
+	snap.nr_fs = 0;
 	s->target = NULL;
 	fx->o.json = true;
 	fl_output_summary(&fx->o, s);
@@ -1254,12 +1293,12 @@ static void test_summary_json_many_fs_rows(void **state)
 	int n = 0;
 
 	for (int i = 0; i < FL_MAX_FS_ROWS; i++) {
-		s->fs[i] = s->fs[0];
-		s->fs[i].dev = (uint32_t)i << 20 | (uint32_t)(i * 7);
-		s->fs[i].op = i & 1;
-		memset(s->fs[i].fstype, 'a' + i % 26, FL_FSTYPE_LEN);	/* unterminated */
+		snap.fs[i] = snap.fs[0];
+		snap.fs[i].dev = (uint32_t)i << 20 | (uint32_t)(i * 7);
+		snap.fs[i].op = i & 1;
+		memset(snap.fs[i].fstype, 'a' + i % 26, FL_FSTYPE_LEN);	/* unterminated */
 	}
-	s->nr_fs = FL_MAX_FS_ROWS;
+	snap.nr_fs = FL_MAX_FS_ROWS;
 	fx->o.json = true;
 	fl_output_summary(&fx->o, s);
 	line = out(fx);
@@ -1307,7 +1346,7 @@ static void test_summary_text_signal_no_fs(void **state)
 	const char *txt;
 
 	s->child_status = SIGKILL;
-	s->nr_fs = 0;
+	snap.nr_fs = 0;
 	fl_output_summary(&fx->o, s);
 	txt = out(fx);
 	assert_non_null(strstr(txt, "; it was killed by signal 9 (Killed)\n"));
@@ -1327,8 +1366,8 @@ static void test_summary_text_fs_unterminated(void **state)
 	struct fixture *fx = *state;
 	struct fl_summary *s = mk_summary();
 
-	memset(s->fs[0].fstype, 'z', FL_FSTYPE_LEN);
-	s->fs[0].op = FL_OP_READ;
+	memset(snap.fs[0].fstype, 'z', FL_FSTYPE_LEN);
+	snap.fs[0].op = FL_OP_READ;
 	fl_output_summary(&fx->o, s);
 	assert_non_null(strstr(out(fx), "\nzzzzzzzzzzzzzzzz 253:3    read           10 "));
 }
@@ -1352,6 +1391,7 @@ int main(void)
 		T(test_json_same_file_fault_access_bit),
 		T(test_json_same_file_fault_stacks),
 		T(test_json_same_file_fault_symbolized),
+		T(test_stack_leaves_out_bpf_frames),
 		T(test_json_recursive_lock),
 		T(test_text_recursive_lock),
 		T(test_json_fault_under_lock),

@@ -139,6 +139,19 @@ else
     fi
 fi
 
+# fl-fiemap (the retry livelock of today's gfs2), beside fl-mmapio or built like fl-stall.
+FIEMAP=
+if [ -n "${WORKLOAD_DIR:-}" ] && [ -x "$WORKLOAD_DIR/fl-fiemap" ]; then
+    FIEMAP=$WORKLOAD_DIR/fl-fiemap
+else
+    # shellcheck disable=SC2086 # CFLAGS_WL is a word list
+    if "$CC" $CFLAGS_WL -o "$WORK/bin/fl-fiemap" "$REPO/tests/workloads/fl-fiemap.c"; then
+        FIEMAP=$WORK/bin/fl-fiemap
+    else
+        fail "build fl-fiemap"
+    fi
+fi
+
 FAULTLOCK=${FAULTLOCK_BIN:-}
 if [ -z "$FAULTLOCK" ] && [ -x "$REPO/faultlock" ]; then
     FAULTLOCK=$REPO/faultlock
@@ -216,6 +229,36 @@ DETECTOR_CASES+=("stall:")
 declare -A CASE_CMD=(
     [stall]="fl-stall /mnt/stall 2500"
 )
+# The retry livelock of today's gfs2 (FIEMAP_FLAG_SYNC into a MAP_SHARED map
+# of the same file): it never ends on 6.1/6.12, so the case is interrupted
+# (CASE_SIGINT: SIGINT to trace after that many seconds) and trace has to
+# report while the child is stuck; last in its boot (the task spins a vCPU).
+# 5.10 BUG()s instead. The map-private and no-sync variants complete, and a
+# DIO retry workload under memory pressure (memory.max 3M, kept there by a
+# page-cache reader; --livelock-count at its minimum 4) retries without
+# counting: the false-positive controls.
+DETECTOR_CASES+=(
+    "fiemap:"
+    "fiemap-private:"
+    "fiemap-nosync:"
+    "pressure:"
+)
+CASE_CMD+=(
+    [fiemap]="fl-fiemap -q /mnt/fiemap"
+    [fiemap-private]="fl-fiemap -q --map private /mnt/fiemap-private"
+    [fiemap-nosync]="fl-fiemap -q --no-sync /mnt/fiemap-nosync"
+    [pressure]="memcg-run 3M /mnt/hog fl-mmapio -q --op read --direct --buf half --map shared --pages 32 --repeat 50 /mnt/pressure"
+)
+CASE_ARGS+=(
+    [pressure]="--livelock-count 4"
+)
+# 5.10 btrfs (RUN_FS=btrfs): generic/647's scenario 5, an O_DIRECT read of a
+# hole into a mapping of that hole, deadlocks in lock_extent_bits for good.
+DETECTOR_CASES+=("bthole:--op read --direct --buf hole --map private --pages 2")
+declare -A CASE_SIGINT=(
+    [fiemap]=6
+    [bthole]=5
+)
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
     [dhalf-kprobe]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=kprobe,iomap_dio_complete=kprobe"
@@ -230,6 +273,14 @@ case_rc() {
 }
 jcount() {	# jcount NAME JQ → value from the case's summary
     case_json "$1" | jq -r -s "map(select(.type==\"summary\"))[0]$2" 2>/dev/null
+}
+sigint_secs() {	# sigint_secs NAME → seconds from the SIGINT to trace's exit
+    awk -v n="$1" '$0 == "@@CASE " n "@@" { p = 1; next } p && /^@@SIGINT / { printf "%.1f\n", $3 - $2; exit }' "$WORK/det.out"
+}
+summary_secs() {	# summary_secs NAME → seconds from the SIGINT to the summary (its ts)
+    local at
+    at=$(awk -v n="$1" '$0 == "@@CASE " n "@@" { p = 1; next } p && /^@@SIGINT / { print $2; exit }' "$WORK/det.out")
+    jcount "$1" " | (.ts / 1e9 - ${at:-0}) * 10 | round / 10"
 }
 jevents() {	# jevents NAME TYPE → number of such events
     case_json "$1" | jq -r -s "map(select(.type==\"$2\")) | length" 2>/dev/null
@@ -256,12 +307,22 @@ run_cases() {
             name=${c%%:*}
             args=${c#*:}
             [ "$name" = "$want" ] || continue
-            script+="echo '@@CASE $name@@'; ${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- ${CASE_CMD[$name]:-fl-mmapio -q $args /mnt/$name}; echo \"@@RC \$?@@\"; "
+            trace="${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- ${CASE_CMD[$name]:-fl-mmapio -q $args /mnt/$name}"
+            if [ -n "${CASE_SIGINT[$name]:-}" ]; then
+                # Ctrl-C after a while; uptimes at the signal and at trace's
+                # exit. Pinned to one vCPU with its child: a stuck task then
+                # never runs while trace detaches (TCG and code patching).
+                script+="echo '@@CASE $name@@'; (taskset 1 $trace >/tmp/case.out 2>/tmp/case.err & t=\$!; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
+            else
+                script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
+            fi
+            [ "$name" = pressure ] && script+="echo \"@@MEMCG \$(memcg-run --events | tr '\n' ' ')@@\"; "
         done
     done
-    vm --kernel "$k" --fs gfs2 --dmesg \
+    vm --kernel "$k" --fs "${RUN_FS:-gfs2}" --dmesg \
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
-        --add "$STALL:/usr/local/bin/fl-stall" -- \
+        --add "$STALL:/usr/local/bin/fl-stall" --add "$FIEMAP:/usr/local/bin/fl-fiemap" \
+        --add "$REPO/tests/vm/memcg-run:/usr/local/bin/memcg-run" -- \
         sh -c "$script"
     cat "$WORK/out" >>"$WORK/det.out"
     if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
@@ -280,12 +341,14 @@ detector_tests() {
         for name in bread bwrite dread dwrite; do
             run_cases "$k" "$name" || return
         done
-        run_cases "$k" control dcontrol stall || return
+        run_cases "$k" control dcontrol stall fiemap || return
+        RUN_FS=btrfs run_cases "$k" bthole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
-            dhalf-fsgfs2 dhalf-fsother stall || return
+            dhalf-fsgfs2 dhalf-fsother stall pressure fiemap-private fiemap-nosync fiemap || return
     else
-        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall || return
+        run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall \
+            pressure fiemap-private fiemap-nosync fiemap || return
     fi
     det_failed=0
     # faultlock check on this kernel, its table in the log
@@ -399,6 +462,7 @@ detector_tests() {
         expect "$k" dcontrol "retry after the partial" \
             "$(case_json dcontrol | jq -r -s 'map(select(.type=="dio_retry"))[0] | "\(.after_partial) \(.done_before)"')" 'true 0'
     fi
+    livelock_tests "$k"
     for name in control dcontrol; do
         expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
         expect "$k" "$name" "error and warning findings" \
@@ -407,6 +471,68 @@ detector_tests() {
     if [ "$det_failed" = 1 ] || [ "$V" = 1 ]; then
         grep -v '^\[' "$WORK/det.out" | indent
     fi
+}
+
+# retry_livelock, the report while a child hangs, and its false-positive controls.
+livelock_tests() {
+    local k=$1 name ll start
+    ll='map(select(.type=="retry_livelock"))'
+    if [ "$k" = 5.10 ]; then
+        # The old recursion: gfs2_fiemap holds the glock across the copy.
+        expect "$k" fiemap "faultlock exit" "$(case_rc fiemap)" 1
+        expect "$k" fiemap "recursive_lock" "$(jcount fiemap .counts.recursive_lock)" 1
+        expect "$k" fiemap "held in gfs2_fiemap" \
+            "$(case_json fiemap | jq -r -s 'map(select(.type=="recursive_lock"))[0].held_site')" 'gfs2_fiemap\+.*'
+        expect "$k" fiemap "child killed by the BUG" "$(jcount fiemap .child_status.signal)" '[0-9]+'
+        # btrfs, generic/647 scenario 5: stuck for good in the extent lock.
+        expect "$k" bthole "faultlock exit" "$(case_rc bthole)" 0
+        expect "$k" bthole "summary at most 3 s after SIGINT" "$(summary_secs bthole)" '([0-2](\.[0-9])?|3(\.0)?)'
+        expect "$k" bthole "trace gone at most 5 s after SIGINT" "$(sigint_secs bthole)" '[0-4]\.[0-9]|5\.0'
+        expect "$k" bthole "child alive, stuck in lock_extent_bits (D)" \
+            "$(jcount bthole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("lock_extent_bits+"))) | length) > 0)) | length')" 1
+        expect "$k" bthole "no exit status (it never exited)" "$(jcount bthole .child_status)" null
+    else
+        # While it lasts: one begin record, within 5 s, naming the call, the
+        # file, the range, the glock retaken between rounds, the stack.
+        start=$(jcount fiemap ' | (.ts - .duration_s * 1e9)' || true)
+        expect "$k" fiemap "faultlock exit" "$(case_rc fiemap)" 0
+        expect "$k" fiemap "retry_livelock" "$(jcount fiemap .counts.retry_livelock)" 1
+        expect "$k" fiemap "retry_livelock records" "$(case_json fiemap | jq -s "$ll | length")" 1
+        expect "$k" fiemap "begin: kind syscall fstype" \
+            "$(case_json fiemap | jq -r -s "$ll[0] | \"\(.phase) \(.kind) \(.syscall) \(.file.fstype)\"")" \
+            'begin fault_in_safe_writeable ioctl\(FS_IOC_FIEMAP\) gfs2'
+        expect "$k" fiemap "begin within 5 s" \
+            "$(case_json fiemap | jq -r -s --argjson s "${start:-0}" "$ll[0] | (.ts - \$s) < 5e9")" true
+        expect "$k" fiemap "begin: stack has gfs2_fiemap" \
+            "$(case_json fiemap | jq -r -s "$ll[0].stack | map(select(startswith(\"gfs2_fiemap+\"))) | length")" '[1-9]'
+        expect "$k" fiemap "begin: inode glock retaken between rounds" \
+            "$(case_json fiemap | jq -r -s "$ll[0] | \"\(.lock_between == \"2:\(.file.ino)\") \(.iterations >= 64)\"")" 'true true'
+        # Bounded: thousands of fault-ins, a few dozen lines at most.
+        expect "$k" fiemap "fault_in_calls (thousands)" "$(jcount fiemap .counts.fault_in_calls)" '[0-9]{4,}'
+        expect "$k" fiemap "output lines at most 40" "$(case_json fiemap | wc -l | awk '{ print ($1 <= 40) }')" 1
+        expect "$k" fiemap "summary at most 3 s after SIGINT" "$(summary_secs fiemap)" '([0-2](\.[0-9])?|3(\.0)?)'
+        expect "$k" fiemap "trace gone at most 5 s after SIGINT" "$(sigint_secs fiemap)" '[0-4]\.[0-9]|5\.0'
+        expect "$k" fiemap "child alive, its stack in gfs2_fiemap" \
+            "$(jcount fiemap '.child_state | map(select(.stack | map(select(startswith("gfs2_fiemap+"))) | length > 0)) | length')" '[1-9]'
+        expect "$k" fiemap "summary lists the open episode" \
+            "$(jcount fiemap '.retry_livelocks | length')" 1
+        # Controls: they complete, and nothing counts.
+        for name in fiemap-private fiemap-nosync pressure; do
+            expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
+            expect "$k" "$name" "child exit" "$(jcount $name .child_status.exit_code)" 0
+        done
+        expect "$k" pressure "dio_retries (a retry or more per call)" "$(jcount pressure .counts.dio_retries)" '([5-9][0-9]|[1-9][0-9]{2,})'
+        expect "$k" pressure "memory.max reached (pressure), no OOM kill" \
+            "$(sed -n 's/^@@MEMCG .*max \([0-9]*\) .*oom_kill \([0-9]*\).*@@$/\1 \2/p' "$WORK/det.out" | awk '{ print ($1 > 0), $2 }')" '1 0'
+    fi
+    # No retry_livelock anywhere else (counted 0, or unavailable: null).
+    for c in "${DETECTOR_CASES[@]}"; do
+        name=${c%%:*}
+        [ "$name" = fiemap ] && continue
+        grep -qxF "@@CASE $name@@" "$WORK/det.out" || continue
+        expect "$k" "$name" "retry_livelock (control)" \
+            "$(jcount "$name" .counts.retry_livelock) $(case_json "$name" | jq -s "$ll | length")" '(0|null) 0'
+    done
 }
 
 # --- the daemon in the guest --------------------------------------------------------

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* src/hooks.c: the attach table's consistency, lookups and event availability. */
+/*
+ * src/catalog.c and src/resolve.c: the catalogue's consistency, its agreement
+ * with the BPF skeleton (both directions), lookups and event availability.
+ */
 #include "fltest.h"
-#include "hooks.h"
+#include "resolve.h"
+#include "faultlock.skel.h"
 
 static struct fl_hook_state *states(enum fl_mode mode)
 {
@@ -115,12 +119,18 @@ static void test_event_types_need_known_hooks(void **state)
 		const struct fl_event_type *et = &fl_event_types[i];
 
 		assert_non_null(et->type);
-		assert_non_null(et->severity);
-		assert_true(!strcmp(et->severity, "error") || !strcmp(et->severity, "warning") ||
-			    !strcmp(et->severity, "info"));
-		for (int j = 0; j < 4 && et->needs[j]; j++)
-			if (fl_hook_index(et->needs[j]) < 0)
-				fail_msg("event type %s needs unknown hook %s", et->type, et->needs[j]);
+		assert_true(et->severity < FL_SEV_MAX);
+		for (int set = 0; set < FL_NEEDS_SETS; set++)
+			for (int j = 0; j < FL_NEEDS_HOOKS && et->needs[set][j]; j++)
+				if (fl_hook_index(et->needs[set][j]) < 0)
+					fail_msg("event type %s needs unknown hook %s", et->type, et->needs[set][j]);
+		/* a record type arrives as exactly one event type, with its size */
+		if (et->rec) {
+			assert_ptr_equal(fl_event_type_by_rec(et->rec), et);
+			assert_true(et->rec_size >= sizeof(struct fl_hdr));
+			assert_true(et->nr_stack_off + sizeof(__u32) <= et->rec_size);
+		}
+		assert_ptr_equal(fl_event_type_by_name(et->type), et);
 		for (int j = i + 1; j < fl_nr_event_types; j++)
 			assert_string_not_equal(et->type, fl_event_types[j].type);
 	}
@@ -136,7 +146,7 @@ static void test_available_all_or_nothing(void **state)
 	st = states(FL_MODE_NONE);
 	for (int i = 0; i < fl_nr_event_types; i++)
 		assert_int_equal(fl_event_type_available(&fl_event_types[i], st, true),
-				 fl_event_types[i].needs[0] == NULL);
+				 fl_event_types[i].needs[0][0] == NULL);
 	assert_true(fl_event_type_available(event_type("lost"), st, true));
 }
 
@@ -173,8 +183,18 @@ static void test_available_needs_every_hook(void **state)
 		for (int i = 0; i < fl_nr_event_types; i++) {
 			bool needs = false;
 
-			for (int j = 0; j < 4 && fl_event_types[i].needs[j]; j++)
-				needs |= !strcmp(fl_event_types[i].needs[j], fl_hooks[h].name);
+			int sets = 0, hit = 0;
+
+			/* unavailable only when the missing hook is in every set */
+			for (int set = 0; set < FL_NEEDS_SETS && fl_event_types[i].needs[set][0]; set++) {
+				bool in = false;
+
+				for (int j = 0; j < FL_NEEDS_HOOKS && fl_event_types[i].needs[set][j]; j++)
+					in |= !strcmp(fl_event_types[i].needs[set][j], fl_hooks[h].name);
+				sets++;
+				hit += in;
+			}
+			needs = sets && hit == sets;
 			assert_int_equal(fl_event_type_available(&fl_event_types[i], st, true), !needs);
 		}
 	}
@@ -235,13 +255,16 @@ static void test_hook_modes_parse(void **state)
 static void test_available_crafted_types(void **state)
 {
 	struct fl_hook_state *st = states(FL_MODE_TP_BTF);
-	const struct fl_event_type unknown = { .type = "x", .severity = "info",
-					       .needs = { "sched_process_fork", "nope" } };
-	const struct fl_event_type none = { .type = "y", .severity = "info" };
+	const struct fl_event_type unknown = { .type = "x", .severity = FL_SEV_INFO,
+					       .needs = { { "sched_process_fork", "nope" } } };
+	const struct fl_event_type none = { .type = "y", .severity = FL_SEV_INFO };
 	/* all four slots used: no terminator, the loop must stop at 4 */
-	const struct fl_event_type four = { .type = "z", .severity = "info",
-					    .needs = { fl_hooks[0].name, fl_hooks[1].name,
-						       fl_hooks[2].name, fl_hooks[3].name } };
+	const struct fl_event_type four = { .type = "z", .severity = FL_SEV_INFO,
+					    .needs = { { fl_hooks[0].name, fl_hooks[1].name,
+						       fl_hooks[2].name, fl_hooks[3].name } } };
+	/* two ways to see it: either set will do */
+	const struct fl_event_type either = { .type = "w", .severity = FL_SEV_INFO,
+					      .needs = { { fl_hooks[0].name }, { fl_hooks[1].name } } };
 
 	(void)state;
 	assert_true(fl_nr_hooks >= 4);
@@ -253,6 +276,129 @@ static void test_available_crafted_types(void **state)
 	st[3].mode = FL_MODE_TP_BTF;
 	st[4].mode = FL_MODE_NONE;
 	assert_true(fl_event_type_available(&four, st, true));
+	assert_true(fl_event_type_available(&either, st, true));
+	st[0].mode = FL_MODE_NONE;
+	assert_true(fl_event_type_available(&either, st, true));
+	st[1].mode = FL_MODE_NONE;
+	assert_false(fl_event_type_available(&either, st, true));
+	st[0].mode = FL_MODE_TP_BTF;
+	assert_true(fl_event_type_available(&either, st, true));
+}
+
+/* retry_livelock: the fault_in cycle or the DIO retries, either is enough. */
+static void test_retry_livelock_either_way(void **state)
+{
+	struct fl_hook_state *st = states(FL_MODE_NONE);
+
+	(void)state;
+	set_mode(st, "iomap_dio_rw_begin", FL_MODE_TP_BTF);
+	set_mode(st, "iomap_dio_complete", FL_MODE_TP_BTF);
+	assert_true(fl_event_type_available(event_type("retry_livelock"), st, true));
+	assert_false(fl_event_type_available(event_type("fault_in"), st, true));
+	st = states(FL_MODE_NONE);
+	set_mode(st, "fault_in_readable", FL_MODE_FENTRY);
+	set_mode(st, "fault_in_safe_writeable", FL_MODE_KPROBE);
+	assert_true(fl_event_type_available(event_type("retry_livelock"), st, true));
+	assert_false(fl_event_type_available(event_type("dio_retry"), st, true));
+}
+
+/*
+ * The catalogue against the skeleton, both ways: every program it names is
+ * in faultlock.bpf.o, and every program there is named by it. A program
+ * renamed in bpf/ alone fails here (fl_hooks_apply would refuse it at run
+ * time; before, it was silently never loaded).
+ */
+static void test_catalog_matches_skeleton(void **state)
+{
+	struct faultlock_bpf *skel = faultlock_bpf__open();	/* no privileges needed */
+	struct bpf_program *prog;
+	int nr_progs = 0, nr_named = 0;
+
+	(void)state;
+	assert_non_null(skel);
+	for (int i = 0; i < fl_nr_hooks; i++) {
+		const struct fl_hook *h = &fl_hooks[i];
+
+		for (int m = 0; m < FL_MODE_MAX; m++)
+			for (int k = 0; k < 2; k++) {
+				if (!h->progs[m][k])
+					continue;
+				nr_named++;
+				if (!bpf_object__find_program_by_name(skel->obj, h->progs[m][k]))
+					fail_msg("hook %s: program %s is not in the skeleton", h->name, h->progs[m][k]);
+			}
+		if (h->prog_without_find_vma) {
+			nr_named++;
+			if (!bpf_object__find_program_by_name(skel->obj, h->prog_without_find_vma))
+				fail_msg("hook %s: program %s is not in the skeleton", h->name,
+					 h->prog_without_find_vma);
+		}
+	}
+	bpf_object__for_each_program(prog, skel->obj) {
+		enum fl_prog_role role;
+		const struct fl_hook *h = fl_hook_of_prog(bpf_program__name(prog), &role);
+
+		nr_progs++;
+		if (!h)
+			fail_msg("skeleton program %s is named by no hook of the catalogue", bpf_program__name(prog));
+	}
+	assert_int_equal(nr_progs, nr_named);	/* and no program claimed twice */
+	faultlock_bpf__destroy(skel);
+}
+
+/* What loads for each state: entry and return programs, the find_vma twin,
+ * late entry kprobes. */
+static void test_prog_chosen(void **state)
+{
+	struct fl_hook_state st = { .mode = FL_MODE_KPROBE };
+	bool late;
+
+	(void)state;
+	assert_true(fl_hook_prog_chosen(FL_HOOK_GLOCK_NQ, &st, true, "kprobe_glock_nq", &late));
+	assert_true(late);
+	assert_true(fl_hook_prog_chosen(FL_HOOK_GLOCK_NQ, &st, true, "kretprobe_glock_nq", &late));
+	assert_false(late);
+	assert_false(fl_hook_prog_chosen(FL_HOOK_GLOCK_NQ, &st, true, "fentry_glock_nq", &late));
+	st.mode = FL_MODE_FENTRY;
+	assert_true(fl_hook_prog_chosen(FL_HOOK_GLOCK_NQ, &st, true, "fentry_glock_nq", &late));
+	assert_false(late);
+	st.mode = FL_MODE_TP_BTF;
+	assert_true(fl_hook_prog_chosen(FL_HOOK_FAULT_KERNEL, &st, true, "handle_fault_kernel", &late));
+	assert_false(fl_hook_prog_chosen(FL_HOOK_FAULT_KERNEL, &st, true, "handle_fault_kernel_count", &late));
+	assert_false(fl_hook_prog_chosen(FL_HOOK_FAULT_KERNEL, &st, false, "handle_fault_kernel", &late));
+	assert_true(fl_hook_prog_chosen(FL_HOOK_FAULT_KERNEL, &st, false, "handle_fault_kernel_count", &late));
+	st.mode = FL_MODE_NONE;
+	assert_false(fl_hook_prog_chosen(FL_HOOK_FAULT_KERNEL, &st, false, "handle_fault_kernel_count", &late));
+}
+
+/* The hook ids index fl_hooks[] (designated initialisers leave no hole). */
+static void test_hook_ids(void **state)
+{
+	(void)state;
+	for (int i = 0; i < fl_nr_hooks; i++)
+		assert_non_null(fl_hooks[i].name);
+	assert_string_equal(fl_hooks[FL_HOOK_GLOCK_NQ].name, "gfs2_glock_nq");
+	assert_string_equal(fl_hooks[FL_HOOK_GLOCK_QUEUE].name, "gfs2_glock_queue");
+	assert_string_equal(fl_hooks[FL_HOOK_FAULT_IN_SAFE_WRITEABLE].name, "fault_in_safe_writeable");
+	for (int i = 0; i < fl_nr_hooks; i++)
+		if (fl_hooks[i].requires)
+			assert_true(fl_hook_index(fl_hooks[i].requires) >= 0);
+}
+
+/* Every summary count names a known event type or hook, and keys are unique. */
+static void test_summary_counts(void **state)
+{
+	(void)state;
+	for (int i = 0; i < fl_nr_summary_counts; i++) {
+		const struct fl_summary_count *c = &fl_summary_counts[i];
+
+		if (c->event)
+			assert_non_null(fl_event_type_by_name(c->event));
+		if (c->hook)
+			assert_true(fl_hook_index(c->hook) >= 0);
+		for (int j = i + 1; j < fl_nr_summary_counts; j++)
+			assert_string_not_equal(c->key, fl_summary_counts[j].key);
+	}
 }
 
 static void test_mode_names(void **state)
@@ -279,7 +425,12 @@ int main(void)
 		cmocka_unit_test(test_hook_modes_parse),
 		cmocka_unit_test(test_available_crafted_types),
 		cmocka_unit_test(test_mode_names),
+		cmocka_unit_test(test_retry_livelock_either_way),
+		cmocka_unit_test(test_catalog_matches_skeleton),
+		cmocka_unit_test(test_prog_chosen),
+		cmocka_unit_test(test_hook_ids),
+		cmocka_unit_test(test_summary_counts),
 	};
 
-	return cmocka_run_group_tests_name("hooks", tests, NULL, NULL);
+	return cmocka_run_group_tests_name("catalog", tests, NULL, NULL);
 }

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One JSON line per event: the field lists of docs/interface.md. */
+#include <stdint.h>
+#include "events.h"
+#include "json.h"
+#include "livelock.h"
+#include "names.h"
+#include "stall.h"
+
+static void hdr(struct jw *w, const struct fl_view *v)
+{
+	jw_object(w, NULL);
+	jw_str(w, "type", v->et->type);
+	jw_u64(w, "ts", v->ts);
+	jw_u64(w, "pid", v->pid);
+	jw_u64(w, "tid", v->tid);
+	jw_str(w, "comm", v->comm);
+	jw_str(w, "severity", fl_severity_name(v->et->severity));
+	if (v->et->severity == FL_SEV_INFO)
+		jw_u64(w, "events", v->count);	/* events this line stands for */
+}
+
+static void add_frame(void *arg, const char *frame)
+{
+	jw_str(arg, NULL, frame);
+}
+
+static void stack(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	jw_array(w, "stack");
+	fl_view_frames(v, e->ksyms, add_frame, w);
+	jw_end_array(w);
+}
+
+static void file(struct jw *w, const char *key, const struct fl_view_file *f)
+{
+	if (!f->set) {
+		jw_null(w, key);
+		return;
+	}
+	jw_object(w, key);
+	jw_str(w, "fstype", f->fstype);
+	jw_str(w, "dev", f->dev);
+	jw_u64(w, "ino", f->ino);
+	jw_end_object(w);
+}
+
+static void lock(struct jw *w, const struct fl_view_lock *l)
+{
+	jw_str(w, "lock", l->name);
+	jw_str(w, "provider", "gfs2");
+	jw_u64(w, "lock_type", l->type);
+	jw_str(w, "dev", l->dev);
+	if (l->type == 2)	/* LM_TYPE_INODE: the number is the inode's */
+		jw_u64(w, "ino", l->number);
+	else
+		jw_null(w, "ino");
+}
+
+/* The file of a direct I/O record, inline: fstype, dev, ino, op. */
+static void dio_file(struct jw *w, const struct fl_view *v, uint32_t op)
+{
+	jw_str(w, "fstype", v->file.fstype);
+	jw_str(w, "dev", v->file.dev);
+	jw_u64(w, "ino", v->file.ino);
+	jw_str(w, "op", fl_op_name(op));
+}
+
+static void dio(struct jw *w, const struct fl_view *v)
+{
+	const struct fl_rec_dio *r = v->raw;
+
+	dio_file(w, v, r->op);
+	jw_i64(w, "pos", r->pos);
+	jw_u64(w, "count", r->count);
+	jw_u64(w, "done_before", r->done_before);
+	if (v->rec == FL_REC_DIO_PARTIAL) {
+		jw_i64(w, "ret", r->ret);
+		jw_str(w, "reason", r->reason == FL_PARTIAL_EFAULT ? "efault" : "short");
+	} else {
+		jw_bool(w, "after_partial", r->reason & FL_RETRY_AFTER_PARTIAL);
+	}
+	jw_bool(w, "nofault", r->nofault);
+}
+
+static void same_file_fault(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_fault *r = v->raw;
+
+	dio_file(w, v, r->op);
+	jw_str(w, "address", v->addr);
+	jw_u64(w, "pgoff", r->pgoff);
+	jw_str(w, "access", r->error_code & 2 ? "write" : "read");	/* X86_PF_WRITE */
+	jw_str(w, "ip", v->site);
+	if (r->pagefault_disabled == FL_PFD_UNKNOWN)
+		jw_null(w, "pagefault_disabled");
+	else
+		jw_bool(w, "pagefault_disabled", r->pagefault_disabled);
+	if (e->stacks)
+		stack(w, e, v);
+}
+
+static void recursive_lock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_lock *r = v->raw;
+
+	lock(w, &v->lock);
+	jw_str(w, "held_state", fl_lock_state_name(r->held_state));
+	jw_str(w, "requested_state", fl_lock_state_name(r->req_state));
+	jw_u64(w, "held_flags", r->held_flags);
+	jw_u64(w, "requested_flags", r->req_flags);
+	jw_str(w, "held_site", v->site);
+	jw_str(w, "requested_site", v->req_site);
+	jw_u64(w, "held_locks", r->nr_held);
+	jw_bool(w, "in_fault", r->in_fault);
+	jw_str(w, "fault_address", r->in_fault ? v->addr : NULL);
+	file(w, "fault_file", &v->fault_file);
+	stack(w, e, v);
+}
+
+static void fault_under_lock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_fault_lock *r = v->raw;
+
+	lock(w, &v->lock);
+	jw_str(w, "held_state", fl_lock_state_name(r->held_state));
+	jw_str(w, "held_site", v->site);
+	jw_u64(w, "held_locks", r->nr_held);
+	jw_str(w, "address", v->addr);
+	jw_str(w, "access", r->fault_flags & 1 ? "write" : "read");	/* FAULT_FLAG_WRITE */
+	jw_u64(w, "fault_flags", r->fault_flags);
+	jw_bool(w, "gup", r->gup);
+	jw_str(w, "protection", fl_protection_name(r->protection));
+	file(w, "fault_file", &v->fault_file);
+	if (e->stacks)
+		stack(w, e, v);
+}
+
+static void fault_in(struct jw *w, const struct fl_view *v)
+{
+	const struct fl_rec_fault_in *r = v->raw;
+
+	jw_str(w, "kind", fl_fault_in_kind_name(r->kind));
+	jw_str(w, "address", v->addr);
+	jw_u64(w, "size", r->size);
+	jw_u64(w, "not_faulted_in", r->missed);
+	jw_u64(w, "latency_ns", r->latency_ns);
+	jw_u64(w, "held_locks", r->nr_held);
+}
+
+static void retry_livelock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_livelock *r = v->raw;
+
+	jw_str(w, "phase", r->phase == FL_LL_BEGIN ? "begin" : "end");
+	jw_str(w, "kind", fl_livelock_kind_name(r->kind));
+	jw_str(w, "syscall", v->syscall);
+	jw_i64(w, "syscall_nr", r->syscall_nr);
+	if (r->kind == FL_LL_DIO) {
+		jw_i64(w, "pos", (int64_t)r->addr);
+		jw_u64(w, "count", r->size);
+		jw_u64(w, "done_before", r->done_before);
+	} else {
+		jw_str(w, "address", v->addr);
+		jw_u64(w, "size", r->size);
+	}
+	jw_u64(w, "iterations", r->iterations);
+	jw_double(w, "duration_s", v->secs);
+	if (r->phase == FL_LL_BEGIN)
+		jw_double(w, "rate_per_s", v->rate);
+	else
+		jw_str(w, "end_reason", fl_livelock_end_name(r->end_reason));
+	file(w, "file", &v->file);
+	jw_u64(w, "held_locks", r->nr_held);
+	jw_str(w, "lock_between", v->lock.set ? v->lock.name : NULL);
+	jw_u64(w, "lock_acquisitions", r->lock_acqs);
+	if (r->phase == FL_LL_BEGIN)
+		stack(w, e, v);
+}
+
+static void lock_stall(struct jw *w, const struct fl_view *v)
+{
+	const struct fl_stall *st = v->stall;
+	const struct fl_holder *h = &st->h;
+
+	lock(w, &v->lock);
+	jw_str(w, "requested_state", fl_lock_state_name(st->w.state));
+	jw_u64(w, "requested_flags", st->w.flags);
+	jw_str(w, "requested_site", v->req_site);
+	jw_u64(w, "waited_ms", v->waited_ms);
+	if (!st->have_holder) {
+		jw_null(w, "holder");
+		return;
+	}
+	jw_object(w, "holder");
+	jw_u64(w, "pid", h->pid);
+	jw_u64(w, "tid", h->tid);
+	jw_str(w, "comm", v->holder_comm);
+	jw_str(w, "held_state", fl_lock_state_name(h->state));
+	jw_str(w, "held_site", v->site);
+	jw_u64(w, "held_ms", v->held_ms);
+	jw_u64(w, "holders", st->nr_holders);
+	jw_array(w, "stack");
+	for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
+		char frame[129];
+
+		fl_copy_printable(frame, st->frames[i], sizeof(frame));
+		jw_str(w, NULL, frame);
+	}
+	jw_end_array(w);
+	jw_end_object(w);
+}
+
+void fl_json_self_hdr(struct jw *w, const char *type, uint64_t ts)
+{
+	jw_object(w, NULL);
+	jw_str(w, "type", type);
+	jw_u64(w, "ts", ts);
+	jw_u64(w, "pid", 0);
+	jw_u64(w, "tid", 0);
+	jw_str(w, "comm", "faultlock");
+}
+
+void fl_event_json(const struct fl_emit *e, const struct fl_view *v)
+{
+	struct jw w;
+
+	jw_init(&w, e->f);
+	hdr(&w, v);
+	switch (v->rec) {
+	case FL_REC_DIO_PARTIAL:
+	case FL_REC_DIO_RETRY:
+		dio(&w, v);
+		break;
+	case FL_REC_SAME_FILE_FAULT:
+		same_file_fault(&w, e, v);
+		break;
+	case FL_REC_RECURSIVE_LOCK:
+		recursive_lock(&w, e, v);
+		break;
+	case FL_REC_FAULT_UNDER_LOCK:
+		fault_under_lock(&w, e, v);
+		break;
+	case FL_REC_FAULT_IN:
+		fault_in(&w, v);
+		break;
+	case FL_REC_RETRY_LIVELOCK:
+		retry_livelock(&w, e, v);
+		break;
+	case 0:
+		if (v->stall)
+			lock_stall(&w, v);
+		break;
+	}
+	jw_end_object(&w);
+	fputc('\n', e->f);
+}

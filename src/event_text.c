@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/* One line of prose per event (stacks on the lines under it). */
+#include <inttypes.h>
+#include <stdint.h>
+#include "events.h"
+#include "livelock.h"
+#include "names.h"
+#include "stall.h"
+
+#define INDENT "%12s     "
+
+static void hdr(const struct fl_emit *e, const struct fl_view *v)
+{
+	double rel = v->ts >= e->start_ts ? (v->ts - e->start_ts) / 1e9 : 0;
+
+	fprintf(e->f, "%12.6f %-7s %-16s %s[%u/%u] ", rel, fl_severity_name(v->et->severity),
+		v->et->type, v->comm, v->pid, v->tid);
+	if (v->count > 1)
+		fprintf(e->f, "(x%" PRIu64 " since the last line) ", v->count);
+}
+
+static void put_frame(void *arg, const char *frame)
+{
+	fprintf(arg, INDENT "%s\n", "", frame);
+}
+
+static void stack(const struct fl_emit *e, const struct fl_view *v)
+{
+	fl_view_frames(v, e->ksyms, put_frame, e->f);
+}
+
+static void dio(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_dio *r = v->raw;
+
+	fprintf(e->f, "%s %s ino %" PRIu64 " %s pos %" PRId64 ": ", v->file.fstype, v->file.dev,
+		(uint64_t)r->ino, fl_op_name(r->op), (int64_t)r->pos);
+	if (v->rec == FL_REC_DIO_PARTIAL) {
+		if (r->reason == FL_PARTIAL_EFAULT)
+			fprintf(e->f, "-EFAULT after %" PRIu64 " of %" PRIu64 " bytes",
+				(uint64_t)r->done_before, (uint64_t)(r->done_before + r->count));
+		else
+			fprintf(e->f, "%" PRId64 " of %" PRIu64 " bytes (short)", (int64_t)r->ret,
+				(uint64_t)(r->done_before + r->count));
+	} else {
+		fprintf(e->f, "resumes with %" PRIu64 " bytes done, %" PRIu64 " to go%s",
+			(uint64_t)r->done_before, (uint64_t)r->count,
+			r->reason & FL_RETRY_AFTER_PARTIAL ? " (after a partial result)" : "");
+	}
+	fprintf(e->f, "%s\n", r->nofault ? ", nofault" : "");
+}
+
+static void same_file_fault(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_fault *r = v->raw;
+
+	fprintf(e->f, "%s %s ino %" PRIu64 ": %s fault at %s (file page %" PRIu64
+		") during direct %s, from %s%s\n", v->file.fstype, v->file.dev, (uint64_t)r->ino,
+		r->error_code & 2 ? "write" : "read", v->addr, (uint64_t)r->pgoff, fl_op_name(r->op),
+		v->site, r->pagefault_disabled == 1 ? " with page faults disabled" : "");
+	if (e->stacks)
+		stack(e, v);
+}
+
+static void recursive_lock(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_lock *r = v->raw;
+
+	fprintf(e->f, "gfs2 glock %s (dev %s) requested %s, already held %s since %s", v->lock.name,
+		v->lock.dev, fl_lock_state_name(r->req_state), fl_lock_state_name(r->held_state), v->site);
+	if (r->in_fault) {
+		fprintf(e->f, "; inside a page fault at %s", v->addr);
+		if (v->fault_file.set)
+			fprintf(e->f, " on %s %s ino %" PRIu64, v->fault_file.fstype, v->fault_file.dev,
+				v->fault_file.ino);
+	}
+	fprintf(e->f, "\n" INDENT "new request from %s:\n", "", v->req_site);
+	stack(e, v);
+}
+
+static void fault_under_lock(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_fault_lock *r = v->raw;
+
+	fprintf(e->f, "%s fault at %s%s while holding gfs2 glock %s (dev %s) %s from %s,"
+		" protection %s", r->fault_flags & 1 ? "write" : "read", v->addr,
+		r->gup ? " (get_user_pages)" : "", v->lock.name, v->lock.dev,
+		fl_lock_state_name(r->held_state), v->site, fl_protection_name(r->protection));
+	if (v->fault_file.set)
+		fprintf(e->f, "; maps %s %s ino %" PRIu64, v->fault_file.fstype, v->fault_file.dev,
+			v->fault_file.ino);
+	fputc('\n', e->f);
+	if (e->stacks)
+		stack(e, v);
+}
+
+static void fault_in(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_fault_in *r = v->raw;
+
+	fprintf(e->f, "fault_in_%s(%s, %" PRIu64 "): %" PRIu64 " bytes not faulted in, %.1f us%s\n",
+		fl_fault_in_kind_name(r->kind), v->addr, (uint64_t)r->size, (uint64_t)r->missed,
+		r->latency_ns / 1e3, r->nr_held ? " (holding a glock)" : "");
+}
+
+static void retry_livelock(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_livelock *r = v->raw;
+	const char *kind = fl_livelock_kind_name(r->kind);
+
+	if (r->phase == FL_LL_END) {
+		fprintf(e->f, "%s %s cycle ended after %" PRIu64 " iterations in %.3f s (%s)\n",
+			v->syscall, kind, (uint64_t)r->iterations, v->secs, fl_livelock_end_name(r->end_reason));
+		return;
+	}
+	if (r->kind == FL_LL_DIO)
+		fprintf(e->f, "%s loops: %" PRIu64 " direct I/O calls in %.3f s (%.0f/s) resume at done_before %"
+			PRIu64 " without progress", v->syscall, (uint64_t)r->iterations, v->secs, v->rate,
+			(uint64_t)r->done_before);
+	else
+		fprintf(e->f, "%s loops: %s(%s, %" PRIu64 ") completed %" PRIu64 " times in %.3f s (%.0f/s)"
+			" and the retry still fails", v->syscall, kind, v->addr, (uint64_t)r->size,
+			(uint64_t)r->iterations, v->secs, v->rate);
+	if (v->file.set)
+		fprintf(e->f, "; %s %s %s ino %" PRIu64, r->kind == FL_LL_DIO ? "file" : "the range maps",
+			v->file.fstype, v->file.dev, v->file.ino);
+	if (v->lock.set)
+		fprintf(e->f, "; re-acquires gfs2 glock %s between iterations (%" PRIu64 " times so far)",
+			v->lock.name, (uint64_t)r->lock_acqs);
+	fprintf(e->f, "; %u glocks held at the fault-in\n", r->nr_held);
+	fprintf(e->f, INDENT "a kernel bug: the cycle may never end; it loops at:\n", "");
+	stack(e, v);
+}
+
+static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_stall *st = v->stall;
+	const struct fl_holder *h = &st->h;
+
+	fprintf(e->f, "waits %" PRIu64 " ms for gfs2 glock %s (dev %s) %s, requested at %s\n",
+		v->waited_ms, v->lock.name, v->lock.dev, fl_lock_state_name(st->w.state), v->req_site);
+	if (!st->have_holder) {
+		fprintf(e->f, INDENT "holder unknown (not traced, or granted before faultlock started)\n", "");
+		return;
+	}
+	fprintf(e->f, INDENT "held %s by %s[%u/%u] for %" PRIu64 " ms, acquired at %s", "",
+		fl_lock_state_name(h->state), v->holder_comm, h->pid, h->tid, v->held_ms, v->site);
+	if (st->nr_holders > 1)
+		fprintf(e->f, " (and %d more holders)", st->nr_holders - 1);
+	fprintf(e->f, "%s\n", st->nr_frames ? "; its kernel stack now:" : "");
+	for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
+		char frame[129];
+
+		fl_copy_printable(frame, st->frames[i], sizeof(frame));
+		fprintf(e->f, "%12s       %s\n", "", frame);
+	}
+}
+
+void fl_event_text(const struct fl_emit *e, const struct fl_view *v)
+{
+	hdr(e, v);
+	switch (v->rec) {
+	case FL_REC_DIO_PARTIAL:
+	case FL_REC_DIO_RETRY:
+		dio(e, v);
+		break;
+	case FL_REC_SAME_FILE_FAULT:
+		same_file_fault(e, v);
+		break;
+	case FL_REC_RECURSIVE_LOCK:
+		recursive_lock(e, v);
+		break;
+	case FL_REC_FAULT_UNDER_LOCK:
+		fault_under_lock(e, v);
+		break;
+	case FL_REC_FAULT_IN:
+		fault_in(e, v);
+		break;
+	case FL_REC_RETRY_LIVELOCK:
+		retry_livelock(e, v);
+		break;
+	case 0:
+		if (v->stall)
+			lock_stall(e, v);
+		else
+			fputc('\n', e->f);
+		break;
+	}
+}

@@ -1,0 +1,190 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "ksyms.h"
+#include "names.h"
+#include "record.h"
+#include "stall.h"
+#include "syscalls.h"
+
+int fl_record_type(const void *data, size_t size)
+{
+	const struct fl_event_type *et;
+	struct fl_hdr hdr;
+	__u32 nr_stack;
+
+	if (!data || size < sizeof(hdr))
+		return -EINVAL;
+	memcpy(&hdr, data, sizeof(hdr));
+	et = fl_event_type_by_rec(hdr.type);
+	if (!et || size < et->rec_size)
+		return -EINVAL;
+	if (et->nr_stack_off) {
+		memcpy(&nr_stack, (const char *)data + et->nr_stack_off, sizeof(nr_stack));
+		if (nr_stack > FL_MAX_STACK)
+			return -EINVAL;
+	}
+	if (hdr.type == FL_REC_RETRY_LIVELOCK &&
+	    (((const struct fl_rec_livelock *)data)->phase < FL_LL_BEGIN ||
+	     ((const struct fl_rec_livelock *)data)->phase > FL_LL_END))
+		return -EINVAL;
+	return hdr.type;
+}
+
+const char *fl_record_type_name(int type)
+{
+	const struct fl_event_type *et = fl_event_type_by_rec(type);
+
+	return et ? et->type : "unknown";
+}
+
+enum fl_severity fl_record_severity(int type)
+{
+	const struct fl_event_type *et = fl_event_type_by_rec(type);
+
+	return et ? et->severity : FL_SEV_WARNING;
+}
+
+static void view_file(struct fl_view_file *f, uint64_t ino, uint32_t dev, const char *fstype)
+{
+	f->set = true;
+	f->ino = ino;
+	fl_format_dev(dev, f->dev, sizeof(f->dev));
+	fl_copy_printable(f->fstype, fstype, sizeof(f->fstype));
+}
+
+static void view_lock(struct fl_view_lock *l, const struct fl_lock_id *id)
+{
+	l->set = true;
+	l->type = id->type;
+	l->number = id->number;
+	snprintf(l->name, sizeof(l->name), "%u:%" PRIu64, id->type, (uint64_t)id->number);
+	fl_format_dev(id->dev, l->dev, sizeof(l->dev));
+}
+
+static void view_hdr(struct fl_view *v, const struct fl_hdr *h)
+{
+	v->ts = h->ts;
+	v->pid = h->pid;
+	v->tid = h->tid;
+	fl_copy_printable(v->comm, h->comm, sizeof(v->comm));
+}
+
+static void view_addr(struct fl_view *v, uint64_t addr)
+{
+	snprintf(v->addr, sizeof(v->addr), "0x%" PRIx64, addr);
+}
+
+void fl_view_record(struct fl_view *v, const void *data, int type, const struct fl_ksyms *ks)
+{
+	memset(v, 0, sizeof(*v));
+	v->et = fl_event_type_by_rec(type);
+	v->rec = type;
+	v->raw = data;
+	v->count = 1;
+	view_hdr(v, data);
+	switch (type) {
+	case FL_REC_DIO_PARTIAL:
+	case FL_REC_DIO_RETRY: {
+		const struct fl_rec_dio *r = data;
+
+		view_file(&v->file, r->ino, r->dev, r->fstype);
+		break;
+	}
+	case FL_REC_SAME_FILE_FAULT: {
+		const struct fl_rec_fault *r = data;
+
+		view_file(&v->file, r->ino, r->dev, r->fstype);
+		view_addr(v, r->addr);
+		fl_ksyms__format(ks, r->ip, v->site, sizeof(v->site));
+		v->stack = r->stack;
+		v->nr_stack = r->nr_stack;
+		break;
+	}
+	case FL_REC_RECURSIVE_LOCK: {
+		const struct fl_rec_lock *r = data;
+
+		view_lock(&v->lock, &r->lock);
+		fl_ksyms__format(ks, r->held_ip, v->site, sizeof(v->site));
+		fl_ksyms__format(ks, r->req_ip, v->req_site, sizeof(v->req_site));
+		view_addr(v, r->fault_addr);
+		if (r->in_fault && r->fault_ino)
+			view_file(&v->fault_file, r->fault_ino, r->fault_dev, r->fault_fstype);
+		v->stack = r->stack;
+		v->nr_stack = r->nr_stack;
+		break;
+	}
+	case FL_REC_FAULT_UNDER_LOCK: {
+		const struct fl_rec_fault_lock *r = data;
+
+		view_lock(&v->lock, &r->lock);
+		fl_ksyms__format(ks, r->held_ip, v->site, sizeof(v->site));
+		view_addr(v, r->addr);
+		if (r->fault_ino)
+			view_file(&v->fault_file, r->fault_ino, r->fault_dev, r->fault_fstype);
+		v->stack = r->stack;
+		v->nr_stack = r->nr_stack;
+		break;
+	}
+	case FL_REC_FAULT_IN: {
+		const struct fl_rec_fault_in *r = data;
+
+		view_addr(v, r->addr);
+		break;
+	}
+	case FL_REC_RETRY_LIVELOCK: {
+		const struct fl_rec_livelock *r = data;
+		uint64_t first = r->first_ts && r->first_ts <= r->hdr.ts ? r->first_ts : r->hdr.ts;
+
+		fl_syscall_format(r->syscall_nr, r->syscall_arg1, v->syscall, sizeof(v->syscall));
+		view_addr(v, r->addr);
+		if (r->ino)
+			view_file(&v->file, r->ino, r->dev, r->fstype);
+		if (r->lock.type)
+			view_lock(&v->lock, &r->lock);
+		v->secs = (r->hdr.ts - first) / 1e9;
+		v->rate = v->secs > 0 ? r->iterations / v->secs : 0;
+		v->stack = r->stack;
+		v->nr_stack = r->phase == FL_LL_BEGIN ? r->nr_stack : 0;
+		break;
+	}
+	}
+}
+
+void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl_ksyms *ks)
+{
+	const struct fl_waiter *w = &st->w;
+	const struct fl_holder *h = &st->h;
+	struct fl_hdr hdr = { .pid = w->pid, .tid = w->tid, .ts = st->now };
+
+	memset(v, 0, sizeof(*v));
+	v->et = fl_event_type_by_name("lock_stall");
+	v->stall = st;
+	v->count = 1;
+	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
+	view_hdr(v, &hdr);
+	view_lock(&v->lock, &w->id);
+	fl_ksyms__format(ks, w->ip, v->req_site, sizeof(v->req_site));
+	fl_ksyms__format(ks, h->ip, v->site, sizeof(v->site));
+	fl_copy_printable(v->holder_comm, h->comm, sizeof(v->holder_comm));
+	v->waited_ms = (st->now - w->since) / 1000000;
+	v->held_ms = h->since && h->since <= st->now ? (st->now - h->since) / 1000000 : 0;
+}
+
+void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,
+		    void (*fn)(void *arg, const char *frame), void *arg)
+{
+	bool top = true;
+
+	for (uint32_t i = 0; i < v->nr_stack && i < FL_MAX_STACK; i++) {
+		char frame[256];
+
+		fl_ksyms__format(ks, v->stack[i], frame, sizeof(frame));
+		if (top && fl_frame_is_bpf(frame))
+			continue;
+		top = false;
+		fn(arg, frame);
+	}
+}
