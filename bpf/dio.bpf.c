@@ -56,11 +56,12 @@ static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, _
 	bpf_ringbuf_submit(r, 0);
 }
 
-/* Kernels whose __iomap_dio_rw has a 7th argument, done_before (5.16+). */
-static __always_inline bool have_done_before(void)
-{
-	return bpf_core_field_exists(((struct iomap_dio *)0)->done_before);
-}
+/*
+ * __iomap_dio_rw's done_before: the 0-based argument user space read from
+ * the BTF prototype (5 on 5.15.37+/5.16/5.17, 6 from 6.0), -1 without one.
+ * Branches on it are pruned at load.
+ */
+const volatile int done_before_arg = -1;
 
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
 					__u64 done_before)
@@ -185,34 +186,61 @@ int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 {
 	__u64 done_before = 0;
 
-	if (have_done_before())		/* pruned at load where it is 0 */
+	/* only the branch of this kernel's prototype survives the verifier */
+	if (done_before_arg == 5)
+		done_before = ctx[5];
+	else if (done_before_arg == 6)
 		done_before = ctx[6];
 	return on_dio_begin(ctx, iocb, iter, done_before);
+}
+
+/*
+ * iomap_dio_complete frees the dio before it returns: its fexit must not
+ * read dio->iocb. The entry marks the call as ours (as the kprobe does).
+ */
+SEC("fentry/iomap_dio_complete")
+int BPF_PROG(fentry_dio_complete, struct iomap_dio *dio)
+{
+	struct fl_task *t = current_lookup();
+
+	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
+		t->dio_completing = 1;
+	return 0;
 }
 
 SEC("fexit/iomap_dio_complete")
 int BPF_PROG(fexit_dio_complete, struct iomap_dio *dio, ssize_t ret)
 {
-	return on_dio_complete(BPF_CORE_READ(dio, iocb), ret);
+	struct fl_task *t = current_lookup();
+
+	if (!t || !t->dio_completing)
+		return 0;
+	t->dio_completing = 0;
+	return on_dio_complete((struct kiocb *)t->dio_iocb, ret);
 }
 
 /*
  * kprobe where the trampoline refuses 7 arguments (6.1). On x86-64 the
- * 7th is on the stack, above the return address the call pushed.
+ * 6th argument is in r9 and the 7th on the stack, above the return address
+ * the call pushed.
  */
 SEC("kprobe/__iomap_dio_rw")
 int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 {
 	__u64 done_before = 0;
 
-	if (have_done_before()) {
 #if defined(__TARGET_ARCH_x86)
+	if (done_before_arg == 5)	/* the 6th: the last register argument */
+		done_before = BPF_CORE_READ(ctx, r9);
+	else if (done_before_arg == 6)	/* the 7th: above the return address */
 		bpf_probe_read_kernel(&done_before, sizeof(done_before),
 				      (void *)(PT_REGS_SP(ctx) + sizeof(__u64)));
 #else
+	if (done_before_arg == 5)
+		done_before = PT_REGS_PARM6(ctx);
+	else if (done_before_arg == 6)
 		done_before = PT_REGS_PARM7(ctx);	/* in a register elsewhere */
 #endif
-	}
 	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 

@@ -45,8 +45,15 @@ static __always_inline int on_fi_exit(void *ctx, __u32 kind, __u64 missed)
 		retry_step(ctx, t, FL_RETRY_FAULT_IN, kind, t->fi_addr, t->fi_size);
 	else
 		retry_end(ctx, t, &t->retry[FL_RETRY_FAULT_IN], FL_LL_END_CHANGED);
-	/* Inside a reported livelock its records count the calls instead. */
-	if (t->retry[FL_RETRY_FAULT_IN].reported)
+	/*
+	 * A record only when the call says something about locking: bytes not
+	 * faulted in, a glock held, or the same range again in this system
+	 * call (the retry machinery at work). Every buffered write calls
+	 * fault_in_readable: those are counted above, not printed. Inside a
+	 * reported livelock its records count the calls instead.
+	 */
+	if (t->retry[FL_RETRY_FAULT_IN].reported ||
+	    (!missed && !t->nr_held && t->retry[FL_RETRY_FAULT_IN].iters < 2))
 		return 0;
 	r = record_reserve(sizeof(*r), FL_REC_FAULT_IN);
 	if (!r)

@@ -23,8 +23,14 @@
 #define GL_SBD		16	/* struct gfs2_sbd *ln_sbd; its sd_vfs is at 0 */
 #define GL_TYPE		24	/* u32 ln_type */
 
+#define GL_HOLDERS	64	/* struct list_head gl_holders (granted first) */
+#define GH_LIST		0	/* struct list_head gh_list: empty when not queued */
+
 #define GL_NOPID	0x200	/* 6.1+: holder not owned by a process */
 #define HIF_MAY_DEMOTE	1	/* gh_iflags bit, 5.16 .. 6.x */
+#define HIF_HOLDER	6	/* gh_iflags: granted */
+#define HIF_WAIT	10	/* gh_iflags: waiting */
+#define FL_HOLDERS_WALK	16	/* holders of one glock looked at, at most */
 #define LM_TYPE_NONDISK	1
 #define LM_TYPE_IOPEN	5
 #define LM_TYPE_FLOCK	6
@@ -39,8 +45,10 @@
  */
 static __always_inline bool holder_is_task_owned(__u16 flags, __u32 type)
 {
+	/* flock glocks too: held across system calls, released by whoever
+	 * unlocks or closes, and never a recursion to the kernel. */
 	return !(flags & GL_NOPID) && type != LM_TYPE_IOPEN && type != LM_TYPE_NONDISK &&
-	       type != LM_TYPE_JOURNAL;
+	       type != LM_TYPE_JOURNAL && type != LM_TYPE_FLOCK;
 }
 
 static __always_inline __u64 rd64(__u64 addr)
@@ -92,6 +100,30 @@ static __always_inline struct fl_lock_counters *glock_counters(__u32 dev, __u64 
 	if (c || !gl)
 		return c;
 	return counters_get(&lock_counters, &key, &zero, zero.fstype, glock_sb(gl), FL_CNT_LOST_LOCKMAP);
+}
+
+/*
+ * The kernel's own view of a held entry: its holder is still queued on the
+ * glock (gh_list not empty, gh_gl unchanged, granted or waiting). Releases
+ * we did not see (a dequeue in another context, a missed probe) fail here.
+ */
+static __always_inline bool held_still_queued(const struct fl_held *h)
+{
+	__u64 ifl = rd64(h->gh + GH_IFLAGS);
+
+	return rd64(h->gh + GH_LIST) != h->gh && rd64(h->gh + GH_GL) == h->gl &&
+	       (ifl & ((1UL << HIF_HOLDER) | (1UL << HIF_WAIT)));
+}
+
+/* Drops held entry i (the last takes its slot: the set stays dense). */
+static __always_inline void held_drop(struct fl_task *t, __u32 i)
+{
+	__u32 n = t->nr_held;
+
+	if (!n || n > FL_MAX_HELD)
+		return;
+	t->held[i & (FL_MAX_HELD - 1)] = t->held[(n - 1) & (FL_MAX_HELD - 1)];
+	t->nr_held = n - 1;
 }
 
 /* The held glock acquired last, or NULL. */

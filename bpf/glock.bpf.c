@@ -130,7 +130,35 @@ static __always_inline void holder_clear(__u64 gh, __u64 gl)
 	}
 }
 
-/* The kernel's own test (add_to_queue's trap_recursive), one step early. */
+/*
+ * What add_to_queue's recursion trap is about to find, read from the glock
+ * itself: 1 a queued holder of gl owned by owner that the trap counts (not
+ * GL_NOPID, not HIF_MAY_DEMOTE), 0 none (our held entry is stale), -1 the
+ * holder list is longer than we look.
+ */
+static __always_inline int kernel_finds_recursion(__u64 gl, __u64 owner)
+{
+	__u64 head = gl + GL_HOLDERS, pos = rd64(head);
+
+	for (int i = 0; i < FL_HOLDERS_WALK; i++) {
+		__u64 ifl;
+
+		if (!pos || pos == head)
+			return 0;
+		ifl = rd64(pos + GH_IFLAGS);
+		if (rd64(pos + GH_OWNER_PID) == owner && !(rd16(pos + GH_FLAGS) & GL_NOPID) &&
+		    !(ifl & (1UL << HIF_MAY_DEMOTE)))
+			return 1;
+		pos = rd64(pos + GH_LIST);
+	}
+	return -1;
+}
+
+/*
+ * The kernel's own test (add_to_queue's trap_recursive), one step early:
+ * our held set says the task holds gl already, and before an error is
+ * reported the glock's holder list must say so too.
+ */
 static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 {
 	struct fl_task *t = current_get_or_create_traced();
@@ -164,6 +192,22 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 			continue;
 		if ((h->flags & GL_NOPID) || (rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE)))
 			continue;
+		/* A holder is never queued twice: the same gh again means its
+		 * release went unseen. So does a glock that lists no such holder. */
+		if (h->gh == gh || !held_still_queued(h)) {
+			held_drop(t, i);
+			counter_add(FL_CNT_LOST_RELEASE, 1);
+			break;
+		}
+		switch (kernel_finds_recursion(gl, owner)) {
+		case 0:
+			held_drop(t, i);
+			counter_add(FL_CNT_LOST_RELEASE, 1);
+			return 0;
+		case -1:
+			counter_add(FL_CNT_UNVERIFIED, 1);
+			return 0;
+		}
 		counter_add(FL_CNT_RECURSIVE_LOCK, 1);
 		lc = glock_counters(h->id.dev, gl);
 		if (lc)

@@ -25,6 +25,12 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 	file = BPF_CORE_READ(vma, vm_file);
 	if (!h || !file)
 		return 0;
+	/* A release we did not see: the kernel no longer lists the holder. */
+	if (!held_still_queued(h)) {
+		held_drop(t, t->nr_held - 1);
+		counter_add(FL_CNT_LOST_RELEASE, 1);
+		return 0;
+	}
 	{
 		struct inode *inode = BPF_CORE_READ(file, f_inode);
 		struct super_block *sb = BPF_CORE_READ(inode, i_sb);

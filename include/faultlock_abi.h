@@ -54,6 +54,8 @@ enum fl_counter {
 	FL_CNT_LOST_LOCKMAP,		/* per-device lock counter map full */
 	FL_CNT_LOST_STALL_SLOT,		/* a waiter or holder slot was taken over */
 	FL_CNT_RETRY_LIVELOCK,		/* retry_livelock episodes begun */
+	FL_CNT_LOST_RELEASE,		/* a held glock found released behind our back (entry dropped) */
+	FL_CNT_UNVERIFIED,		/* a recursion the kernel's holder list could not confirm in time */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,

@@ -35,7 +35,7 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		.target = "iomap_dio_complete", .fn = "iomap_dio_complete", .needs_return = true,
 		.entry_late = true, .progs = {
 		[FL_MODE_TP_BTF] = { "handle_dio_complete" },
-		[FL_MODE_FENTRY] = { NULL, "fexit_dio_complete" },
+		[FL_MODE_FENTRY] = { "fentry_dio_complete", "fexit_dio_complete" },
 		[FL_MODE_KPROBE] = { "kprobe_dio_complete", "kretprobe_dio_complete" } } },
 	[FL_HOOK_GLOCK_QUEUE] = { .name = "gfs2_glock_queue", .category = "gfs2",
 		.target = "gfs2_glock_queue", .module = "gfs2", .scope = "gfs2",
@@ -114,6 +114,8 @@ const struct fl_lost_reason fl_lost_reasons[] = {
 	{ FL_CNT_LOST_VMA, "vma_lookup_busy" },
 	{ FL_CNT_LOST_HELD, "held_set_full" },
 	{ FL_CNT_LOST_STALL_SLOT, "stall_slot_busy" },
+	{ FL_CNT_LOST_RELEASE, "release_missed" },
+	{ FL_CNT_UNVERIFIED, "unverified_recursion" },
 };
 const int fl_nr_lost_reasons = sizeof(fl_lost_reasons) / sizeof(fl_lost_reasons[0]);
 

@@ -56,6 +56,7 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->filter_cgroup = o->common.cgroup_fd > 0;
 	skel->rodata->nr_fs_filter = o->common.fs.nr;
 	skel->rodata->livelock_count = o->common.livelock_count;
+	skel->rodata->done_before_arg = si->dio_done_before_arg;
 	memcpy((void *)skel->rodata->fs_filter, o->common.fs.names, sizeof(o->common.fs.names));
 	if (!task_storage) {
 		/* Same map, as a tid-keyed hash cleaned at task exit. */

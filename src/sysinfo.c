@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <sys/utsname.h>
+#include "btfargs.h"
 #include "sysinfo.h"
 
 void fl_parse_lockdown(const char *line, char *out, size_t len)
@@ -57,6 +58,7 @@ void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx)
 	if (!uname(&u))
 		snprintf(si->release, sizeof(si->release), "%s", u.release);
 	si->btf_vmlinux = ctx->vmlinux_btf != NULL;
+	si->dio_done_before_arg = fl_btf_param_index(ctx->vmlinux_btf, "__iomap_dio_rw", "done_before");
 	d = opendir("/sys/kernel/btf");
 	if (d) {
 		struct dirent *de;

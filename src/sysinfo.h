@@ -16,6 +16,7 @@ struct fl_sysinfo {
 	bool task_storage;
 	bool find_vma;
 	bool task_btf;		/* bpf_get_current_task_btf */
+	int dio_done_before_arg;	/* __iomap_dio_rw's done_before: argument index, -1 none */
 };
 
 void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx);

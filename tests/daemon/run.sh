@@ -208,7 +208,8 @@ t_eq "hook_attached: iomap_dio_rw_begin tp_btf" 1 "$(value "$m0" 'faultlock_hook
 t_eq "hook_attached: gfs2_glock_nq none" 0 "$(value "$m0" 'faultlock_hook_attached{hook="gfs2_glock_nq",mode="-"}')"
 version=$("$FL" --version | awk '{ print $2 }')
 t_eq "build_info" 1 "$(value "$m0" "faultlock_build_info{version=\"$version\",kernel=\"$(uname -r)\"}")"
-for r in ringbuf_full task_map_full fs_map_full lock_map_full vma_lookup_busy held_set_full stall_slot_busy; do
+for r in ringbuf_full task_map_full fs_map_full lock_map_full vma_lookup_busy held_set_full stall_slot_busy \
+	release_missed unverified_recursion; do
 	t_eq "events_lost_total{reason=$r} 0" 0 "$(value "$m0" "faultlock_events_lost_total{reason=\"$r\"}")"
 done
 t_nomatch "no series for the new btrfs yet" "dev=\"$dev\"" "$m0"

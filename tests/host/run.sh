@@ -288,13 +288,14 @@ for fs in btrfs ext4 xfs; do
 		expect_counts "btrfs direct read half x3" "$d/half-rep" 6 3 3 49152
 		# The same retry 50 times under memory pressure: in a 3 MiB memory
 		# cgroup kept at its limit by a reader streaming a 16 MiB file
-		# (written from inside the group, so its page cache is charged
-		# there) through the page cache; --livelock-count at its minimum.
-		# The retries are legitimate, never a retry_livelock.
+		# through the page cache (caches dropped first, so what it reads
+		# is charged to the group); --livelock-count at its minimum. The
+		# retries are legitimate, never a retry_livelock.
+		dd if=/dev/urandom of="$mnt/hog" bs=1M count=16 status=none
+		sync; echo 3 >/proc/sys/vm/drop_caches
 		if memcg_make "$work/memcg" 3M; then
 			"$FL" trace --json --livelock-count 4 -- sh -c '
 				echo $$ >"$1"; shift
-				dd if=/dev/urandom of="$1" bs=1M count=16 status=none || exit 1
 				(while :; do cat "$1" >/dev/null; done) & h=$!; shift
 				"$@"; r=$?; kill $h; exit $r' sh "$(cat "$work/memcg")/cgroup.procs" "$mnt/hog" \
 				"$WL" -q --direct --buf half --map shared --pages 32 --repeat 50 "$mnt/pressure" \
