@@ -18,15 +18,12 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
-#include <sys/syscall.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <event2/event.h>
 #include "faultlock.h"
 #include "options.h"
+#include "caps.h"
 #include "resolve.h"
 #include "http.h"
 #include "ksyms.h"
@@ -363,79 +360,6 @@ static void libevent_log(int severity, const char *msg)
 		vlog("libevent: %s", msg);
 }
 
-/* ---- capabilities ------------------------------------------------------- */
-
-static int caps_get(uint64_t *eff, uint64_t *prm)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	*eff = data[0].effective | (uint64_t)data[1].effective << 32;
-	*prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	return 0;
-}
-
-static int caps_set(uint64_t eff, uint64_t prm)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {
-		{ .effective = (uint32_t)eff, .permitted = (uint32_t)prm },
-		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(prm >> 32) },
-	};
-
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
-#define CAPBIT(c) (1ULL << (c))
-
-/* Can this process still issue bpf() on the fds it holds? Before 5.19, with
- * kernel.unprivileged_bpf_disabled set, every bpf() command needs CAP_BPF;
- * since then only map creation and program loading do. */
-static bool bpf_fds_usable(struct daemon *d)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return !bpf_obj_get_info_by_fd(fl_loader__events_fd(&d->loader), &info, &len);
-}
-
-/*
- * Everything is loaded, attached, bound and opened: keep only what reading
- * the maps needs. Tried with the effective set emptied first; the permitted
- * set (from which nothing can be regained) goes only once that works.
- */
-static int drop_capabilities(struct daemon *d)
-{
-	uint64_t eff = 0, prm = 0, keep = 0;
-	int err;
-
-	if ((err = caps_get(&eff, &prm)))
-		return err;
-	/* No capability for anything exec'ed, either (needs CAP_SETPCAP: best effort). */
-	for (int c = 0; c < 64; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno == EINVAL)
-			break;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if ((err = caps_set(0, prm)))
-		return err;
-	if (!bpf_fds_usable(d)) {
-		keep = prm & CAPBIT(CAP_BPF) ? CAPBIT(CAP_BPF) : CAPBIT(CAP_SYS_ADMIN);
-		if ((err = caps_set(keep, prm)))
-			return err;
-		if (!bpf_fds_usable(d)) {
-			elog("cannot read BPF maps even with %s", keep == CAPBIT(CAP_BPF) ? "CAP_BPF" : "CAP_SYS_ADMIN");
-			return -EPERM;
-		}
-	}
-	if ((err = caps_set(keep, keep)))
-		return err;
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	vlog("capabilities dropped%s", keep ? " (kept CAP_BPF or CAP_SYS_ADMIN: this kernel needs it to read maps)" : "");
-	return 0;
-}
-
 /* ---- main --------------------------------------------------------------- */
 
 static int count_attached(const struct fl_loader *l)
@@ -574,7 +498,8 @@ int cmd_daemon(int argc, char **argv)
 	d.sum.snap = &d.snap;
 	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
 		d.out.ksyms = fl_ksyms__load(NULL);
-	if ((err = drop_capabilities(&d))) {
+	/* Everything is loaded, attached, bound and opened: keep only what reading the maps needs. */
+	if ((err = fl_caps_drop(fl_loader__events_fd(&d.loader)))) {
 		elog("cannot drop capabilities: %s", strerror(-err));
 		goto out;
 	}
