@@ -12,13 +12,10 @@
 #include <argp.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <bpf/libbpf.h>
 #include <event2/event.h>
 #include "faultlock.h"
@@ -32,6 +29,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "stall.h"
+#include "textfile.h"
 #include "aggregate.h"
 
 enum {
@@ -153,7 +151,8 @@ struct daemon {
 	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
 	struct fl_output out;		/* out.f: the event log, NULL if none */
-	bool events_failing, textfile_failing;
+	bool events_failing;
+	struct fl_textfile textfile;	/* --textfile */
 	int stop_sig;
 };
 
@@ -169,51 +168,13 @@ static int render_metrics(FILE *f, void *arg)
 	return fl_export_render(f, &d->sum, d->loader.states, d->loader.si.release);
 }
 
-/* Renders into PATH.XXXXXX beside PATH, then renames it over PATH.
- * Without d, only checks that the directory takes the temporary file. */
-static int write_textfile(struct daemon *d)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", opts.textfile) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	err = d ? render_metrics(f, d) : 0;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && d && rename(tmp, opts.textfile))
-		err = -errno;
-	if (err || !d)
-		unlink(tmp);
-	return err;
-}
-
-static void update_textfile(struct daemon *d)
-{
-	int err = write_textfile(d);
-
-	if (err && !d->textfile_failing)
-		elog("cannot write %s: %s (retrying every %ld s)", opts.textfile, strerror(-err), opts.interval);
-	else if (!err && d->textfile_failing)
-		elog("%s written again", opts.textfile);
-	d->textfile_failing = err;
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)fd;
 	(void)what;
-	update_textfile(arg);
+	fl_textfile_update(&d->textfile);
 }
 
 /* lock_stall: a scan of the waiter slots; findings go to the event log. */
@@ -436,7 +397,9 @@ int cmd_daemon(int argc, char **argv)
 		d.out.json = true;
 		d.out.stacks = opts.stacks;
 	}
-	if (opts.textfile && (err = write_textfile(NULL))) {
+	d.textfile = (struct fl_textfile){ .path = opts.textfile, .interval = opts.interval,
+					   .render = render_metrics, .arg = &d };
+	if (opts.textfile && (err = fl_textfile_check(&d.textfile))) {
 		elog("cannot write the textfile %s: %s", opts.textfile, strerror(-err));
 		goto out;
 	}
@@ -507,7 +470,7 @@ int cmd_daemon(int argc, char **argv)
 	fl_loader__activate(&d.loader, true);
 	d.out.start_ts = fl_now_ns();
 	if (opts.textfile)
-		update_textfile(&d);
+		fl_textfile_update(&d.textfile);
 	snprintf(line, sizeof(line), "faultlock: daemon: %d of %d hooks attached", count_attached(&d.loader),
 		 fl_nr_hooks);
 	if (d.http)
@@ -534,7 +497,7 @@ int cmd_daemon(int argc, char **argv)
 		fl_output_lost(&d.out, &d.snap, fl_now_ns());
 	flush_events(&d);
 	if (opts.textfile)
-		update_textfile(&d);
+		fl_textfile_update(&d.textfile);
 	ret = FL_EXIT_OK;
 out:
 	cleanup(&d);
