@@ -11,16 +11,15 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <bpf/libbpf.h>
 #include <event2/event.h>
 #include "faultlock.h"
 #include "options.h"
 #include "caps.h"
+#include "eventlog.h"
 #include "resolve.h"
 #include "http.h"
 #include "ksyms.h"
@@ -150,8 +149,8 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
-	struct fl_output out;		/* out.f: the event log, NULL if none */
-	bool events_failing;
+	struct fl_eventlog log;		/* --events */
+	struct fl_output out;		/* out.f: log.f, NULL if no event log */
 	struct fl_textfile textfile;	/* --textfile */
 	int stop_sig;
 };
@@ -188,37 +187,6 @@ static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- events ------------------------------------------------------------- */
-
-static FILE *open_events(const char *path)
-{
-	int fd;
-	FILE *f;
-
-	if (!strcmp(path, "-"))
-		return stdout;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "a");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-static void flush_events(struct daemon *d)
-{
-	FILE *f = d->out.f;
-	bool bad;
-
-	if (!f)
-		return;
-	bad = fflush(f) || ferror(f);
-	if (bad && !d->events_failing)
-		elog("writing the event log %s: %s (events are dropped until it works again%s)",
-		     opts.events, strerror(errno), f == stdout ? "" : "; SIGHUP reopens it");
-	d->events_failing = bad;
-	clearerr(f);
-}
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
@@ -260,7 +228,7 @@ static void on_agg_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	fl_output_flush(&d->out, fl_now_ns());
-	flush_events(d);
+	fl_eventlog_flush(&d->log);
 	arm_agg_timer(d);
 }
 
@@ -274,28 +242,8 @@ static void on_ringbuf(evutil_socket_t fd, short what, void *arg)
 	n = ring_buffer__consume(d->rb);
 	if (n < 0)
 		elog("reading events: %s", strerror(-n));
-	flush_events(d);
+	fl_eventlog_flush(&d->log);
 	arm_agg_timer(d);
-}
-
-static void reopen_events(struct daemon *d)
-{
-	FILE *f;
-
-	if (!d->out.f || d->out.f == stdout) {
-		flush_events(d);
-		return;
-	}
-	f = open_events(opts.events);
-	if (!f) {
-		elog("SIGHUP: cannot reopen %s: %s (still writing the old file)", opts.events, strerror(errno));
-		return;
-	}
-	flush_events(d);
-	fclose(d->out.f);
-	d->out.f = f;
-	d->events_failing = false;
-	vlog("SIGHUP: reopened %s", opts.events);
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -306,7 +254,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		reopen_events(d);
+		fl_eventlog_reopen(&d->log);
+		d->out.f = d->log.f;
 		return;
 	}
 	d->stop_sig = sig;
@@ -352,10 +301,8 @@ static void cleanup(struct daemon *d)
 	ring_buffer__free(d->rb);
 	fl_loader__destroy(&d->loader);		/* detaches every link */
 	fl_ksyms__free(d->out.ksyms);
-	if (d->out.f && d->out.f != stdout)
-		fclose(d->out.f);
-	else if (d->out.f)
-		fflush(stdout);
+	fl_eventlog_close(&d->log);
+	d->out.f = NULL;
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -389,11 +336,11 @@ int cmd_daemon(int argc, char **argv)
 
 	/* Outputs first: a busy port or an unwritable path fails before any BPF loads. */
 	if (opts.events) {
-		d.out.f = open_events(opts.events);
-		if (!d.out.f) {
-			elog("cannot open the event log %s: %s", opts.events, strerror(errno));
+		if ((err = fl_eventlog_open(&d.log, opts.events))) {
+			elog("cannot open the event log %s: %s", opts.events, strerror(-err));
 			goto out;
 		}
+		d.out.f = d.log.f;
 		d.out.json = true;
 		d.out.stacks = opts.stacks;
 	}
@@ -495,7 +442,7 @@ int cmd_daemon(int argc, char **argv)
 	fl_output_flush(&d.out, UINT64_MAX);
 	if (d.out.f && !fl_loader__read_snapshot(&d.loader, &d.snap))
 		fl_output_lost(&d.out, &d.snap, fl_now_ns());
-	flush_events(&d);
+	fl_eventlog_flush(&d.log);
 	if (opts.textfile)
 		fl_textfile_update(&d.textfile);
 	ret = FL_EXIT_OK;
