@@ -28,6 +28,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 #include "faultlock.h"
 #include "http.h"
 #include "metrics.h"
@@ -47,35 +48,44 @@ struct fl_http {
 
 /* ---- listen address ----------------------------------------------------- */
 
-int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
-			 char *err, size_t errlen)
+/* A decimal port, 0..65535: digits only (no sign, no blanks); -1 if not. */
+static int parse_port(const char *s)
 {
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	const char *port, *colon;
-	size_t hlen;
 	char *end;
 	long p;
 
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	p = strtol(s, &end, 10);
+	return *end || errno || p > 65535 ? -1 : (int)p;
+}
 
-		if (!close) {
+/*
+ * The address is evutil_parse_sockaddr_port()'s job; what it lacks is done
+ * here: the port is required (it reads "ADDR" and "[ADDR]" as port 0),
+ * checked strictly (it uses atoi and refuses 0), and IPv6 needs brackets (it
+ * reads "::1:9477" as an address without a port). It is also given no zone
+ * it would take as interface 0 ("%", "%0"), and its bare -1 gets a reason.
+ */
+int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			 char *err, size_t errlen)
+{
+	bool v6 = s[0] == '[';
+	const char *colon;
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 4], *zone;
+	int n = sizeof(*ss), port;
+
+	if (v6) {
+		colon = strchr(s, ']');
+		if (!colon) {
 			snprintf(err, errlen, "missing ']' after the IPv6 address");
 			return -EINVAL;
 		}
-		if (close[1] != ':') {
+		if (*++colon != ':') {
 			snprintf(err, errlen, "expected ':PORT' after ']'");
 			return -EINVAL;
 		}
-		hlen = close - (s + 1);
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "address too long");
-			return -EINVAL;
-		}
-		memcpy(host, s + 1, hlen);
-		host[hlen] = '\0';
-		port = close + 2;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon) {
@@ -86,64 +96,52 @@ int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *
 			snprintf(err, errlen, "an IPv6 address needs brackets: [ADDR]:PORT");
 			return -EINVAL;
 		}
-		hlen = colon - s;
-		if (hlen == 0) {
+		if (colon == s) {
 			snprintf(err, errlen, "missing address (0.0.0.0 or [::] for every interface)");
 			return -EINVAL;
 		}
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "address too long");
-			return -EINVAL;
-		}
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-		port = colon + 1;
 	}
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (!*port || *end || errno || p < 0 || p > 65535 || *port == '-' || *port == '+' || *port == ' ') {
-		snprintf(err, errlen, "invalid port '%s' (expected 0..65535)", port);
+	if ((size_t)(colon - s) >= sizeof(addr)) {
+		snprintf(err, errlen, "address too long");
 		return -EINVAL;
 	}
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-		char *zone = strchr(host, '%');
+	port = parse_port(colon + 1);
+	if (port < 0) {
+		snprintf(err, errlen, "invalid port '%s' (expected 0..65535)", colon + 1);
+		return -EINVAL;
+	}
+	memcpy(addr, s, colon - s);
+	addr[colon - s] = '\0';	/* "ADDR" or "[ADDR]": port 0 to libevent */
+	zone = v6 ? strchr(addr, '%') : NULL;
+	if (zone && zone[1] == ']') {
+		snprintf(err, errlen, "empty IPv6 zone");
+		return -EINVAL;
+	}
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, &n) ||
+	    (zone && !((struct sockaddr_in6 *)ss)->sin6_scope_id)) {
+		if (!v6) {
+			snprintf(err, errlen, "'%s' is not a numeric IPv4 address (no name resolution)", addr);
+			return -EINVAL;
+		}
+		if (zone) {	/* which half is wrong? */
+			char name[IF_NAMESIZE + 1] = "";
 
-		if (zone) {
-			*zone++ = '\0';
-			if (!*zone) {
-				snprintf(err, errlen, "empty IPv6 zone");
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(zone + 1, "]"), zone + 1);
+			strcpy(zone, "]");
+			n = sizeof(*ss);
+			if (!evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, &n)) {
+				snprintf(err, errlen, "unknown interface '%s'", name);
 				return -EINVAL;
 			}
-			a6->sin6_scope_id = if_nametoindex(zone);
-			if (!a6->sin6_scope_id) {
-				unsigned long z = strtoul(zone, &end, 10);
-
-				if (*end || !z || z > UINT32_MAX) {
-					snprintf(err, errlen, "unknown interface '%s'", zone);
-					return -EINVAL;
-				}
-				a6->sin6_scope_id = z;
-			}
 		}
-		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
-			snprintf(err, errlen, "'%s' is not a numeric IPv6 address", host);
-			return -EINVAL;
-		}
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(p);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
-			snprintf(err, errlen, "'%s' is not a numeric IPv4 address (no name resolution)", host);
-			return -EINVAL;
-		}
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(p);
-		*len = sizeof(*a4);
+		snprintf(err, errlen, "'%.*s' is not a numeric IPv6 address", (int)strcspn(addr + 1, "]"), addr + 1);
+		return -EINVAL;
 	}
+	if (v6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	*len = n;
 	return 0;
 }
 
