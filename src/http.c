@@ -1,20 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * evhttp front end for /metrics. libevent 2.1 has no connection limit
- * (evhttp_set_max_connections came in 2.2), so it is kept here: every
- * connection's bufferevent is made by our bevcb, which holds a reference on
- * it. evhttp frees a connection with bufferevent_free(), which clears its
- * callbacks; the next accept sweeps those out (our reference keeps the memory
- * valid until then). A connection over the limit is answered 503 and shut
- * down right after evhttp has taken it.
- *
- * A bufferevent we still hold after evhttp freed it keeps its (disabled or
- * not) events in the base until our reference goes, so the sweep runs before
- * evhttp can take a new socket (in the bevcb, ahead of the new connection's
- * registration) and after every completed request.
+ * evhttp front end for /metrics: routing, HEAD and 405 here; the connection
+ * limit in connlimit.c; the accept-error pause below.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,13 +12,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include "faultlock.h"
+#include "connlimit.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -38,11 +27,9 @@ struct fl_http {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct event *resume;		/* re-enables accepting after an accept error */
-	struct event *sweeper;		/* sweeps right after a request is done */
+	struct fl_connlimit *limit;
 	fl_http_render_fn render;
 	void *arg;
-	struct bufferevent *conns[FL_HTTP_MAX_CONNS];
-	int nr_conns;
 	bool accept_error_logged;
 };
 
@@ -225,15 +212,6 @@ static void serve_metrics(struct fl_http *h, struct evhttp_request *req)
 	free(data);
 }
 
-static void on_complete(struct evhttp_request *req, void *arg)
-{
-	struct fl_http *h = arg;
-
-	(void)req;
-	/* evhttp may free the connection when this returns: sweep after that. */
-	event_active(h->sweeper, EV_TIMEOUT, 0);
-}
-
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct fl_http *h = arg;
@@ -241,7 +219,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 
-	evhttp_request_set_on_complete_cb(req, on_complete, h);
+	fl_connlimit__request(h->limit, req);
 	if (!path || (strcmp(path, "/metrics") && strcmp(path, "/"))) {
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
@@ -260,82 +238,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		serve_metrics(h, req);
 }
 
-/* ---- connection limit --------------------------------------------------- */
-
-static bool conn_alive(struct bufferevent *bev)
-{
-	bufferevent_event_cb eventcb = NULL;
-
-	/* evhttp keeps its error callback set for a connection's whole life. */
-	bufferevent_getcb(bev, NULL, NULL, &eventcb, NULL);
-	return eventcb != NULL;
-}
-
-static void sweep(struct fl_http *h)
-{
-	for (int i = 0; i < h->nr_conns;) {
-		if (conn_alive(h->conns[i])) {
-			i++;
-			continue;
-		}
-		bufferevent_decref(h->conns[i]);
-		h->conns[i] = h->conns[--h->nr_conns];
-	}
-}
-
-static void reject(evutil_socket_t fd_unused, short what, void *arg)
-{
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	struct bufferevent *bev = arg;
-	evutil_socket_t fd = bufferevent_getfd(bev);
-
-	(void)fd_unused;
-	(void)what;
-	if (fd >= 0 && conn_alive(bev)) {
-		ssize_t n = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		(void)n;	/* best effort: the client sees a close either way */
-		shutdown(fd, SHUT_RDWR);	/* evhttp reads EOF and frees it */
-	}
-	bufferevent_decref(bev);
-}
-
-static struct bufferevent *new_conn(struct event_base *base, void *arg)
-{
-	struct fl_http *h = arg;
-	static const struct timeval now = { 0, 0 };
-	/* No BEV_OPT_CLOSE_ON_FREE: evhttp closes the socket itself when it frees
-	 * the connection, even while our reference keeps the bufferevent. */
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
-
-	if (!bev)
-		return NULL;	/* evhttp makes its own (untracked) */
-	sweep(h);
-	bufferevent_incref(bev);
-	if (h->nr_conns < FL_HTTP_MAX_CONNS) {
-		h->conns[h->nr_conns++] = bev;
-		return bev;
-	}
-	/* Over the limit: evhttp sets the socket up when we return; answer on the
-	 * next loop turn. */
-	if (event_base_once(base, -1, EV_TIMEOUT, reject, bev, &now))
-		bufferevent_decref(bev);
-	vlog("http: %d connections open, refusing one more", h->nr_conns);
-	return bev;
-}
-
-static void sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	sweep(arg);
-}
+/* ---- accept errors ------------------------------------------------------ */
 
 int fl_http__nr_conns(struct fl_http *h)
 {
-	sweep(h);
-	return h->nr_conns;
+	return fl_connlimit__count(h->limit);
 }
 
 /* accept() failed for a reason other than a retriable one (EMFILE...):
@@ -407,8 +314,9 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 	err = -ENOMEM;
 	h->http = evhttp_new(base);
 	h->resume = evtimer_new(base, resume_accept, h);
-	h->sweeper = evtimer_new(base, sweep_cb, h);
-	if (!h->http || !h->resume || !h->sweeper) {
+	if (h->http)
+		h->limit = fl_connlimit__new(h->http, base, FL_HTTP_MAX_CONNS);
+	if (!h->http || !h->resume || !h->limit) {
 		close(fd);
 		goto fail;
 	}
@@ -420,7 +328,6 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(h->http, "text/html; charset=utf-8");
-	evhttp_set_bevcb(h->http, new_conn, h);
 	evhttp_set_gencb(h->http, on_request, h);
 	h->bound = evhttp_accept_socket_with_handle(h->http, fd);
 	if (!h->bound) {
@@ -452,11 +359,8 @@ void fl_http__free(struct fl_http *h)
 		the_server = NULL;
 	if (h->http)
 		evhttp_free(h->http);	/* closes the listener and every connection */
-	for (int i = 0; i < h->nr_conns; i++)
-		bufferevent_decref(h->conns[i]);
+	fl_connlimit__free(h->limit);
 	if (h->resume)
 		event_free(h->resume);
-	if (h->sweeper)
-		event_free(h->sweeper);
 	free(h);
 }
