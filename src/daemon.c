@@ -262,12 +262,17 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopbreak(d->base);
 }
 
+/* Called from inside libevent, before a failed call returns: errno is kept
+ * for the caller to read. */
 static void libevent_log(int severity, const char *msg)
 {
+	int err = errno;
+
 	if (severity >= EVENT_LOG_WARN)
 		elog("libevent: %s", msg);
 	else
 		vlog("libevent: %s", msg);
+	errno = err;
 }
 
 /* ---- main --------------------------------------------------------------- */

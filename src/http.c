@@ -295,6 +295,14 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len)
 	return fd;
 }
 
+/* After a libevent call returned NULL: its errno (ENOMEM from a failed
+ * allocation, the only failure 2.1 has on these paths, or what a failed system
+ * call said); EIO if it set none. errno must be 0 before the call. */
+static int libevent_err(void)
+{
+	return errno ? -errno : -EIO;
+}
+
 struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 			     fl_http_render_fn render, void *arg)
 {
@@ -311,12 +319,10 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 		err = fd;
 		goto fail;
 	}
-	err = -ENOMEM;
-	h->http = evhttp_new(base);
-	h->resume = evtimer_new(base, resume_accept, h);
-	if (h->http)
-		h->limit = fl_connlimit__new(h->http, base, FL_HTTP_MAX_CONNS);
-	if (!h->http || !h->resume || !h->limit) {
+	errno = 0;
+	if (!(h->http = evhttp_new(base)) || !(h->resume = evtimer_new(base, resume_accept, h)) ||
+	    !(h->limit = fl_connlimit__new(h->http, base, FL_HTTP_MAX_CONNS))) {
+		err = libevent_err();
 		close(fd);
 		goto fail;
 	}
@@ -329,8 +335,10 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(h->http, "text/html; charset=utf-8");
 	evhttp_set_gencb(h->http, on_request, h);
+	errno = 0;
 	h->bound = evhttp_accept_socket_with_handle(h->http, fd);
 	if (!h->bound) {
+		err = libevent_err();
 		close(fd);
 		goto fail;
 	}
