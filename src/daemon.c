@@ -11,22 +11,15 @@
  */
 #include <argp.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/capability.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <event2/event.h>
 #include "faultlock.h"
 #include "options.h"
+#include "caps.h"
+#include "eventlog.h"
 #include "resolve.h"
 #include "http.h"
 #include "ksyms.h"
@@ -35,6 +28,7 @@
 #include "metrics.h"
 #include "report.h"
 #include "stall.h"
+#include "textfile.h"
 #include "aggregate.h"
 
 enum {
@@ -155,8 +149,9 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
-	struct fl_output out;		/* out.f: the event log, NULL if none */
-	bool events_failing, textfile_failing;
+	struct fl_eventlog log;		/* --events */
+	struct fl_output out;		/* out.f: log.f, NULL if no event log */
+	struct fl_textfile textfile;	/* --textfile */
 	int stop_sig;
 };
 
@@ -172,51 +167,13 @@ static int render_metrics(FILE *f, void *arg)
 	return fl_export_render(f, &d->sum, d->loader.states, d->loader.si.release);
 }
 
-/* Renders into PATH.XXXXXX beside PATH, then renames it over PATH.
- * Without d, only checks that the directory takes the temporary file. */
-static int write_textfile(struct daemon *d)
-{
-	char tmp[PATH_MAX];
-	FILE *f;
-	int fd, err;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", opts.textfile) >= (int)sizeof(tmp))
-		return -ENAMETOOLONG;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	if (fchmod(fd, 0644) || !(f = fdopen(fd, "w"))) {
-		err = -errno;
-		close(fd);
-		unlink(tmp);
-		return err;
-	}
-	err = d ? render_metrics(f, d) : 0;
-	if (fclose(f) && !err)
-		err = -errno;
-	if (!err && d && rename(tmp, opts.textfile))
-		err = -errno;
-	if (err || !d)
-		unlink(tmp);
-	return err;
-}
-
-static void update_textfile(struct daemon *d)
-{
-	int err = write_textfile(d);
-
-	if (err && !d->textfile_failing)
-		elog("cannot write %s: %s (retrying every %ld s)", opts.textfile, strerror(-err), opts.interval);
-	else if (!err && d->textfile_failing)
-		elog("%s written again", opts.textfile);
-	d->textfile_failing = err;
-}
-
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
+	struct daemon *d = arg;
+
 	(void)fd;
 	(void)what;
-	update_textfile(arg);
+	fl_textfile_update(&d->textfile);
 }
 
 /* lock_stall: a scan of the waiter slots; findings go to the event log. */
@@ -230,37 +187,6 @@ static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 }
 
 /* ---- events ------------------------------------------------------------- */
-
-static FILE *open_events(const char *path)
-{
-	int fd;
-	FILE *f;
-
-	if (!strcmp(path, "-"))
-		return stdout;
-	fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
-	if (fd < 0)
-		return NULL;
-	f = fdopen(fd, "a");
-	if (!f)
-		close(fd);
-	return f;
-}
-
-static void flush_events(struct daemon *d)
-{
-	FILE *f = d->out.f;
-	bool bad;
-
-	if (!f)
-		return;
-	bad = fflush(f) || ferror(f);
-	if (bad && !d->events_failing)
-		elog("writing the event log %s: %s (events are dropped until it works again%s)",
-		     opts.events, strerror(errno), f == stdout ? "" : "; SIGHUP reopens it");
-	d->events_failing = bad;
-	clearerr(f);
-}
 
 static int handle_record(void *ctx, void *data, size_t size)
 {
@@ -302,7 +228,7 @@ static void on_agg_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	fl_output_flush(&d->out, fl_now_ns());
-	flush_events(d);
+	fl_eventlog_flush(&d->log);
 	arm_agg_timer(d);
 }
 
@@ -316,28 +242,8 @@ static void on_ringbuf(evutil_socket_t fd, short what, void *arg)
 	n = ring_buffer__consume(d->rb);
 	if (n < 0)
 		elog("reading events: %s", strerror(-n));
-	flush_events(d);
+	fl_eventlog_flush(&d->log);
 	arm_agg_timer(d);
-}
-
-static void reopen_events(struct daemon *d)
-{
-	FILE *f;
-
-	if (!d->out.f || d->out.f == stdout) {
-		flush_events(d);
-		return;
-	}
-	f = open_events(opts.events);
-	if (!f) {
-		elog("SIGHUP: cannot reopen %s: %s (still writing the old file)", opts.events, strerror(errno));
-		return;
-	}
-	flush_events(d);
-	fclose(d->out.f);
-	d->out.f = f;
-	d->events_failing = false;
-	vlog("SIGHUP: reopened %s", opts.events);
 }
 
 /* ---- signals ------------------------------------------------------------ */
@@ -348,92 +254,25 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 	(void)what;
 	if (sig == SIGHUP) {
-		reopen_events(d);
+		fl_eventlog_reopen(&d->log);
+		d->out.f = d->log.f;
 		return;
 	}
 	d->stop_sig = sig;
 	event_base_loopbreak(d->base);
 }
 
+/* Called from inside libevent, before a failed call returns: errno is kept
+ * for the caller to read. */
 static void libevent_log(int severity, const char *msg)
 {
+	int err = errno;
+
 	if (severity >= EVENT_LOG_WARN)
 		elog("libevent: %s", msg);
 	else
 		vlog("libevent: %s", msg);
-}
-
-/* ---- capabilities ------------------------------------------------------- */
-
-static int caps_get(uint64_t *eff, uint64_t *prm)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return -errno;
-	*eff = data[0].effective | (uint64_t)data[1].effective << 32;
-	*prm = data[0].permitted | (uint64_t)data[1].permitted << 32;
-	return 0;
-}
-
-static int caps_set(uint64_t eff, uint64_t prm)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {
-		{ .effective = (uint32_t)eff, .permitted = (uint32_t)prm },
-		{ .effective = (uint32_t)(eff >> 32), .permitted = (uint32_t)(prm >> 32) },
-	};
-
-	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
-}
-
-#define CAPBIT(c) (1ULL << (c))
-
-/* Can this process still issue bpf() on the fds it holds? Before 5.19, with
- * kernel.unprivileged_bpf_disabled set, every bpf() command needs CAP_BPF;
- * since then only map creation and program loading do. */
-static bool bpf_fds_usable(struct daemon *d)
-{
-	struct bpf_map_info info = {};
-	__u32 len = sizeof(info);
-
-	return !bpf_obj_get_info_by_fd(fl_loader__events_fd(&d->loader), &info, &len);
-}
-
-/*
- * Everything is loaded, attached, bound and opened: keep only what reading
- * the maps needs. Tried with the effective set emptied first; the permitted
- * set (from which nothing can be regained) goes only once that works.
- */
-static int drop_capabilities(struct daemon *d)
-{
-	uint64_t eff = 0, prm = 0, keep = 0;
-	int err;
-
-	if ((err = caps_get(&eff, &prm)))
-		return err;
-	/* No capability for anything exec'ed, either (needs CAP_SETPCAP: best effort). */
-	for (int c = 0; c < 64; c++)
-		if (prctl(PR_CAPBSET_DROP, c, 0, 0, 0) && errno == EINVAL)
-			break;
-	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
-	if ((err = caps_set(0, prm)))
-		return err;
-	if (!bpf_fds_usable(d)) {
-		keep = prm & CAPBIT(CAP_BPF) ? CAPBIT(CAP_BPF) : CAPBIT(CAP_SYS_ADMIN);
-		if ((err = caps_set(keep, prm)))
-			return err;
-		if (!bpf_fds_usable(d)) {
-			elog("cannot read BPF maps even with %s", keep == CAPBIT(CAP_BPF) ? "CAP_BPF" : "CAP_SYS_ADMIN");
-			return -EPERM;
-		}
-	}
-	if ((err = caps_set(keep, keep)))
-		return err;
-	prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
-	vlog("capabilities dropped%s", keep ? " (kept CAP_BPF or CAP_SYS_ADMIN: this kernel needs it to read maps)" : "");
-	return 0;
+	errno = err;
 }
 
 /* ---- main --------------------------------------------------------------- */
@@ -467,10 +306,8 @@ static void cleanup(struct daemon *d)
 	ring_buffer__free(d->rb);
 	fl_loader__destroy(&d->loader);		/* detaches every link */
 	fl_ksyms__free(d->out.ksyms);
-	if (d->out.f && d->out.f != stdout)
-		fclose(d->out.f);
-	else if (d->out.f)
-		fflush(stdout);
+	fl_eventlog_close(&d->log);
+	d->out.f = NULL;
 }
 
 int cmd_daemon(int argc, char **argv)
@@ -504,15 +341,17 @@ int cmd_daemon(int argc, char **argv)
 
 	/* Outputs first: a busy port or an unwritable path fails before any BPF loads. */
 	if (opts.events) {
-		d.out.f = open_events(opts.events);
-		if (!d.out.f) {
-			elog("cannot open the event log %s: %s", opts.events, strerror(errno));
+		if ((err = fl_eventlog_open(&d.log, opts.events))) {
+			elog("cannot open the event log %s: %s", opts.events, strerror(-err));
 			goto out;
 		}
+		d.out.f = d.log.f;
 		d.out.json = true;
 		d.out.stacks = opts.stacks;
 	}
-	if (opts.textfile && (err = write_textfile(NULL))) {
+	d.textfile = (struct fl_textfile){ .path = opts.textfile, .interval = opts.interval,
+					   .render = render_metrics, .arg = &d };
+	if (opts.textfile && (err = fl_textfile_check(&d.textfile))) {
 		elog("cannot write the textfile %s: %s", opts.textfile, strerror(-err));
 		goto out;
 	}
@@ -574,7 +413,8 @@ int cmd_daemon(int argc, char **argv)
 	d.sum.snap = &d.snap;
 	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
 		d.out.ksyms = fl_ksyms__load(NULL);
-	if ((err = drop_capabilities(&d))) {
+	/* Everything is loaded, attached, bound and opened: keep only what reading the maps needs. */
+	if ((err = fl_caps_drop(fl_loader__events_fd(&d.loader)))) {
 		elog("cannot drop capabilities: %s", strerror(-err));
 		goto out;
 	}
@@ -582,7 +422,7 @@ int cmd_daemon(int argc, char **argv)
 	fl_loader__activate(&d.loader, true);
 	d.out.start_ts = fl_now_ns();
 	if (opts.textfile)
-		update_textfile(&d);
+		fl_textfile_update(&d.textfile);
 	snprintf(line, sizeof(line), "faultlock: daemon: %d of %d hooks attached", count_attached(&d.loader),
 		 fl_nr_hooks);
 	if (d.http)
@@ -607,9 +447,9 @@ int cmd_daemon(int argc, char **argv)
 	fl_output_flush(&d.out, UINT64_MAX);
 	if (d.out.f && !fl_loader__read_snapshot(&d.loader, &d.snap))
 		fl_output_lost(&d.out, &d.snap, fl_now_ns());
-	flush_events(&d);
+	fl_eventlog_flush(&d.log);
 	if (opts.textfile)
-		update_textfile(&d);
+		fl_textfile_update(&d.textfile);
 	ret = FL_EXIT_OK;
 out:
 	cleanup(&d);

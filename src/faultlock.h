@@ -33,7 +33,8 @@ int cmd_check(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
 
-/* Root (or CAP_BPF+CAP_PERFMON) is needed to load programs. */
+/* Root (or CAP_BPF+CAP_PERFMON) is needed to load programs: 0, or -EPERM
+ * after one line on stderr (caps.c). */
 int fl_require_privileges(void);
 /* CLOCK_MONOTONIC in ns: the clock of every event's ts (bpf_ktime_get_ns). */
 unsigned long long fl_now_ns(void);

@@ -1,20 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * evhttp front end for /metrics. libevent 2.1 has no connection limit
- * (evhttp_set_max_connections came in 2.2), so it is kept here: every
- * connection's bufferevent is made by our bevcb, which holds a reference on
- * it. evhttp frees a connection with bufferevent_free(), which clears its
- * callbacks; the next accept sweeps those out (our reference keeps the memory
- * valid until then). A connection over the limit is answered 503 and shut
- * down right after evhttp has taken it.
- *
- * A bufferevent we still hold after evhttp freed it keeps its (disabled or
- * not) events in the base until our reference goes, so the sweep runs before
- * evhttp can take a new socket (in the bevcb, ahead of the new connection's
- * registration) and after every completed request.
+ * evhttp front end for /metrics: routing, HEAD and 405 here; the connection
+ * limit in connlimit.c; the accept-error pause below.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -23,12 +12,13 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <event2/listener.h>
+#include <event2/util.h>
 #include "faultlock.h"
+#include "connlimit.h"
 #include "http.h"
 #include "metrics.h"
 
@@ -37,45 +27,52 @@ struct fl_http {
 	struct evhttp *http;
 	struct evhttp_bound_socket *bound;
 	struct event *resume;		/* re-enables accepting after an accept error */
-	struct event *sweeper;		/* sweeps right after a request is done */
+	struct fl_connlimit *limit;
 	fl_http_render_fn render;
 	void *arg;
-	struct bufferevent *conns[FL_HTTP_MAX_CONNS];
-	int nr_conns;
 	bool accept_error_logged;
 };
 
 /* ---- listen address ----------------------------------------------------- */
 
-int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
-			 char *err, size_t errlen)
+/* A decimal port, 0..65535: digits only (no sign, no blanks); -1 if not. */
+static int parse_port(const char *s)
 {
-	char host[INET6_ADDRSTRLEN + IF_NAMESIZE + 2];
-	const char *port, *colon;
-	size_t hlen;
 	char *end;
 	long p;
 
-	memset(ss, 0, sizeof(*ss));
-	if (s[0] == '[') {
-		const char *close = strchr(s, ']');
+	if (*s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	p = strtol(s, &end, 10);
+	return *end || errno || p > 65535 ? -1 : (int)p;
+}
 
-		if (!close) {
+/*
+ * The address is evutil_parse_sockaddr_port()'s job; what it lacks is done
+ * here: the port is required (it reads "ADDR" and "[ADDR]" as port 0),
+ * checked strictly (it uses atoi and refuses 0), and IPv6 needs brackets (it
+ * reads "::1:9477" as an address without a port). It is also given no zone
+ * it would take as interface 0 ("%", "%0"), and its bare -1 gets a reason.
+ */
+int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+			 char *err, size_t errlen)
+{
+	bool v6 = s[0] == '[';
+	const char *colon;
+	char addr[INET6_ADDRSTRLEN + IF_NAMESIZE + 4], *zone;
+	int n = sizeof(*ss), port;
+
+	if (v6) {
+		colon = strchr(s, ']');
+		if (!colon) {
 			snprintf(err, errlen, "missing ']' after the IPv6 address");
 			return -EINVAL;
 		}
-		if (close[1] != ':') {
+		if (*++colon != ':') {
 			snprintf(err, errlen, "expected ':PORT' after ']'");
 			return -EINVAL;
 		}
-		hlen = close - (s + 1);
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "address too long");
-			return -EINVAL;
-		}
-		memcpy(host, s + 1, hlen);
-		host[hlen] = '\0';
-		port = close + 2;
 	} else {
 		colon = strrchr(s, ':');
 		if (!colon) {
@@ -86,64 +83,52 @@ int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *
 			snprintf(err, errlen, "an IPv6 address needs brackets: [ADDR]:PORT");
 			return -EINVAL;
 		}
-		hlen = colon - s;
-		if (hlen == 0) {
+		if (colon == s) {
 			snprintf(err, errlen, "missing address (0.0.0.0 or [::] for every interface)");
 			return -EINVAL;
 		}
-		if (hlen >= sizeof(host)) {
-			snprintf(err, errlen, "address too long");
-			return -EINVAL;
-		}
-		memcpy(host, s, hlen);
-		host[hlen] = '\0';
-		port = colon + 1;
 	}
-	errno = 0;
-	p = strtol(port, &end, 10);
-	if (!*port || *end || errno || p < 0 || p > 65535 || *port == '-' || *port == '+' || *port == ' ') {
-		snprintf(err, errlen, "invalid port '%s' (expected 0..65535)", port);
+	if ((size_t)(colon - s) >= sizeof(addr)) {
+		snprintf(err, errlen, "address too long");
 		return -EINVAL;
 	}
-	if (s[0] == '[') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-		char *zone = strchr(host, '%');
+	port = parse_port(colon + 1);
+	if (port < 0) {
+		snprintf(err, errlen, "invalid port '%s' (expected 0..65535)", colon + 1);
+		return -EINVAL;
+	}
+	memcpy(addr, s, colon - s);
+	addr[colon - s] = '\0';	/* "ADDR" or "[ADDR]": port 0 to libevent */
+	zone = v6 ? strchr(addr, '%') : NULL;
+	if (zone && zone[1] == ']') {
+		snprintf(err, errlen, "empty IPv6 zone");
+		return -EINVAL;
+	}
+	if (evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, &n) ||
+	    (zone && !((struct sockaddr_in6 *)ss)->sin6_scope_id)) {
+		if (!v6) {
+			snprintf(err, errlen, "'%s' is not a numeric IPv4 address (no name resolution)", addr);
+			return -EINVAL;
+		}
+		if (zone) {	/* which half is wrong? */
+			char name[IF_NAMESIZE + 1] = "";
 
-		if (zone) {
-			*zone++ = '\0';
-			if (!*zone) {
-				snprintf(err, errlen, "empty IPv6 zone");
+			snprintf(name, sizeof(name), "%.*s", (int)strcspn(zone + 1, "]"), zone + 1);
+			strcpy(zone, "]");
+			n = sizeof(*ss);
+			if (!evutil_parse_sockaddr_port(addr, (struct sockaddr *)ss, &n)) {
+				snprintf(err, errlen, "unknown interface '%s'", name);
 				return -EINVAL;
 			}
-			a6->sin6_scope_id = if_nametoindex(zone);
-			if (!a6->sin6_scope_id) {
-				unsigned long z = strtoul(zone, &end, 10);
-
-				if (*end || !z || z > UINT32_MAX) {
-					snprintf(err, errlen, "unknown interface '%s'", zone);
-					return -EINVAL;
-				}
-				a6->sin6_scope_id = z;
-			}
 		}
-		if (inet_pton(AF_INET6, host, &a6->sin6_addr) != 1) {
-			snprintf(err, errlen, "'%s' is not a numeric IPv6 address", host);
-			return -EINVAL;
-		}
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons(p);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (inet_pton(AF_INET, host, &a4->sin_addr) != 1) {
-			snprintf(err, errlen, "'%s' is not a numeric IPv4 address (no name resolution)", host);
-			return -EINVAL;
-		}
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons(p);
-		*len = sizeof(*a4);
+		snprintf(err, errlen, "'%.*s' is not a numeric IPv6 address", (int)strcspn(addr + 1, "]"), addr + 1);
+		return -EINVAL;
 	}
+	if (v6)
+		((struct sockaddr_in6 *)ss)->sin6_port = htons(port);
+	else
+		((struct sockaddr_in *)ss)->sin_port = htons(port);
+	*len = n;
 	return 0;
 }
 
@@ -227,15 +212,6 @@ static void serve_metrics(struct fl_http *h, struct evhttp_request *req)
 	free(data);
 }
 
-static void on_complete(struct evhttp_request *req, void *arg)
-{
-	struct fl_http *h = arg;
-
-	(void)req;
-	/* evhttp may free the connection when this returns: sweep after that. */
-	event_active(h->sweeper, EV_TIMEOUT, 0);
-}
-
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct fl_http *h = arg;
@@ -243,7 +219,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 
-	evhttp_request_set_on_complete_cb(req, on_complete, h);
+	fl_connlimit__request(h->limit, req);
 	if (!path || (strcmp(path, "/metrics") && strcmp(path, "/"))) {
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
@@ -262,82 +238,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 		serve_metrics(h, req);
 }
 
-/* ---- connection limit --------------------------------------------------- */
-
-static bool conn_alive(struct bufferevent *bev)
-{
-	bufferevent_event_cb eventcb = NULL;
-
-	/* evhttp keeps its error callback set for a connection's whole life. */
-	bufferevent_getcb(bev, NULL, NULL, &eventcb, NULL);
-	return eventcb != NULL;
-}
-
-static void sweep(struct fl_http *h)
-{
-	for (int i = 0; i < h->nr_conns;) {
-		if (conn_alive(h->conns[i])) {
-			i++;
-			continue;
-		}
-		bufferevent_decref(h->conns[i]);
-		h->conns[i] = h->conns[--h->nr_conns];
-	}
-}
-
-static void reject(evutil_socket_t fd_unused, short what, void *arg)
-{
-	static const char busy[] = "HTTP/1.1 503 Service Unavailable\r\n"
-				   "Content-Length: 0\r\nConnection: close\r\n\r\n";
-	struct bufferevent *bev = arg;
-	evutil_socket_t fd = bufferevent_getfd(bev);
-
-	(void)fd_unused;
-	(void)what;
-	if (fd >= 0 && conn_alive(bev)) {
-		ssize_t n = send(fd, busy, sizeof(busy) - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		(void)n;	/* best effort: the client sees a close either way */
-		shutdown(fd, SHUT_RDWR);	/* evhttp reads EOF and frees it */
-	}
-	bufferevent_decref(bev);
-}
-
-static struct bufferevent *new_conn(struct event_base *base, void *arg)
-{
-	struct fl_http *h = arg;
-	static const struct timeval now = { 0, 0 };
-	/* No BEV_OPT_CLOSE_ON_FREE: evhttp closes the socket itself when it frees
-	 * the connection, even while our reference keeps the bufferevent. */
-	struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
-
-	if (!bev)
-		return NULL;	/* evhttp makes its own (untracked) */
-	sweep(h);
-	bufferevent_incref(bev);
-	if (h->nr_conns < FL_HTTP_MAX_CONNS) {
-		h->conns[h->nr_conns++] = bev;
-		return bev;
-	}
-	/* Over the limit: evhttp sets the socket up when we return; answer on the
-	 * next loop turn. */
-	if (event_base_once(base, -1, EV_TIMEOUT, reject, bev, &now))
-		bufferevent_decref(bev);
-	vlog("http: %d connections open, refusing one more", h->nr_conns);
-	return bev;
-}
-
-static void sweep_cb(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	sweep(arg);
-}
+/* ---- accept errors ------------------------------------------------------ */
 
 int fl_http__nr_conns(struct fl_http *h)
 {
-	sweep(h);
-	return h->nr_conns;
+	return fl_connlimit__count(h->limit);
 }
 
 /* accept() failed for a reason other than a retriable one (EMFILE...):
@@ -390,6 +295,14 @@ static int listen_socket(const struct sockaddr *sa, socklen_t len)
 	return fd;
 }
 
+/* After a libevent call returned NULL: its errno (ENOMEM from a failed
+ * allocation, the only failure 2.1 has on these paths, or what a failed system
+ * call said); EIO if it set none. errno must be 0 before the call. */
+static int libevent_err(void)
+{
+	return errno ? -errno : -EIO;
+}
+
 struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 			     fl_http_render_fn render, void *arg)
 {
@@ -406,11 +319,10 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 		err = fd;
 		goto fail;
 	}
-	err = -ENOMEM;
-	h->http = evhttp_new(base);
-	h->resume = evtimer_new(base, resume_accept, h);
-	h->sweeper = evtimer_new(base, sweep_cb, h);
-	if (!h->http || !h->resume || !h->sweeper) {
+	errno = 0;
+	if (!(h->http = evhttp_new(base)) || !(h->resume = evtimer_new(base, resume_accept, h)) ||
+	    !(h->limit = fl_connlimit__new(h->http, base, FL_HTTP_MAX_CONNS))) {
+		err = libevent_err();
 		close(fd);
 		goto fail;
 	}
@@ -422,10 +334,11 @@ struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa,
 				   EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
 				   EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT | EVHTTP_REQ_PATCH);
 	evhttp_set_default_content_type(h->http, "text/html; charset=utf-8");
-	evhttp_set_bevcb(h->http, new_conn, h);
 	evhttp_set_gencb(h->http, on_request, h);
+	errno = 0;
 	h->bound = evhttp_accept_socket_with_handle(h->http, fd);
 	if (!h->bound) {
+		err = libevent_err();
 		close(fd);
 		goto fail;
 	}
@@ -454,11 +367,8 @@ void fl_http__free(struct fl_http *h)
 		the_server = NULL;
 	if (h->http)
 		evhttp_free(h->http);	/* closes the listener and every connection */
-	for (int i = 0; i < h->nr_conns; i++)
-		bufferevent_decref(h->conns[i]);
+	fl_connlimit__free(h->limit);
 	if (h->resume)
 		event_free(h->resume);
-	if (h->sweeper)
-		event_free(h->sweeper);
 	free(h);
 }

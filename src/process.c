@@ -1,11 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-/* Process-wide plumbing shared by every command: privileges and libbpf logging. */
-#include <errno.h>
+/* Process-wide plumbing shared by every command: -v, libbpf logging, the clock. */
 #include <stdarg.h>
 #include <time.h>
-#include <unistd.h>
-#include <linux/capability.h>
-#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
 
@@ -24,25 +20,6 @@ void fl_setup_libbpf_log(void)
 {
 	libbpf_set_print(libbpf_print);
 }
-
-static bool have_cap(int cap)
-{
-	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3 };
-	struct __user_cap_data_struct data[2] = {};
-
-	if (syscall(SYS_capget, &hdr, data))
-		return false;
-	return data[cap / 32].effective & (1u << (cap % 32));
-}
-
-int fl_require_privileges(void)
-{
-	if (have_cap(CAP_SYS_ADMIN) || (have_cap(CAP_BPF) && have_cap(CAP_PERFMON)))
-		return 0;
-	elog("needs root (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON) to load BPF programs: run it with sudo");
-	return -EPERM;
-}
-
 
 unsigned long long fl_now_ns(void)
 {

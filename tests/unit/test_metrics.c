@@ -540,7 +540,7 @@ static void test_parse_listen_ok(void **state)
 	char err[128], back[80];
 	static const char *const good[] = {
 		"127.0.0.1:9477", "0.0.0.0:1", "10.1.2.3:65535", "127.0.0.1:0", "[::1]:9477", "[::]:80",
-		"[2001:db8::5]:9100", "[::ffff:127.0.0.1]:9477",
+		"[2001:db8::5]:9100", "[::ffff:127.0.0.1]:9477", "[::1]:0",
 	};
 
 	(void)state;
@@ -564,6 +564,9 @@ static void test_parse_listen_ok(void **state)
 	assert_int_equal(((struct sockaddr_in6 *)&ss)->sin6_scope_id, 7);
 	fl_http_format_addr((struct sockaddr *)&ss, back, sizeof(back));
 	assert_string_equal(back, "[fe80::1%7]:9477");
+	/* Leading zeros are still decimal. */
+	assert_int_equal(fl_http_parse_listen("127.0.0.1:09477", &ss, &len, err, sizeof(err)), 0);
+	assert_int_equal(ntohs(((struct sockaddr_in *)&ss)->sin_port), 9477);
 }
 
 static void test_parse_listen_bad(void **state)
@@ -587,10 +590,18 @@ static void test_parse_listen_bad(void **state)
 		{ "::1:9477", "needs brackets" },
 		{ "[::1]", "expected ':PORT'" },
 		{ "[::1]9477", "expected ':PORT'" },
+		{ "[::1]x:80", "expected ':PORT'" },
+		{ "[::1]:", "invalid port ''" },
+		{ "[::1]:65536", "invalid port '65536'" },
+		{ "[::1]:0x50", "invalid port '0x50'" },
+		{ "[]:80", "'' is not a numeric IPv6 address" },
 		{ "[::1:9477", "missing ']'" },
 		{ "[127.0.0.1]:80", "not a numeric IPv6 address" },
 		{ "[::1%]:80", "empty IPv6 zone" },
 		{ "[fe80::1%nosuchif0]:80", "unknown interface 'nosuchif0'" },
+		{ "[fe80::1%0]:80", "unknown interface '0'" },
+		{ "[::g%lo]:80", "'::g' is not a numeric IPv6 address" },
+		{ "1.2.3.4.5:80", "'1.2.3.4.5' is not a numeric IPv4 address" },
 		{ "[::g]:80", "not a numeric IPv6 address" },
 	};
 	struct sockaddr_storage ss;
