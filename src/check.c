@@ -179,6 +179,7 @@ int cmd_check(int argc, char **argv)
 	for (int i = 0; i < fl_nr_event_types; i++)
 		if (fl_event_types[i].needs[0][0] && fl_event_type_available(&fl_event_types[i], l.states, l.si.find_vma))
 			avail++;
+	fl_loader__destroy(&l);		/* a tracefs mounted to probe goes again */
 	if (!avail) {
 		elog("this kernel lets faultlock produce no event type (see the table above)");
 		return FL_EXIT_ENV;

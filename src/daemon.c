@@ -70,8 +70,8 @@ static const struct argp_option daemon_options[] = {
 };
 
 static const struct argp_child daemon_children[] = {
+	{ &fl_common_argp, 0, NULL, 3 },	/* child_inputs[0]: the common options */
 	{ &fl_verbose_argp, 0, NULL, 2 },
-	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
 

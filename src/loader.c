@@ -28,6 +28,11 @@ int fl_loader__prepare(struct fl_loader *l)
 	if (ret)
 		return ret;
 	fl_setup_libbpf_log();
+	/* Mounted for as long as this process runs, unmounted by destroy. */
+	ret = fl_tracefs_mount();
+	if (ret < 0)
+		vlog("cannot mount tracefs: %s: classic tracepoints unavailable", strerror(-ret));
+	l->mounted_tracefs = ret > 0;
 	if (fl_hook_modes_parse(spec, forced, err, sizeof(err))) {
 		elog("FAULTLOCK_HOOK_MODES: %s", err);
 		return -EINVAL;
@@ -203,6 +208,9 @@ void fl_loader__destroy(struct fl_loader *l)
 		bpf_link__destroy(l->late_links[--l->nr_late_links]);
 	faultlock_bpf__destroy(l->skel);	/* detaches every link */
 	l->skel = NULL;
+	if (l->mounted_tracefs)
+		fl_tracefs_unmount();
+	l->mounted_tracefs = false;
 }
 
 /*

@@ -33,6 +33,7 @@ struct fl_loader {
 	struct bpf_link *late_links[FL_MAX_LATE_LINKS];	/* kprobes attached last */
 	int nr_late_links;
 	struct fl_sysinfo si;
+	bool mounted_tracefs;		/* tracefs was mounted by us: unmounted by destroy */
 	struct fl_hook_state states[FL_MAX_HOOKS];
 	/* lock_stall slots, mapped read-only once loaded (NULL if that failed) */
 	const volatile struct fl_waiter *waiters;

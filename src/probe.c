@@ -147,20 +147,33 @@ bool fl_probe_tp_btf(struct fl_probe_ctx *ctx, const char *event, const char *mo
 	return true;
 }
 
+static const char *const tracefs_paths[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
+
 const char *fl_tracefs_path(void)
 {
-	static const char *const paths[] = { "/sys/kernel/tracing", "/sys/kernel/debug/tracing" };
 	char events[64];
 
 	for (size_t i = 0; i < 2; i++) {
-		snprintf(events, sizeof(events), "%s/events", paths[i]);
+		snprintf(events, sizeof(events), "%s/events", tracefs_paths[i]);
 		if (!access(events, F_OK))
-			return paths[i];
+			return tracefs_paths[i];
 	}
-	/* Not mounted (as on minimal systems): mount it where it belongs. */
-	if (!mount("nodev", paths[0], "tracefs", 0, NULL) && !access("/sys/kernel/tracing/events", F_OK))
-		return paths[0];
 	return NULL;
+}
+
+int fl_tracefs_mount(void)
+{
+	if (fl_tracefs_path())
+		return 0;
+	/* Not mounted (as on minimal systems): where it belongs. */
+	if (mount("nodev", tracefs_paths[0], "tracefs", 0, NULL))
+		return -errno;
+	return fl_tracefs_path() ? 1 : -ENOENT;
+}
+
+void fl_tracefs_unmount(void)
+{
+	umount2(tracefs_paths[0], MNT_DETACH);
 }
 
 static long perf_event_open(struct perf_event_attr *attr)

@@ -34,7 +34,12 @@ bool fl_probe_find_vma(void);
 bool fl_probe_helper_btf(struct fl_probe_ctx *ctx, const char *func_id_name);
 bool fl_probe_ringbuf(void);
 
-/* tracefs, mounted if it is not (classic tracepoints need it). */
+/* Where tracefs is mounted, or NULL: a query, it mounts nothing. */
 const char *fl_tracefs_path(void);
+/* Classic tracepoints need tracefs: mounts it at /sys/kernel/tracing if it
+ * is nowhere. 1 mounted here, 0 already there, or a negative errno. */
+int fl_tracefs_mount(void);
+/* Undoes fl_tracefs_mount's mount (lazily: nothing is left busy). */
+void fl_tracefs_unmount(void);
 
 #endif

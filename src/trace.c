@@ -51,8 +51,8 @@ static const struct argp_option trace_options[] = {
 };
 
 static const struct argp_child trace_children[] = {
+	{ &fl_common_argp, 0, NULL, 3 },	/* child_inputs[0]: the common options */
 	{ &fl_verbose_argp, 0, NULL, 2 },
-	{ &fl_common_argp, 0, NULL, 3 },
 	{ 0 },
 };
 
@@ -158,6 +158,7 @@ int cmd_trace(int argc, char **argv)
 		err = fl_child_spawn(&child, opts.cmd);
 		if (err) {
 			elog("cannot start %s: %s", opts.cmd[0], strerror(-err));
+			fl_loader__destroy(&loader);
 			return FL_EXIT_ENV;
 		}
 		snprintf(target, sizeof(target), "%s (pid %d)", cmd_name(opts.cmd[0]), child.pid);
