@@ -34,7 +34,7 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
 	if (!task_get_or_create_traced(parent))
 		return 0;
-	task_get_or_create(child);
+	task_create_fresh(child);
 	return 0;
 }
 
@@ -53,6 +53,8 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	t = task_lookup(task);
 	if (t && (t->retry[FL_RETRY_FAULT_IN].reported | t->retry[FL_RETRY_DIO].reported))
 		retry_end_all(ctx, t, FL_LL_END_EXIT);
+	if (t)
+		pending_reset(t);
 	if (use_task_storage)
 		return 0;
 	tid = BPF_CORE_READ(task, pid);

@@ -222,6 +222,25 @@ static __always_inline struct fl_task *task_lookup(struct task_struct *task)
 	return bpf_map_lookup_elem(&tasks, &tid);
 }
 
+/* A new task's state, fresh even where its tid was used before (the tid
+ * hash keeps an entry whose exit went unseen). */
+static __always_inline struct fl_task *task_create_fresh(struct task_struct *task)
+{
+	__u32 zero_key = 0;
+	struct fl_task *zero;
+	int tid;
+
+	if (use_task_storage)
+		return bpf_task_storage_get(&tasks, task, 0, BPF_LOCAL_STORAGE_GET_F_CREATE);
+	zero = bpf_map_lookup_elem(&task_zero, &zero_key);
+	tid = BPF_CORE_READ(task, pid);
+	if (!zero || bpf_map_update_elem(&tasks, &tid, zero, BPF_ANY)) {
+		counter_add(FL_CNT_LOST_TASKMAP, 1);
+		return NULL;
+	}
+	return bpf_map_lookup_elem(&tasks, &tid);
+}
+
 static __always_inline struct fl_task *task_get_or_create(struct task_struct *task)
 {
 	struct fl_task *t;
@@ -241,6 +260,29 @@ static __always_inline struct fl_task *task_get_or_create(struct task_struct *ta
 	if (!t)
 		counter_add(FL_CNT_LOST_TASKMAP, 1);
 	return t;
+}
+
+/*
+ * gfs2_glock_nq calls whose return was never seen (a kretprobe with too few
+ * instances drops returns): a task back in user mode or exiting cannot be
+ * inside one. Counted, and the pending stack and the waiter slot reset, so
+ * that no later return is matched to the wrong request and no wait that
+ * ended is reported as a stall.
+ */
+static __always_inline void pending_reset(struct fl_task *t)
+{
+	__u32 n = t->nr_pending, tid, slot;
+	struct fl_waiter *w;
+
+	if (!n)
+		return;
+	counter_add(FL_CNT_LOST_RETURN, n);
+	t->nr_pending = 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	slot = tid & (FL_STALL_SLOTS - 1);
+	w = bpf_map_lookup_elem(&waiters, &slot);
+	if (w && w->tid == tid)
+		w->since = 0;
 }
 
 /*

@@ -56,6 +56,7 @@ enum fl_counter {
 	FL_CNT_RETRY_LIVELOCK,		/* retry_livelock episodes begun */
 	FL_CNT_LOST_RELEASE,		/* a held glock found released behind our back (entry dropped) */
 	FL_CNT_UNVERIFIED,		/* a recursion the kernel's holder list could not confirm in time */
+	FL_CNT_LOST_RETURN,		/* gfs2_glock_nq returns never seen (kretprobe instances ran out) */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,

@@ -33,6 +33,7 @@ int fl_loader__prepare(struct fl_loader *l)
 	if (ret < 0)
 		vlog("cannot mount tracefs: %s: classic tracepoints unavailable", strerror(-ret));
 	l->mounted_tracefs = ret > 0;
+	fl_kretprobe_sweep();
 	if (fl_hook_modes_parse(spec, forced, err, sizeof(err))) {
 		elog("FAULTLOCK_HOOK_MODES: %s", err);
 		return -EINVAL;
@@ -97,27 +98,68 @@ static bool is_late(const struct bpf_program *prog)
 	return bpf_program__autoload(prog) && !bpf_program__autoattach(prog);
 }
 
+/* A kretprobe through tracefs with enough instances, else libbpf's own
+ * (default instances; its drops are then counted as return_missed). */
+static int attach_return(struct fl_loader *l, struct bpf_program *prog, const struct fl_hook *h)
+{
+	struct fl_kretprobe *k = &l->rets[l->nr_rets];
+	const char *fn = fl_hook_target(h, FL_MODE_KPROBE);
+	struct bpf_link *link;
+	int err;
+
+	err = fl_kretprobe_attach(k, prog, fn, FL_KRETPROBE_MAXACTIVE);
+	if (!err) {
+		vlog("kretprobe %s: %d instances (tracefs)", fn, FL_KRETPROBE_MAXACTIVE);
+		l->nr_rets++;
+		return 0;
+	}
+	vlog("kretprobe %s through tracefs: %s; default instances", fn, strerror(-err));
+	link = bpf_program__attach(prog);
+	if (!link) {
+		err = -errno;
+		elog("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
+		return err;
+	}
+	l->late_links[l->nr_late_links++] = link;
+	return 0;
+}
+
+/*
+ * What the skeleton's attach left out: kretprobes first, then the entry
+ * kprobes (on a shared probe point the newest handler runs first, so the
+ * entry then sees the stack before the kretprobe swaps the return address).
+ */
 static int attach_late_kprobes(struct fl_loader *l)
 {
 	struct bpf_program *prog;
 
-	bpf_object__for_each_program(prog, l->skel->obj) {
-		struct bpf_link *link;
+	for (int pass = FL_PROG_RETURN; pass >= FL_PROG_ENTRY; pass--) {
+		bpf_object__for_each_program(prog, l->skel->obj) {
+			enum fl_prog_role role;
+			const struct fl_hook *h = fl_hook_of_prog(bpf_program__name(prog), &role);
+			struct bpf_link *link;
+			int err;
 
-		if (!is_late(prog))
-			continue;
-		if (l->nr_late_links == FL_MAX_LATE_LINKS) {
-			elog("too many kprobes (raise FL_MAX_LATE_LINKS)");
-			return -E2BIG;
+			if (!is_late(prog) || !h || (int)role != pass)
+				continue;
+			if (l->nr_late_links + l->nr_rets >= FL_MAX_LATE_LINKS) {
+				elog("too many kprobes (raise FL_MAX_LATE_LINKS)");
+				return -E2BIG;
+			}
+			if (role == FL_PROG_RETURN) {
+				err = attach_return(l, prog, h);
+				if (err)
+					return err;
+				continue;
+			}
+			link = bpf_program__attach(prog);
+			if (!link) {
+				err = -errno;
+				elog("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
+				return err;
+			}
+			l->late_links[l->nr_late_links++] = link;
 		}
-		link = bpf_program__attach(prog);
-		if (!link) {
-			int err = -errno;
-
-			elog("cannot attach %s: %s", bpf_program__name(prog), strerror(-err));
-			return err;
-		}
-		l->late_links[l->nr_late_links++] = link;
 	}
 	return 0;
 }
@@ -206,6 +248,8 @@ void fl_loader__destroy(struct fl_loader *l)
 	l->holders = NULL;
 	while (l->nr_late_links > 0)
 		bpf_link__destroy(l->late_links[--l->nr_late_links]);
+	while (l->nr_rets > 0)
+		fl_kretprobe_detach(&l->rets[--l->nr_rets]);
 	faultlock_bpf__destroy(l->skel);	/* detaches every link */
 	l->skel = NULL;
 	if (l->mounted_tracefs)
@@ -320,6 +364,20 @@ int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 	if (!buf)
 		return -ENOMEM;
 	read_global(bpf_map__fd(l->skel->maps.counters), s, buf, ncpu);
+	{
+		/* The kernel's count of dropped returns is exact; ours (tasks
+		 * seen back in user mode with a return pending) a lower bound. */
+		uint64_t missed = 0;
+
+		for (int i = 0; i < l->nr_rets; i++) {
+			long m = fl_kretprobe_missed(&l->rets[i]);
+
+			if (m > 0)
+				missed += m;
+		}
+		if (missed > s->counters[FL_CNT_LOST_RETURN])
+			s->counters[FL_CNT_LOST_RETURN] = missed;
+	}
 	read_hists(bpf_map__fd(l->skel->maps.hists), s, buf, ncpu);
 	_Static_assert(sizeof(struct fl_fs_key) == 8 && sizeof(struct fl_lock_key) == 8, "read_rows keys");
 	s->nr_fs = 0;

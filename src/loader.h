@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include "resolve.h"
 #include "options.h"
+#include "kretprobe.h"
 #include "snapshot.h"
 #include "sysinfo.h"
 
@@ -30,8 +31,10 @@ struct bpf_link;
 struct fl_loader {
 	struct fl_loader_opts opts;	/* as given to fl_loader__start */
 	struct faultlock_bpf *skel;
-	struct bpf_link *late_links[FL_MAX_LATE_LINKS];	/* kprobes attached last */
+	struct bpf_link *late_links[FL_MAX_LATE_LINKS];	/* entry kprobes, attached last */
 	int nr_late_links;
+	struct fl_kretprobe rets[FL_MAX_LATE_LINKS];	/* kretprobes, with maxactive */
+	int nr_rets;
 	struct fl_sysinfo si;
 	bool mounted_tracefs;		/* tracefs was mounted by us: unmounted by destroy */
 	struct fl_hook_state states[FL_MAX_HOOKS];

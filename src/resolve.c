@@ -196,7 +196,11 @@ bool fl_hook_prog_chosen(int hook, const struct fl_hook_state *st, bool have_fin
 		*late = h->entry_late && st->mode == FL_MODE_KPROBE;
 		return true;
 	}
-	return p[1] && !strcmp(p[1], prog);
+	if (!p[1] || strcmp(p[1], prog))
+		return false;
+	/* kretprobes are made by the loader, with enough instances (kretprobe.h) */
+	*late = st->mode == FL_MODE_KPROBE;
+	return true;
 }
 
 int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states, bool have_find_vma)

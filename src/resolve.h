@@ -34,7 +34,8 @@ void fl_hooks_scope(struct fl_hook_state *states, const struct fl_fs_filter *fs)
 enum fl_prog_role { FL_PROG_ENTRY, FL_PROG_RETURN };
 /* The hook claiming a skeleton program (and its role), NULL if none does. */
 const struct fl_hook *fl_hook_of_prog(const char *prog, enum fl_prog_role *role);
-/* Whether prog loads for hook in state st; *late: attach it after the rest. */
+/* Whether prog loads for hook in state st; *late: the loader attaches it
+ * itself, after the rest (kretprobes first, then entry kprobes). */
 bool fl_hook_prog_chosen(int hook, const struct fl_hook_state *st, bool have_find_vma,
 			 const char *prog, bool *late);
 /* Sets autoload (and, for late entry probes, autoattach off) of every
