@@ -186,11 +186,13 @@ int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 {
 	__u64 done_before = 0;
 
-	/* only the branch of this kernel's prototype survives the verifier */
+	/* Only the branch of this kernel's prototype survives the verifier. The
+	 * loads are asm: clang would merge ctx[5] and ctx[6] into ctx[idx], a
+	 * variable context offset the verifier refuses. */
 	if (done_before_arg == 5)
-		done_before = ctx[5];
+		asm volatile("%0 = *(u64 *)(%1 + 40)" : "=r"(done_before) : "r"(ctx));
 	else if (done_before_arg == 6)
-		done_before = ctx[6];
+		asm volatile("%0 = *(u64 *)(%1 + 48)" : "=r"(done_before) : "r"(ctx));
 	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 

@@ -57,6 +57,8 @@ enum fl_counter {
 	FL_CNT_LOST_RELEASE,		/* a held glock found released behind our back (entry dropped) */
 	FL_CNT_UNVERIFIED,		/* a recursion the kernel's holder list could not confirm in time */
 	FL_CNT_LOST_RETURN,		/* gfs2_glock_nq returns never seen (kretprobe instances ran out) */
+	FL_CNT_LOST_RECURSION,		/* runs the BPF runtime skipped (a program of ours already running
+					 * on that CPU): filled from bpf_prog_info by user space */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,

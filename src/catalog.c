@@ -117,6 +117,7 @@ const struct fl_lost_reason fl_lost_reasons[] = {
 	{ FL_CNT_LOST_RELEASE, "release_missed" },
 	{ FL_CNT_UNVERIFIED, "unverified_recursion" },
 	{ FL_CNT_LOST_RETURN, "return_missed" },
+	{ FL_CNT_LOST_RECURSION, "bpf_recursion" },
 };
 const int fl_nr_lost_reasons = sizeof(fl_lost_reasons) / sizeof(fl_lost_reasons[0]);
 

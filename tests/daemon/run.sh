@@ -211,7 +211,7 @@ t_eq "hook_attached: gfs2_glock_nq one series, as check says" 1 \
 version=$("$FL" --version | awk '{ print $2 }')
 t_eq "build_info" 1 "$(value "$m0" "faultlock_build_info{version=\"$version\",kernel=\"$(uname -r)\"}")"
 for r in ringbuf_full task_map_full fs_map_full lock_map_full vma_lookup_busy held_set_full stall_slot_busy \
-	release_missed unverified_recursion return_missed; do
+	release_missed unverified_recursion return_missed bpf_recursion; do
 	t_eq "events_lost_total{reason=$r} 0" 0 "$(value "$m0" "faultlock_events_lost_total{reason=\"$r\"}")"
 done
 t_nomatch "no series for the new btrfs yet" "dev=\"$dev\"" "$m0"

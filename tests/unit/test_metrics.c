@@ -300,6 +300,7 @@ static void test_render_exact(void **state)
 "faultlock_events_lost_total{reason=\"release_missed\"} 0\n"
 "faultlock_events_lost_total{reason=\"unverified_recursion\"} 0\n"
 "faultlock_events_lost_total{reason=\"return_missed\"} 0\n"
+"faultlock_events_lost_total{reason=\"bpf_recursion\"} 0\n"
 "# HELP faultlock_hook_attached Whether a kernel hook is attached (1) or unavailable here (0), with the attach mode (\"-\" when none).\n"
 "# TYPE faultlock_hook_attached gauge\n"
 "faultlock_hook_attached{hook=\"sched_process_fork\",mode=\"tp_btf\"} 1\n"

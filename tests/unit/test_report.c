@@ -1002,7 +1002,7 @@ static void test_lost_nothing_when_no_drops(void **state)
 static const enum fl_counter lost_counters[] = {
 	FL_CNT_LOST_RINGBUF, FL_CNT_LOST_TASKMAP, FL_CNT_LOST_FSMAP, FL_CNT_LOST_LOCKMAP, FL_CNT_LOST_VMA,
 	FL_CNT_LOST_HELD, FL_CNT_LOST_STALL_SLOT, FL_CNT_LOST_RELEASE, FL_CNT_UNVERIFIED,
-	FL_CNT_LOST_RETURN,
+	FL_CNT_LOST_RETURN, FL_CNT_LOST_RECURSION,
 };
 
 static void test_lost_json(void **state)
@@ -1020,7 +1020,7 @@ static void test_lost_json(void **state)
 		"{\"type\":\"lost\",\"ts\":777,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"severity\":\"warning\",\"counts\":{\"ringbuf_full\":5,\"task_map_full\":0,"
 		"\"fs_map_full\":0,\"lock_map_full\":0,\"vma_lookup_busy\":2,\"held_set_full\":0,"
-		"\"stall_slot_busy\":0,\"release_missed\":0,\"unverified_recursion\":0,\"return_missed\":0}}\n");
+		"\"stall_slot_busy\":0,\"release_missed\":0,\"unverified_recursion\":0,\"return_missed\":0,\"bpf_recursion\":0}}\n");
 	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 1);
 
 	/* each drop counter alone is enough */

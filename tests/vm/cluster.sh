@@ -82,6 +82,12 @@ if ! { [ -x "$MMAPIO" ] && is_static "$MMAPIO"; }; then
     $CC $CFLAGS_WL -o "$MMAPIO" "$REPO/tests/workloads/fl-mmapio.c" || MMAPIO=
 fi
 [ -n "$MMAPIO" ] && ADD+=(--add "$MMAPIO:/usr/local/bin/fl-mmapio")
+# fl-flock: a flock (on lock_dlm a real flock glock, held across system
+# calls) while faulting on another file's mapping: never a fault_under_lock.
+FLOCK=$WORK/bin/fl-flock
+# shellcheck disable=SC2086
+$CC $CFLAGS_WL -o "$FLOCK" "$REPO/tests/workloads/fl-flock.c" || FLOCK=
+[ -n "$FLOCK" ] && ADD+=(--add "$FLOCK:/usr/local/bin/fl-flock")
 echo "# cluster: kernels $KERNELS; faultlock ${FAULTLOCK:-none}; fl-mmapio ${MMAPIO:-none}"
 
 # --- the guest side (same script on both nodes; FL_NODE=1|2) --------------------
@@ -148,6 +154,9 @@ say "files-peer $(ls /mnt/dir.$O | wc -l)"
 # a small gfs2 workload, glocks taken on lock_dlm, nothing to find
 if command -v fl-mmapio >/dev/null; then
     traced read fl-mmapio -q --op read --buf anon --pages 8 /mnt/read.$N
+fi
+if command -v fl-flock >/dev/null; then
+    traced flock fl-flock /mnt/flock.l.$N /mnt/flock.m.$N
 fi
 barrier end
 # leaving the lockspace: the OFFLINE uevent answered, the other node told
@@ -220,8 +229,9 @@ $(marker 2 dlm-lockspaces)"
         t_eq "$k faultlock check exit on both nodes" "0 0" "$(marker 1 check-rc) $(marker 2 check-rc)"
         node_out 1 | sed -n 's/^check| //p' | indent
         for n in 1 2; do
-            for c in write read; do
+            for c in write read flock; do
                 [ "$c" = read ] && [ -z "$MMAPIO" ] && continue
+                [ "$c" = flock ] && [ -z "$FLOCK" ] && continue
                 if [ -n "$(marker "$n" "untraced-$c")" ]; then
                     t_fail "$k node$n trace $c: faultlock exit $(marker "$n" "rc-$c") without a summary (run again untraced)" \
                         "$(node_out "$n" | sed -n "s/^stderr:$c //p" | head -n 5)"
