@@ -155,6 +155,31 @@ static void test_fault_in_rows(void **state)
 	free(text);
 }
 
+/* The catalogue names each event type's metric family: with every hook
+ * attached, every one of them is in the exposition (names cannot drift). */
+static void test_catalog_metric_families(void **state)
+{
+	char *text, want[128];
+
+	(void)state;
+	for (int i = 0; i < fl_nr_hooks; i++)
+		states[i].mode = FL_MODE_FENTRY;
+	snap.nr_locks = 1;
+	snap.locks[0].dev = DEV(253, 0);
+	memcpy(snap.locks[0].fstype, "gfs2", 5);
+	snap.nr_fs = 1;
+	snap.fs[0].dev = DEV(253, 0);
+	memcpy(snap.fs[0].fstype, "gfs2", 5);
+	text = render();
+	for (int i = 0; i < fl_nr_event_types; i++) {
+		if (!fl_event_types[i].metric)
+			continue;
+		snprintf(want, sizeof(want), "# TYPE %s counter\n", fl_event_types[i].metric);
+		has(text, want);
+	}
+	free(text);
+}
+
 static void test_stream_error(void **state)
 {
 	FILE *f = fopen("/dev/full", "w");
@@ -174,6 +199,7 @@ int main(void)
 		cmocka_unit_test_setup(test_lock_rows, setup),
 		cmocka_unit_test_setup(test_lock_histograms, setup),
 		cmocka_unit_test_setup(test_fault_in_rows, setup),
+		cmocka_unit_test_setup(test_catalog_metric_families, setup),
 		cmocka_unit_test_setup(test_stream_error, setup),
 	};
 
