@@ -22,7 +22,9 @@ struct fl_agg_slot {
 	uint64_t last_line;	/* when a line for this key last went out */
 	uint64_t held;		/* events since that line, not printed yet */
 	uint32_t size;
-	unsigned char rec[FL_AGG_REC_MAX];	/* the latest held event */
+	/* the latest held event, aligned as the ring buffer aligns records
+	 * (the emitters read its fields in place) */
+	_Alignas(8) unsigned char rec[FL_AGG_REC_MAX];
 };
 
 /* Prints rec as one line standing for `count` events. */
