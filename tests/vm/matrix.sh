@@ -224,24 +224,19 @@ declare -A CASE_CMD=(
 # of the same file): it never ends on 6.1/6.12, so the case is interrupted
 # (CASE_SIGINT: SIGINT to trace after that many seconds) and trace has to
 # report while the child is stuck; last in its boot (the task spins a vCPU).
-# 5.10 BUG()s instead. The map-private and no-sync variants complete, and a
-# DIO retry workload under memory pressure (memory.max 4M, kept there by a
-# page-cache reader; --livelock-count at its minimum 4) retries without
-# counting: the false-positive controls.
+# 5.10 BUG()s instead. The map-private and no-sync variants complete without
+# counting: the false-positive controls. (The retry workload under memory
+# pressure is in the host tier: in these guests, under a 4 MiB memory.max,
+# 6.1 stalled it for minutes now and then.)
 DETECTOR_CASES+=(
     "fiemap:"
     "fiemap-private:"
     "fiemap-nosync:"
-    "pressure:"
 )
 CASE_CMD+=(
     [fiemap]="fl-fiemap -q /mnt/fiemap"
     [fiemap-private]="fl-fiemap -q --map private /mnt/fiemap-private"
     [fiemap-nosync]="fl-fiemap -q --no-sync /mnt/fiemap-nosync"
-    [pressure]="memcg-run 4M /mnt/hog fl-mmapio -q --op read --direct --buf half --map shared --pages 32 --repeat 20 /mnt/pressure"
-)
-CASE_ARGS+=(
-    [pressure]="--livelock-count 4"
 )
 # 5.10 btrfs (RUN_FS=btrfs): generic/647's scenario 5, an O_DIRECT read of a
 # hole into a mapping of that hole, deadlocks in lock_extent_bits for good.
@@ -321,14 +316,13 @@ run_cases() {
             else
                 script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
             fi
-            [ "$name" = pressure ] && script+="echo \"@@MEMCG \$(memcg-run --events | tr '\n' ' ')@@\"; "
         done
     done
     vm --kernel "$k" --fs "${RUN_FS:-gfs2}" --dmesg \
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
         --add "$STALL:/usr/local/bin/fl-stall" --add "$FIEMAP:/usr/local/bin/fl-fiemap" \
         --add "$CONTEND:/usr/local/bin/fl-contend" \
-        --add "$REPO/tests/vm/memcg-run:/usr/local/bin/memcg-run" -- \
+        -- \
         sh -c "$script"
     cat "$WORK/out" >>"$WORK/det.out"
     if [ "$rc" -ge 124 ] && [ "$rc" -le 126 ]; then
@@ -351,10 +345,10 @@ detector_tests() {
         RUN_FS=btrfs run_cases "$k" bthole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
-            dhalf-fsgfs2 dhalf-fsother stall pressure fiemap-private fiemap-nosync fiemap || return
+            dhalf-fsgfs2 dhalf-fsother stall fiemap-private fiemap-nosync fiemap || return
     else
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall \
-            pressure fiemap-private fiemap-nosync fiemap || return
+            fiemap-private fiemap-nosync fiemap || return
     fi
     det_failed=0
     # faultlock check on this kernel, its table in the log
@@ -536,13 +530,10 @@ livelock_tests() {
         expect "$k" fiemap "summary lists the open episode" \
             "$(jcount fiemap '.retry_livelocks | length')" 1
         # Controls: they complete, and nothing counts.
-        for name in fiemap-private fiemap-nosync pressure; do
+        for name in fiemap-private fiemap-nosync; do
             expect "$k" "$name" "faultlock exit" "$(case_rc $name)" 0
             expect "$k" "$name" "child exit" "$(jcount $name .child_status.exit_code)" 0
         done
-        expect "$k" pressure "dio_retries (a retry or more per call)" "$(jcount pressure .counts.dio_retries)" '([2-9][0-9]|[1-9][0-9]{2,})'
-        expect "$k" pressure "memory.max reached (pressure), no OOM kill" \
-            "$(sed -n 's/^@@MEMCG .*max \([0-9]*\) .*oom_kill \([0-9]*\).*@@$/\1 \2/p' "$WORK/det.out" | awk '{ print ($1 > 0), $2 }')" '1 0'
     fi
     # No retry_livelock anywhere else (counted 0, or unavailable: null).
     for c in "${DETECTOR_CASES[@]}"; do
@@ -667,8 +658,9 @@ for k in $KERNELS; do
     fi
 
     if [ -z "$FAULTLOCK_SKIP" ] && [ -n "$MMAPIO" ]; then
-        detector_tests "$k"
-        daemon_tests "$k"
+        # A boot that fails (timeout) has said so; the other kernels still run.
+        detector_tests "$k" || true
+        daemon_tests "$k" || true
     fi
 
     for fs in btrfs xfs ext4; do
