@@ -64,10 +64,15 @@ FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c
 	src/summary.c src/names.c src/snapshot.c src/json.c src/ksyms.c src/catalog.c \
 	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
-	$(OUTPUT)/fuzz/fuzz_record_text
+	$(OUTPUT)/fuzz/fuzz_record_text \
+	$(OUTPUT)/fuzz/fuzz_listen
 fuzz_record_defs := 
 fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
 fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
+# The daemon's --listen parser, linked to libevent as the daemon is.
+FUZZ_HTTP_SRCS := src/http.c src/connlimit.c
+# Seed corpora: tests/fuzz/seeds/TARGET/, copied into TARGET's corpus.
+FUZZ_SEED_DIRS := $(wildcard tests/fuzz/seeds/*)
 
 # ASan+UBSan build of ./faultlock for the san tier (tests/san/run.sh): the
 # same sources, linked to the shared libbpf/libelf/libz/libevent (the
@@ -82,7 +87,7 @@ BENCH_BINS := $(OUTPUT)/bench/fault_storm $(OUTPUT)/bench/dio_loop $(OUTPUT)/ben
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit fuzz san bench hosttest vmtest workloads vmlinux demo deb
+.PHONY: all clean install test unit fuzz fuzz-seeds san bench hosttest vmtest workloads vmlinux demo deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
@@ -131,7 +136,17 @@ $(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -o $@
 
-fuzz: $(FUZZ_BINS)
+$(OUTPUT)/fuzz/fuzz_listen: $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_HTTP_SRCS) \
+		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_HTTP_SRCS) -l:libevent.a -o $@
+
+fuzz-seeds: | $(OUTPUT)/fuzz
+	$(Q)for d in $(FUZZ_SEED_DIRS); do \
+		mkdir -p $(OUTPUT)/fuzz/corpus-$${d##*/} && cp $$d/* $(OUTPUT)/fuzz/corpus-$${d##*/}/ || exit 1; \
+	done
+
+fuzz: $(FUZZ_BINS) fuzz-seeds
 	$(Q)TIERS=fuzz tests/run-all.sh
 
 $(SAN_OUTPUT)/src/%.o: src/%.c | $(SAN_OUTPUT)/src $(SKEL)
@@ -180,7 +195,7 @@ vmtest: faultlock workloads
 
 # The README's test command runs this: every tier, VM matrix included,
 # each run even when an earlier one fails.
-test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) $(BENCH_BINS) $(SAN_BIN) $(SAN_OUTPUT)/canary.so
+test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) fuzz-seeds $(BENCH_BINS) $(SAN_BIN) $(SAN_OUTPUT)/canary.so
 	$(Q)tests/run-all.sh
 
 # Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=,

@@ -192,6 +192,7 @@ bad "--listen without port" 2 'expected ADDR:PORT' "$FL" daemon --listen 127.0.0
 bad "--listen bare IPv6" 2 'needs brackets' "$FL" daemon --listen ::1:9477
 bad "--listen port range" 2 "invalid port '65536'" "$FL" daemon --listen 127.0.0.1:65536
 bad "--listen unknown zone" 2 "unknown interface 'nosuchif0'" "$FL" daemon --listen '[fe80::1%nosuchif0]:1'
+bad "--listen zone not a number" 2 "unknown interface '4294967297'" "$FL" daemon --listen '[fe80::1%4294967297]:1'
 bad "--listen with --no-listen" 2 'exclude each other' "$FL" daemon --listen 127.0.0.1:1 --no-listen --textfile "$work/x.prom"
 bad "--no-listen alone" 2 'nothing to do' "$FL" daemon --no-listen
 bad "--interval 0" 2 "invalid interval '0'" "$FL" daemon --textfile "$work/x.prom" --interval 0
