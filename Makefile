@@ -65,12 +65,14 @@ FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c
 	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text \
-	$(OUTPUT)/fuzz/fuzz_listen
+	$(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options
 fuzz_record_defs := 
 fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
 fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
-# The daemon's --listen parser, linked to libevent as the daemon is.
+# The daemon's --listen parser, linked to libevent as the daemon is; the
+# option parsers of options.c and FAULTLOCK_HOOK_MODES (resolve.c), with libbpf.
 FUZZ_HTTP_SRCS := src/http.c src/connlimit.c
+FUZZ_OPTIONS_SRCS := src/options.c src/resolve.c src/catalog.c src/probe.c src/process.c
 # Seed corpora: tests/fuzz/seeds/TARGET/, copied into TARGET's corpus.
 FUZZ_SEED_DIRS := $(wildcard tests/fuzz/seeds/*)
 
@@ -140,6 +142,13 @@ $(OUTPUT)/fuzz/fuzz_listen: $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_HTTP_SRCS) \
 		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_HTTP_SRCS) -l:libevent.a -o $@
+
+# argp_error wrapped: the parsers' refusals are recorded, not printed.
+$(OUTPUT)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c $(FUZZ_OPTIONS_SRCS) \
+		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wl,--wrap=argp_error $< $(FUZZ_OPTIONS_SRCS) \
+		-l:libbpf.a -l:libelf.a -l:libz.a -o $@
 
 fuzz-seeds: | $(OUTPUT)/fuzz
 	$(Q)for d in $(FUZZ_SEED_DIRS); do \
