@@ -65,12 +65,13 @@ FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c
 	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text \
-	$(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options
+	$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options
 fuzz_record_defs := 
 fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
 fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
-# The daemon's --listen parser, linked to libevent as the daemon is; the
-# option parsers of options.c and FAULTLOCK_HOOK_MODES (resolve.c), with libbpf.
+# The daemon's HTTP front end (an in-process evhttp server fed over loopback)
+# and --listen parser, linked to libevent as the daemon is; the option
+# parsers of options.c and FAULTLOCK_HOOK_MODES (resolve.c), with libbpf.
 FUZZ_HTTP_SRCS := src/http.c src/connlimit.c
 FUZZ_OPTIONS_SRCS := src/options.c src/resolve.c src/catalog.c src/probe.c src/process.c
 # Seed corpora: tests/fuzz/seeds/TARGET/, copied into TARGET's corpus.
@@ -138,7 +139,7 @@ $(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -o $@
 
-$(OUTPUT)/fuzz/fuzz_listen: $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_HTTP_SRCS) \
+$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen: $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_HTTP_SRCS) \
 		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_HTTP_SRCS) -l:libevent.a -o $@

@@ -33,7 +33,7 @@ run_tier() {	# run_tier NAME CMD...
 for tier in ${TIERS:-unit fuzz host daemon san package vm cluster}; do
 	case $tier in
 	unit) run_tier unit tests/unit/run.sh .output/unit/test_* ;;
-	fuzz) run_tier fuzz tests/fuzz/run.sh .output/fuzz/fuzz_record* .output/fuzz/fuzz_listen .output/fuzz/fuzz_options ;;
+	fuzz) run_tier fuzz tests/fuzz/run.sh .output/fuzz/fuzz_record* .output/fuzz/fuzz_http .output/fuzz/fuzz_listen .output/fuzz/fuzz_options ;;
 	host) run_tier host tests/host/run.sh ;;
 	daemon) run_tier daemon tests/daemon/run.sh ;;
 	san) run_tier san tests/san/run.sh ;;
