@@ -64,23 +64,40 @@ FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c
 	src/summary.c src/names.c src/snapshot.c src/json.c src/ksyms.c src/catalog.c \
 	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
-	$(OUTPUT)/fuzz/fuzz_record_text
+	$(OUTPUT)/fuzz/fuzz_record_text \
+	$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options
 fuzz_record_defs := 
 fuzz_record_utf8_defs := -DFL_FUZZ_CHECK_UTF8
 fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
+# The daemon's HTTP front end (an in-process evhttp server fed over loopback)
+# and --listen parser, linked to libevent as the daemon is; the option
+# parsers of options.c and FAULTLOCK_HOOK_MODES (resolve.c), with libbpf.
+FUZZ_HTTP_SRCS := src/http.c src/connlimit.c
+FUZZ_OPTIONS_SRCS := src/options.c src/resolve.c src/catalog.c src/probe.c src/process.c
+# Seed corpora: tests/fuzz/seeds/TARGET/, copied into TARGET's corpus.
+FUZZ_SEED_DIRS := $(wildcard tests/fuzz/seeds/*)
+
+# ASan+UBSan build of ./faultlock for the san tier (tests/san/run.sh): the
+# same sources, linked to the shared libbpf/libelf/libz/libevent (the
+# sanitizer runtimes need a dynamic executable).
+SAN_OUTPUT := $(OUTPUT)/san
+SAN_CFLAGS := -g -O1 -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+SAN_OBJS := $(patsubst src/%.c,$(SAN_OUTPUT)/src/%.o,$(APP_SRCS))
+SAN_BIN := $(SAN_OUTPUT)/faultlock
 
 BENCH_BINS := $(OUTPUT)/bench/fault_storm $(OUTPUT)/bench/dio_loop $(OUTPUT)/bench/fl-empty
 
 WORKLOAD_SRCS := $(wildcard tests/workloads/*.c)
 WORKLOADS := $(patsubst tests/workloads/%.c,$(OUTPUT)/workloads/%,$(WORKLOAD_SRCS))
 
-.PHONY: all clean install test unit fuzz bench hosttest vmtest workloads vmlinux demo deb
+.PHONY: all clean install test unit fuzz fuzz-seeds san bench hosttest vmtest workloads vmlinux demo deb
 .DELETE_ON_ERROR:
 .SECONDARY:
 
 all: faultlock workloads
 
-$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads $(OUTPUT)/fuzz $(OUTPUT)/bench:
+$(OUTPUT) $(OUTPUT)/bpf $(OUTPUT)/src $(OUTPUT)/unit $(OUTPUT)/workloads $(OUTPUT)/fuzz $(OUTPUT)/bench \
+		$(SAN_OUTPUT)/src:
 	$(Q)mkdir -p $@
 
 $(OUTPUT)/bpf/%.bpf.o: bpf/%.bpf.c | $(OUTPUT)/bpf
@@ -122,8 +139,42 @@ $(OUTPUT)/fuzz/%: $(FUZZ_SRCS) $(wildcard include/*.h src/*.h tests/unit/fltest.
 	$(call msg,FUZZ,$@)
 	$(Q)$(CLANG) $(FUZZ_CFLAGS) $($*_defs) $(FUZZ_SRCS) -o $@
 
-fuzz: $(FUZZ_BINS)
+$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen: $(OUTPUT)/fuzz/%: tests/fuzz/%.c $(FUZZ_HTTP_SRCS) \
+		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) $< $(FUZZ_HTTP_SRCS) -l:libevent.a -o $@
+
+# argp_error wrapped: the parsers' refusals are recorded, not printed.
+$(OUTPUT)/fuzz/fuzz_options: tests/fuzz/fuzz_options.c $(FUZZ_OPTIONS_SRCS) \
+		$(wildcard include/*.h src/*.h) | $(OUTPUT)/fuzz
+	$(call msg,FUZZ,$@)
+	$(Q)$(CLANG) $(FUZZ_CFLAGS) -Wl,--wrap=argp_error $< $(FUZZ_OPTIONS_SRCS) \
+		-l:libbpf.a -l:libelf.a -l:libz.a -o $@
+
+fuzz-seeds: | $(OUTPUT)/fuzz
+	$(Q)for d in $(FUZZ_SEED_DIRS); do \
+		mkdir -p $(OUTPUT)/fuzz/corpus-$${d##*/} && cp $$d/* $(OUTPUT)/fuzz/corpus-$${d##*/}/ || exit 1; \
+	done
+
+fuzz: $(FUZZ_BINS) fuzz-seeds
 	$(Q)TIERS=fuzz tests/run-all.sh
+
+$(SAN_OUTPUT)/src/%.o: src/%.c | $(SAN_OUTPUT)/src $(SKEL)
+	$(call msg,CC-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $(FL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(SAN_BIN): $(SAN_OBJS)
+	$(call msg,LD-SAN,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $(FL_CFLAGS) $^ -lbpf -lelf -lz -levent -o $@
+
+# Leak canary LD_PRELOADed by the san tier (tests/san/canary.c).
+$(SAN_OUTPUT)/canary.so: tests/san/canary.c | $(SAN_OUTPUT)/src
+	$(call msg,CC,$@)
+	$(Q)$(CC) -g -O1 -std=gnu11 $(WARNINGS) -shared -fPIC $< -o $@
+
+# The san tier alone (root): the trace and daemon commands under ASan+UBSan.
+san: $(SAN_BIN) $(SAN_OUTPUT)/canary.so workloads
+	$(Q)TIERS=san tests/run-all.sh
 
 # Benchmarks (bench/run.sh, root): faultlock against empty programs on the
 # same hooks and against no program, in one run.
@@ -154,7 +205,7 @@ vmtest: faultlock workloads
 
 # The README's test command runs this: every tier, VM matrix included,
 # each run even when an earlier one fails.
-test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) $(BENCH_BINS)
+test: faultlock workloads $(UNIT_BINS) $(FUZZ_BINS) fuzz-seeds $(BENCH_BINS) $(SAN_BIN) $(SAN_OUTPUT)/canary.so
 	$(Q)tests/run-all.sh
 
 # Regenerate the vendored vmlinux.h from this machine's BTF (or VMLINUX_BTF=,
@@ -198,4 +249,4 @@ clean:
 	$(call msg,CLEAN,)
 	$(Q)rm -rf $(OUTPUT) faultlock
 
--include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d)
+-include $(wildcard $(OUTPUT)/bpf/*.d $(OUTPUT)/src/*.d $(OUTPUT)/unit/*.d $(SAN_OUTPUT)/src/*.d)

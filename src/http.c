@@ -4,6 +4,7 @@
  * limit in connlimit.c; the accept-error pause below.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -49,11 +50,33 @@ static int parse_port(const char *s)
 }
 
 /*
+ * A zone evutil took as a number (it falls back to strtoul when no interface
+ * has the name) must be one, as strictly as the port: decimal digits only,
+ * within 32 bits. strtoul alone also takes " 7", "+7", "-1" (4294967295) and
+ * wraps 4294967297 to 1. z: the zone's n characters.
+ */
+static bool zone_ok(const char *z, size_t n)
+{
+	char name[IF_NAMESIZE];
+
+	if (n < sizeof(name)) {
+		memcpy(name, z, n);
+		name[n] = '\0';
+		if (if_nametoindex(name))
+			return true;
+	}
+	if (n == 0 || n > 10 || strspn(z, "0123456789") < n)
+		return false;
+	return strtoull(z, NULL, 10) <= UINT32_MAX;
+}
+
+/*
  * The address is evutil_parse_sockaddr_port()'s job; what it lacks is done
  * here: the port is required (it reads "ADDR" and "[ADDR]" as port 0),
  * checked strictly (it uses atoi and refuses 0), and IPv6 needs brackets (it
  * reads "::1:9477" as an address without a port). It is also given no zone
- * it would take as interface 0 ("%", "%0"), and its bare -1 gets a reason.
+ * it would take as interface 0 ("%", "%0") or as a number it is not (see
+ * zone_ok), and its bare -1 gets a reason.
  */
 int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len,
 			 char *err, size_t errlen)
@@ -122,6 +145,10 @@ int fl_http_parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *
 			}
 		}
 		snprintf(err, errlen, "'%.*s' is not a numeric IPv6 address", (int)strcspn(addr + 1, "]"), addr + 1);
+		return -EINVAL;
+	}
+	if (zone && !zone_ok(zone + 1, strcspn(zone + 1, "]"))) {
+		snprintf(err, errlen, "unknown interface '%.*s'", (int)strcspn(zone + 1, "]"), zone + 1);
 		return -EINVAL;
 	}
 	if (v6)

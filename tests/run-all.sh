@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test tier even when one fails, then prints the total as the
 # closing "N passed, N failed" line. TIERS="unit host" narrows
-# (tiers: unit fuzz host daemon package vm cluster).
+# (tiers: unit fuzz host daemon san package vm cluster).
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top"
@@ -30,12 +30,13 @@ run_tier() {	# run_tier NAME CMD...
 	return 0
 }
 
-for tier in ${TIERS:-unit fuzz host daemon package vm cluster}; do
+for tier in ${TIERS:-unit fuzz host daemon san package vm cluster}; do
 	case $tier in
 	unit) run_tier unit tests/unit/run.sh .output/unit/test_* ;;
-	fuzz) run_tier fuzz tests/fuzz/run.sh .output/fuzz/fuzz_record* ;;
+	fuzz) run_tier fuzz tests/fuzz/run.sh .output/fuzz/fuzz_record* .output/fuzz/fuzz_http .output/fuzz/fuzz_listen .output/fuzz/fuzz_options ;;
 	host) run_tier host tests/host/run.sh ;;
 	daemon) run_tier daemon tests/daemon/run.sh ;;
+	san) run_tier san tests/san/run.sh ;;
 	package) run_tier package tests/package/run.sh ;;
 	vm) run_tier vm env FAULTLOCK_BIN="$top/faultlock" WORKLOAD_DIR="$top/.output/workloads" tests/vm/matrix.sh ;;
 	cluster) run_tier cluster env FAULTLOCK_BIN="$top/faultlock" WORKLOAD_DIR="$top/.output/workloads" tests/vm/cluster.sh ;;
