@@ -310,15 +310,16 @@ run_cases() {
             trace="${CASE_ENV[$name]:-} faultlock trace --json ${CASE_ARGS[$name]:-} -- ${CASE_CMD[$name]:-fl-mmapio -q $args /mnt/$name}"
             if [ -n "${CASE_SIGINT[$name]:-}" ]; then
                 # Ctrl-C after a while; uptimes at the signal and at trace's
-                # exit. Pinned to one vCPU with its child: a stuck task then
-                # never runs while trace detaches (TCG and code patching).
-                script+="echo '@@CASE $name@@'; (taskset 1 $trace >/tmp/case.out 2>/tmp/case.err & t=\$!; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
+                # exit. (A task still looping while trace detaches needs a
+                # single-threaded TCG boot: RUN_VMARGS, see detector_tests.)
+                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
             else
                 script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
             fi
         done
     done
-    vm --kernel "$k" --fs "${RUN_FS:-gfs2}" --dmesg \
+    # shellcheck disable=SC2086 # RUN_VMARGS is a word list
+    vm --kernel "$k" --fs "${RUN_FS:-gfs2}" ${RUN_VMARGS:-} --dmesg \
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
         --add "$STALL:/usr/local/bin/fl-stall" --add "$FIEMAP:/usr/local/bin/fl-fiemap" \
         --add "$CONTEND:/usr/local/bin/fl-contend" \
@@ -345,10 +346,16 @@ detector_tests() {
         RUN_FS=btrfs run_cases "$k" bthole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
-            dhalf-fsgfs2 dhalf-fsother stall fiemap-private fiemap-nosync fiemap || return
+            dhalf-fsgfs2 dhalf-fsother stall fiemap-private fiemap-nosync || return
     else
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall \
-            fiemap-private fiemap-nosync fiemap || return
+            fiemap-private fiemap-nosync || return
+    fi
+    if [ "$k" != 5.10 ]; then
+        # The livelock, in its own boot on one TCG thread: trace detaches
+        # while the task still loops through the probed functions, which
+        # multi-threaded TCG can turn into an Oops (machine-facts.md).
+        RUN_VMARGS="--tcg-thread single" run_cases "$k" fiemap || return
     fi
     det_failed=0
     # faultlock check on this kernel, its table in the log
