@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "stall.h"
 #include "taskstate.h"
 
@@ -60,7 +61,14 @@ static void read_thread(int pid, int tid, struct fl_thread_state *t)
 	read_small(path, t->wchan, sizeof(t->wchan));
 	if (!strcmp(t->wchan, "0"))
 		t->wchan[0] = '\0';
-	t->nr_frames = fl_stall_read_stack(pid, tid, t->frames, FL_TS_FRAMES);
+	/* The kernel gives no stack of a thread while it runs on another CPU:
+	 * a thread spinning in the kernel is caught between runs, a few tries. */
+	for (int i = 0; i < 20; i++) {
+		t->nr_frames = fl_stall_read_stack(pid, tid, t->frames, FL_TS_FRAMES);
+		if (t->nr_frames || t->state != 'R')
+			break;
+		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
+	}
 }
 
 static int read_process(pid_t pid, struct fl_thread_state *out, int n, int max, int depth)

@@ -386,6 +386,16 @@ if mountpoint -q "$mnt"; then
 	wait_ready "$work/pid.json"; touch "$work/go"; wait "$target"
 	wait "$flpid"; rc=$?
 	t_eq "-p: ends with the process, exit 0" 0 "$rc"
+	# Ctrl-C on -p: the report at once, with what the process is doing.
+	sleep 60 &
+	sp=$!
+	"$FL" trace --json -p "$sp" >"$work/pint.json" 2>/dev/null &
+	flpid=$!
+	wait_ready "$work/pint.json"; kill -INT "$flpid"; wait "$flpid"; rc=$?
+	t_eq "-p, Ctrl-C: exit 0" 0 "$rc"
+	t_eq "-p, Ctrl-C: the process's threads and state in the summary" "sleep S 1" \
+		"$(summary "$work/pint.json" '.child_state | "\(.[0].comm) \(.[0].state) \(length)"')"
+	kill "$sp"
 	t_eq "-p: dio_retries" 1 "$(summary "$work/pid.json" .counts.dio_retries)"
 	t_eq "-p: dio_retry_bytes" 16384 "$(summary "$work/pid.json" .counts.dio_retry_bytes)"
 	"$FL" trace --json -a -d 3 >"$work/all.json" 2>/dev/null &
