@@ -61,11 +61,13 @@ static void read_thread(int pid, int tid, struct fl_thread_state *t)
 	read_small(path, t->wchan, sizeof(t->wchan));
 	if (!strcmp(t->wchan, "0"))
 		t->wchan[0] = '\0';
-	/* The kernel gives no stack of a thread while it runs on another CPU:
-	 * a thread spinning in the kernel is caught between runs, a few tries. */
+	/* The kernel gives no stack of a thread while it runs on another CPU
+	 * (whatever state it was in a moment ago): a thread cycling through
+	 * the kernel is caught between runs, a few tries. Only a zombie has
+	 * none at all. */
 	for (int i = 0; i < 20; i++) {
 		t->nr_frames = fl_stall_read_stack(pid, tid, t->frames, FL_TS_FRAMES);
-		if (t->nr_frames || t->state != 'R')
+		if (t->nr_frames || t->state == 'Z' || t->state == 'X' || t->state == '?')
 			break;
 		nanosleep(&(struct timespec){ .tv_nsec = 10 * 1000 * 1000 }, NULL);
 	}
