@@ -164,6 +164,30 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 	return 0;
 }
 
+/*
+ * The function twins of iomap_dio_complete: it frees the dio before it
+ * returns, so the entry marks the call as ours and the return, which must
+ * not read the dio, finishes it.
+ */
+static __always_inline int on_complete_entry(struct iomap_dio *dio)
+{
+	struct fl_task *t = current_lookup();
+
+	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
+		t->dio_completing = 1;
+	return 0;
+}
+
+static __always_inline int on_complete_return(__s64 ret)
+{
+	struct fl_task *t = current_lookup();
+
+	if (!t || !t->dio_completing)
+		return 0;
+	t->dio_completing = 0;
+	return on_dio_complete((struct kiocb *)t->dio_iocb, ret);
+}
+
 SEC("tp_btf/iomap_dio_rw_begin")
 int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 	     unsigned int dio_flags, size_t done_before)
@@ -196,29 +220,16 @@ int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 	return on_dio_begin(ctx, iocb, iter, done_before);
 }
 
-/*
- * iomap_dio_complete frees the dio before it returns: its fexit must not
- * read dio->iocb. The entry marks the call as ours (as the kprobe does).
- */
 SEC("fentry/iomap_dio_complete")
 int BPF_PROG(fentry_dio_complete, struct iomap_dio *dio)
 {
-	struct fl_task *t = current_lookup();
-
-	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
-		t->dio_completing = 1;
-	return 0;
+	return on_complete_entry(dio);
 }
 
 SEC("fexit/iomap_dio_complete")
 int BPF_PROG(fexit_dio_complete, struct iomap_dio *dio, ssize_t ret)
 {
-	struct fl_task *t = current_lookup();
-
-	if (!t || !t->dio_completing)
-		return 0;
-	t->dio_completing = 0;
-	return on_dio_complete((struct kiocb *)t->dio_iocb, ret);
+	return on_complete_return(ret);
 }
 
 /*
@@ -250,20 +261,11 @@ int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 SEC("kprobe/iomap_dio_complete")
 int BPF_KPROBE(kprobe_dio_complete, struct iomap_dio *dio)
 {
-	struct fl_task *t = current_lookup();
-
-	if (t && t->dio_iocb && t->dio_iocb == (__u64)BPF_CORE_READ(dio, iocb))
-		t->dio_completing = 1;
-	return 0;
+	return on_complete_entry(dio);
 }
 
 SEC("kretprobe/iomap_dio_complete")
 int BPF_KRETPROBE(kretprobe_dio_complete, ssize_t ret)
 {
-	struct fl_task *t = current_lookup();
-
-	if (!t || !t->dio_completing)
-		return 0;
-	t->dio_completing = 0;
-	return on_dio_complete((struct kiocb *)t->dio_iocb, ret);
+	return on_complete_return(ret);
 }

@@ -7,7 +7,6 @@
 #include <string.h>
 #include <unistd.h>
 #include <linux/perf_event.h>
-#include <sys/syscall.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
 #include "kretprobe.h"
@@ -35,17 +34,10 @@ static int kprobe_events_write(const char *line)
 
 static long event_id(const char *event)
 {
-	char path[192], buf[32] = "";
-	FILE *f;
+	char path[192];
 
 	snprintf(path, sizeof(path), "%s/events/kprobes/%s/id", fl_tracefs_path(), event);
-	f = fopen(path, "r");
-	if (!f)
-		return -errno;
-	if (!fgets(buf, sizeof(buf), f))
-		buf[0] = '\0';
-	fclose(f);
-	return buf[0] ? strtol(buf, NULL, 10) : -EINVAL;
+	return fl_read_long_file(path);
 }
 
 static void event_remove(const char *event)
@@ -75,11 +67,11 @@ int fl_kretprobe_attach(struct fl_kretprobe *k, struct bpf_program *prog, const 
 	}
 	id = event_id(k->event);
 	if (id < 0) {
-		err = (int)id;
+		err = -ENOENT;
 		goto fail;
 	}
 	attr.config = id;
-	pfd = syscall(SYS_perf_event_open, &attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
+	pfd = fl_perf_event_open(&attr);
 	if (pfd < 0) {
 		err = -errno;
 		goto fail;

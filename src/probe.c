@@ -176,7 +176,7 @@ void fl_tracefs_unmount(void)
 	umount2(tracefs_paths[0], MNT_DETACH);
 }
 
-static long perf_event_open(struct perf_event_attr *attr)
+long fl_perf_event_open(struct perf_event_attr *attr)
 {
 	return syscall(SYS_perf_event_open, attr, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 }
@@ -191,7 +191,7 @@ static bool attach_perf_bpf(struct perf_event_attr *attr, enum bpf_prog_type typ
 		snprintf(why, why_len, "%s load refused: %s", what, strerror(-prog));
 		return false;
 	}
-	pfd = perf_event_open(attr);
+	pfd = fl_perf_event_open(attr);
 	if (pfd < 0) {
 		snprintf(why, why_len, "%s attach refused: %s", what, strerror(errno));
 		close(prog);
@@ -208,7 +208,7 @@ static bool attach_perf_bpf(struct perf_event_attr *attr, enum bpf_prog_type typ
 	return true;
 }
 
-static long read_long_file(const char *path)
+long fl_read_long_file(const char *path)
 {
 	char buf[64] = "";
 	FILE *f = fopen(path, "r");
@@ -235,7 +235,7 @@ bool fl_probe_tracepoint(const char *category, const char *event, char *why, siz
 		return false;
 	}
 	snprintf(path, sizeof(path), "%s/events/%s/%s/id", tracefs, category, event);
-	id = read_long_file(path);
+	id = fl_read_long_file(path);
 	if (id < 0) {
 		snprintf(why, why_len, "tracepoint %s:%s not in this kernel", category, event);
 		return false;
@@ -274,7 +274,7 @@ bool fl_probe_fentry(struct fl_probe_ctx *ctx, const char *func, const char *mod
 bool fl_probe_kprobe(const char *func, bool retprobe, char *why, size_t why_len)
 {
 	struct perf_event_attr attr = { .size = sizeof(attr) };
-	long type = read_long_file("/sys/bus/event_source/devices/kprobe/type");
+	long type = fl_read_long_file("/sys/bus/event_source/devices/kprobe/type");
 
 	if (type < 0) {
 		snprintf(why, why_len, "kernel has no kprobes");

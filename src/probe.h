@@ -34,6 +34,12 @@ bool fl_probe_find_vma(void);
 bool fl_probe_helper_btf(struct fl_probe_ctx *ctx, const char *func_id_name);
 bool fl_probe_ringbuf(void);
 
+struct perf_event_attr;
+/* perf_event_open(attr, any pid, CPU 0, no group, cloexec): fd or -1/errno. */
+long fl_perf_event_open(struct perf_event_attr *attr);
+/* The number a sysfs/tracefs file holds, or -1. */
+long fl_read_long_file(const char *path);
+
 /* Where tracefs is mounted, or NULL: a query, it mounts nothing. */
 const char *fl_tracefs_path(void);
 /* Classic tracepoints need tracefs: mounts it at /sys/kernel/tracing if it

@@ -60,57 +60,8 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-links() { bpftool link list 2>/dev/null | grep -c '^[0-9]'; }
-
-# wait_until SECONDS CMD...: polls CMD every 0.1 s; status 0 once it succeeds.
-wait_until() {
-	local end=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
-
-# start_daemon NAME ARGS...: runs `faultlock daemon ARGS` in the background,
-# waits (20 s at most) for its ready line; sets $dpid, and $dport if it serves.
-start_daemon() {
-	local name=$1
-	shift
-	"$FL" daemon "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	dpid=$!
-	pids+=("$dpid")
-	dport=""
-	if ! wait_until 20 grep -q 'hooks attached' "$work/$name.err"; then
-		t_fail "$name: daemon ready" "$(cat "$work/$name.err")"
-		return 1
-	fi
-	dport=$(grep -o 'http://[^ ]*/metrics' "$work/$name.err" | sed -E 's|.*:([0-9]+)/metrics|\1|')
-	return 0
-}
-
-# stop PID SIGNAL: signals it and waits (10 s at most); sets $rc to its
-# exit status ("hung" if it had to be killed).
-stop() {
-	local _
-	kill "-$2" "$1" 2>/dev/null
-	for _ in $(seq 100); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1"
-		wait "$1" 2>/dev/null
-		rc=hung
-		return
-	fi
-	wait "$1"
-	rc=$?
-}
-
-scrape() { curl -sS --max-time 5 "http://127.0.0.1:$1/metrics"; }
-# value TEXT SERIES: the value of the exact series `name{labels}` (empty if absent).
-value() { printf '%s\n' "$1" | awk -v s="$2" 'index($0, s " ") == 1 { print $2 }'; }
+# shellcheck source=../lib/daemon.sh
+. "$top/tests/lib/daemon.sh"
 # Voluntary context switches: the daemon going to sleep, i.e. its wakeups.
 # (Involuntary ones are preemptions and count the machine's load, not it.)
 ctxt() { awk '/^voluntary_ctxt_switches/ { print $2 }' "/proc/$1/status"; }

@@ -72,7 +72,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-links() { bpftool link list 2>/dev/null | grep -c '^[0-9]'; }
 
 # san_clean NAME ERRFILE RC: no sanitizer report in ERRFILE, RC not theirs.
 san_clean() {
@@ -103,14 +102,9 @@ bad() {
 	t_eq "$name: one line on stderr" 1 "$lines"
 	t_match "$name: says why" "$re" "$(head -n 1 "$work/$name.err")"
 }
-wait_until() {	# wait_until SECONDS CMD...: polls CMD every 0.1 s
-	local end=$(($(date +%s) + $1))
-	shift
-	while ! "$@"; do
-		[ "$(date +%s)" -ge "$end" ] && return 1
-		sleep 0.1
-	done
-}
+# shellcheck source=../lib/daemon.sh
+STOP_SECONDS=15	# LSan runs at exit
+. "$top/tests/lib/daemon.sh"
 summary() { jq -r -s "map(select(.type==\"summary\"))[0]$2" "$1"; }
 events() { jq -r -s "map(select(.type==\"$2\") | (.events // 1)) | add // 0" "$1"; }
 # expect_counts NAME FILE calls partial retries retry_bytes (a trace --json output)
@@ -311,42 +305,6 @@ fi
 t_eq "trace: no BPF link left" "$links_before" "$(links)"
 
 echo "== daemon"
-# start_daemon NAME ARGS...: `faultlock daemon ARGS` in the background until
-# its ready line (20 s at most); sets $dpid, and $dport if it serves HTTP.
-start_daemon() {
-	local name=$1
-	shift
-	"$FL" daemon "$@" >"$work/$name.out" 2>"$work/$name.err" &
-	dpid=$!
-	pids+=("$dpid")
-	dport=""
-	if ! wait_until 20 grep -qs 'hooks attached' "$work/$name.err"; then
-		t_fail "$name: daemon ready" "$(head -n 40 "$work/$name.err")"
-		return 1
-	fi
-	dport=$(grep -o 'http://[^ ]*/metrics' "$work/$name.err" | sed -E 's|.*:([0-9]+)/metrics|\1|')
-	return 0
-}
-# stop PID SIGNAL: signals it and waits (15 s at most: LSan runs at exit);
-# sets $rc to its exit status ("hung" if it had to be killed).
-stop() {
-	local _
-	kill "-$2" "$1" 2>/dev/null
-	for _ in $(seq 150); do
-		kill -0 "$1" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$1" 2>/dev/null; then
-		kill -KILL "$1"
-		wait "$1" 2>/dev/null
-		rc=hung
-		return
-	fi
-	wait "$1"
-	rc=$?
-}
-code() { curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$@"; }
-value() { printf '%s\n' "$1" | awk -v s="$2" 'index($0, s " ") == 1 { print $2 }'; }
 
 if mountpoint -q "$mnt"; then
 	dev=$(findmnt -n -o MAJ:MIN "$mnt" | tr -d ' ')
