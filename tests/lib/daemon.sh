@@ -52,4 +52,6 @@ stop() {
 }
 
 code() { curl -s --max-time 5 -o /dev/null -w '%{http_code}' "$@"; }
+scrape() { curl -sS --max-time 5 "http://127.0.0.1:$1/metrics"; }
+# value TEXT SERIES: the value of the exact series `name{labels}` (empty if absent).
 value() { printf '%s\n' "$1" | awk -v s="$2" 'index($0, s " ") == 1 { print $2 }'; }
