@@ -45,7 +45,9 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARNINGS) \
 LDFLAGS_STATIC := -static
 LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libevent.a
 
-BPF_SRCS := $(wildcard bpf/*.bpf.c)
+# common.bpf.c (the definitions of the shared maps) first: bpftool's linker
+# leaves externs of objects before it unresolved in the .maps section.
+BPF_SRCS := bpf/common.bpf.c $(filter-out bpf/common.bpf.c,$(wildcard bpf/*.bpf.c))
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(OUTPUT)/bpf/%.bpf.o,$(BPF_SRCS))
 SKEL := $(OUTPUT)/faultlock.skel.h
 
@@ -73,7 +75,7 @@ fuzz_record_text_defs := -DFL_FUZZ_CHECK_TEXT
 # and --listen parser, linked to libevent as the daemon is; the option
 # parsers of options.c and FAULTLOCK_HOOK_MODES (resolve.c), with libbpf.
 FUZZ_HTTP_SRCS := src/http.c src/connlimit.c
-FUZZ_OPTIONS_SRCS := src/options.c src/resolve.c src/catalog.c src/probe.c src/process.c
+FUZZ_OPTIONS_SRCS := src/options.c src/resolve.c src/tpformat.c src/catalog.c src/probe.c src/process.c
 # Seed corpora: tests/fuzz/seeds/TARGET/, copied into TARGET's corpus.
 FUZZ_SEED_DIRS := $(wildcard tests/fuzz/seeds/*)
 

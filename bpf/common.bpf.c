@@ -13,6 +13,8 @@ task_zero_map_t task_zero SEC(".maps");
 cgroup_map_t cgroup_filter SEC(".maps");
 waiters_map_t waiters SEC(".maps");
 holders_map_t holders SEC(".maps");
+btrfs_clears_map_t btrfs_clears SEC(".maps");
+btrfs_ordered_map_t btrfs_ordered SEC(".maps");
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_all = false;
@@ -25,6 +27,7 @@ const volatile __u32 nr_fs_filter = 0;
 const volatile __u32 livelock_count = 64;
 const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN] = {};
 volatile bool ready = false;
+volatile __u32 btrfs_ranges_live = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
@@ -53,8 +56,10 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	t = task_lookup(task);
 	if (t && (t->retry[FL_RETRY_FAULT_IN].reported | t->retry[FL_RETRY_DIO].reported))
 		retry_end_all(ctx, t, FL_LL_END_EXIT);
-	if (t)
+	if (t) {
 		pending_reset(t);
+		btrfs_forget(t);
+	}
 	if (use_task_storage)
 		return 0;
 	tid = BPF_CORE_READ(task, pid);

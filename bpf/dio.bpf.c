@@ -85,6 +85,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 			return 0;
 	}
 
+	btrfs_forget(t);	/* ranges of an earlier call are not this one's */
 	t->dio_iocb = (__u64)iocb;
 	t->dio_inode = (__u64)inode;
 	t->dio_ino = BPF_CORE_READ(inode, i_ino);
@@ -161,6 +162,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 	}
 	t->dio_iocb = 0;
 	t->dio_inode = 0;
+	btrfs_forget(t);
 	return 0;
 }
 

@@ -136,6 +136,7 @@ int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
 		return 0;
 	t->dio_iocb = 0;
 	t->dio_inode = 0;
+	btrfs_forget(t);
 	pending_reset(t);
 	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
 		retry_end_all(ctx, t, FL_LL_END_USER);

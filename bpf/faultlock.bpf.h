@@ -63,6 +63,24 @@ struct fl_retry {
 
 enum { FL_RETRY_FAULT_IN = 0, FL_RETRY_DIO = 1, FL_RETRY_SLOTS = 2 };
 
+/*
+ * A btrfs range the task locked (extent) or must see written (ordered) in
+ * its current direct I/O, whose release waits on that same I/O (btrfs.bpf.c).
+ */
+struct fl_range_held {
+	__u64 root;
+	__u64 ino;
+	__u64 start;
+	__u64 end;		/* inclusive */
+	__u64 ts;
+	__u64 clears;		/* the inode's clears by others when taken (extent) */
+	__u32 bits;
+	__u32 dev;
+	__u32 nr_stack;
+	__u32 valid;
+	__u64 stack[FL_HELD_STACK];
+};
+
 /* Per-task state: one entry per traced task. Its existence is the filter. */
 struct fl_task {
 	__u64 dio_iocb;		/* iocb of the direct I/O in progress, 0 if none */
@@ -99,6 +117,10 @@ struct fl_task {
 
 	/* retry cycles watched for retry_livelock (livelock.bpf.h) */
 	struct fl_retry retry[FL_RETRY_SLOTS];
+
+	/* btrfs ranges held inside the current direct I/O (btrfs.bpf.c) */
+	struct fl_range_held ext;
+	struct fl_range_held ord;
 };
 
 /*
@@ -171,7 +193,39 @@ typedef struct {
 	__type(value, struct fl_holder);
 } holders_map_t;
 
+/* btrfs: per inode, how many of its extent-lock clears ran in a task other
+ * than the one that took a tracked range (bio completion workers): a held
+ * range taken before a later count may be partly unlocked. */
+struct fl_btrfs_inode_key {
+	__u64 root;
+	__u64 ino;
+};
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fl_btrfs_inode_key);
+	__type(value, __u64);
+} btrfs_clears_map_t;
+
+/* btrfs: ordered extents a traced direct I/O created and that still exist
+ * (removed by whoever finishes them), by inode and file offset. */
+struct fl_btrfs_ordered_key {
+	__u64 root;
+	__u64 ino;
+	__u64 file_offset;
+};
+
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct fl_btrfs_ordered_key);
+	__type(value, __u32);	/* tid */
+} btrfs_ordered_map_t;
+
 extern tasks_map_t tasks SEC(".maps");
+extern btrfs_clears_map_t btrfs_clears SEC(".maps");
+extern btrfs_ordered_map_t btrfs_ordered SEC(".maps");
 extern waiters_map_t waiters SEC(".maps");
 extern holders_map_t holders SEC(".maps");
 extern cgroup_map_t cgroup_filter SEC(".maps");
@@ -203,6 +257,17 @@ extern const volatile __u32 livelock_count;	/* retry_livelock after this many it
 extern const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN];
 /* Set by user space once every program is attached. */
 extern volatile bool ready;
+/* Tasks holding a tracked btrfs extent range: while 0, clears return at once. */
+extern volatile __u32 btrfs_ranges_live;
+
+/* Forget the btrfs ranges of a direct I/O that ended (or never can). */
+static __always_inline void btrfs_forget(struct fl_task *t)
+{
+	if (t->ext.valid)
+		__sync_fetch_and_add(&btrfs_ranges_live, -1);
+	t->ext.valid = 0;
+	t->ord.valid = 0;
+}
 
 static __always_inline void counter_add(__u32 idx, __u64 n)
 {

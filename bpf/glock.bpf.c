@@ -30,6 +30,9 @@ static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct 
 	r->fault_ino = t->fault_ino;
 	__builtin_memcpy(r->fault_fstype, t->fault_fstype, sizeof(r->fault_fstype));
 	r->nr_held = t->nr_held;
+	r->provider = FL_LOCK_GLOCK;
+	r->pad = 0;
+	__builtin_memset(&r->range, 0, sizeof(r->range));
 	n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
 	r->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
 	bpf_ringbuf_submit(r, 0);

@@ -7,6 +7,19 @@
  */
 #include "gfs2.bpf.h"
 
+/* The fault is nested in whatever the task holds: the lock providers look. */
+static __always_inline void fault_note(struct fl_task *t, struct file *file, __u64 addr)
+{
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
+
+	t->in_fault++;
+	t->fault_addr = addr;
+	t->fault_ino = BPF_CORE_READ(inode, i_ino);
+	t->fault_dev = BPF_CORE_READ(sb, s_dev);
+	sb_fstype(t->fault_fstype, sb);
+}
+
 static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma, __u64 addr,
 					  __u32 flags, __u64 regs)
 {
@@ -18,29 +31,26 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 	__u32 prot;
 	long n;
 
-	if (!t || !t->nr_held)
+	if (!t || !(t->nr_held | t->ext.valid | t->ord.valid))
 		return 0;
-	h = held_top(t);
 	/* Anonymous memory never calls into a file system: no lock to need. */
 	file = BPF_CORE_READ(vma, vm_file);
-	if (!h || !file)
+	if (!file)
 		return 0;
+	h = held_top(t);
+	if (!h) {		/* btrfs ranges only (btrfs.bpf.c reads in_fault) */
+		fault_note(t, file, addr);
+		return 0;
+	}
 	/* A release we did not see: the kernel no longer lists the holder. */
 	if (!held_still_queued(h)) {
 		held_drop(t, t->nr_held - 1);
 		counter_add(FL_CNT_LOST_RELEASE, 1);
+		if (t->ext.valid | t->ord.valid)
+			fault_note(t, file, addr);
 		return 0;
 	}
-	{
-		struct inode *inode = BPF_CORE_READ(file, f_inode);
-		struct super_block *sb = BPF_CORE_READ(inode, i_sb);
-
-		t->in_fault++;
-		t->fault_addr = addr;
-		t->fault_ino = BPF_CORE_READ(inode, i_ino);
-		t->fault_dev = BPF_CORE_READ(sb, s_dev);
-		sb_fstype(t->fault_fstype, sb);
-	}
+	fault_note(t, file, addr);
 	counter_add(FL_CNT_FAULT_UNDER_LOCK, 1);
 	prot = rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE) ? FL_PROT_MAY_DEMOTE : FL_PROT_NONE;
 	lc = glock_counters(h->id.dev, 0);

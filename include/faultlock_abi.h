@@ -16,6 +16,8 @@
 #define FL_FSTYPE_LEN	16
 #define FL_MAX_FS_FILTER 4	/* --fs TYPE[,TYPE...] */
 #define FL_MAX_STACK	32	/* kernel frames kept per finding */
+#define FL_HELD_STACK	16	/* frames kept of where a held range lock was taken */
+#define FL_BTRFS_LOCKFNS 2	/* btrfs blocking extent-lock functions looked for in a stack */
 
 /* Ring-buffer record types; every record starts with struct fl_hdr. */
 enum fl_rec_type {
@@ -57,6 +59,8 @@ enum fl_counter {
 	FL_CNT_LOST_RELEASE,		/* a held glock found released behind our back (entry dropped) */
 	FL_CNT_UNVERIFIED,		/* a recursion the kernel's holder list could not confirm in time */
 	FL_CNT_LOST_RETURN,		/* gfs2_glock_nq returns never seen (kretprobe instances ran out) */
+	FL_CNT_BTRFS_LOCKS,		/* btrfs range locks taken inside a traced direct I/O */
+	FL_CNT_BTRFS_TRYLOCKS,		/* ... and attempts not from a blocking lock (ignored) */
 	FL_CNT_LOST_RECURSION,		/* runs the BPF runtime skipped (a program of ours already running
 					 * on that CPU): filled from bpf_prog_info by user space */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
@@ -146,6 +150,8 @@ enum fl_protection {
 /* Lock providers: the `lock` label. */
 enum fl_lock_kind {
 	FL_LOCK_GLOCK = 0,	/* gfs2 glock */
+	FL_LOCK_BTRFS_EXTENT,	/* btrfs io_tree EXTENT_LOCKED / EXTENT_DIO_LOCKED range */
+	FL_LOCK_BTRFS_ORDERED,	/* btrfs ordered extent (a write in flight), waited for */
 	FL_LOCK_KINDS,
 };
 
@@ -225,7 +231,21 @@ struct fl_lock_id {
 	__u32 dev;		/* sd_vfs->s_dev */
 };
 
-/* FL_REC_RECURSIVE_LOCK: a task requests a glock it already holds. */
+/*
+ * A range lock (btrfs_extent, btrfs_ordered) a task holds and the range it
+ * asks for again: what a glock's holder fields are for gfs2. Byte ranges of
+ * the file, inclusive.
+ */
+struct fl_lock_range {
+	__u64 root;		/* btrfs subvolume (root objectid) */
+	__u64 held_start, held_end;
+	__u64 req_start, req_end;
+	__u32 bits;		/* io_tree bits held and asked for (EXTENT_LOCKED, ...) */
+	__u32 nr_held_stack;
+	__u64 held_stack[FL_HELD_STACK];	/* where the held range was taken */
+};
+
+/* FL_REC_RECURSIVE_LOCK: a task requests a lock it already holds. */
 struct fl_rec_lock {
 	struct fl_hdr hdr;
 	struct fl_lock_id lock;
@@ -243,6 +263,9 @@ struct fl_rec_lock {
 	__u32 nr_held;		/* glocks the task held */
 	__u32 nr_stack;
 	__u64 stack[FL_MAX_STACK];	/* the new request's kernel stack */
+	__u32 provider;		/* enum fl_lock_kind */
+	__u32 pad;
+	struct fl_lock_range range;	/* range providers only (zero for glocks) */
 };
 
 /* FL_REC_FAULT_UNDER_LOCK: handle_mm_fault while the task holds a glock. */
@@ -350,7 +373,8 @@ FL_ASSERT_SIZE(struct fl_lock_counters, 48);
 FL_ASSERT_SIZE(struct fl_rec_dio, 112);
 FL_ASSERT_SIZE(struct fl_rec_fault, 368);
 FL_ASSERT_SIZE(struct fl_lock_id, 16);
-FL_ASSERT_SIZE(struct fl_rec_lock, 384);
+FL_ASSERT_SIZE(struct fl_lock_range, 176);
+FL_ASSERT_SIZE(struct fl_rec_lock, 568);
 FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
 FL_ASSERT_SIZE(struct fl_rec_livelock, 424);

@@ -17,6 +17,14 @@
 		[FL_MODE_FENTRY] = { "fentry_" stem, "fexit_" stem }, \
 		[FL_MODE_KPROBE] = { "kprobe_" stem, "kretprobe_" stem } }
 
+/* btrfs's own tracepoints (module btrfs on Debian): no structure offsets,
+ * only the record layouts, which tracefs confirms before they attach. */
+#define BTRFS_TP(ev, prog, flds) .name = ev, .category = "btrfs", .target = ev, \
+	.module = "btrfs", .scope = "btrfs", .fields = flds, \
+	.progs = { [FL_MODE_TRACEPOINT] = { prog } }
+#define EXTENT_BIT_FIELDS(bits) "owner@24 ino@32 rootid@40 start@48 len@56 " bits "@64"
+#define ORDERED_FIELDS "ino@24 file_offset@32 len@48 root_objectid@88"
+
 const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 	[FL_HOOK_FORK] = TP("sched", "sched_process_fork", "handle_fork"),
 	[FL_HOOK_EXIT] = TP("sched", "sched_process_exit", "handle_exit"),
@@ -39,9 +47,11 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		[FL_MODE_KPROBE] = { "kprobe_dio_complete", "kretprobe_dio_complete" } } },
 	[FL_HOOK_GLOCK_QUEUE] = { .name = "gfs2_glock_queue", .category = "gfs2",
 		.target = "gfs2_glock_queue", .module = "gfs2", .scope = "gfs2",
+		.fields = "dev@8 glnum@16 gltype@24 queue@28",
 		.progs = { [FL_MODE_TRACEPOINT] = { "handle_glock_queue" } } },
-	/* handle_mm_fault only matters while a glock is held. */
-	[FL_HOOK_HANDLE_MM_FAULT] = { FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"), .scope = "gfs2" },
+	/* handle_mm_fault only matters while a lock is held. */
+	[FL_HOOK_HANDLE_MM_FAULT] = { FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"),
+		.scope = "gfs2,btrfs" },
 	/* Acquire without release would leave every lock held forever. */
 	[FL_HOOK_GLOCK_NQ] = { FN_BOTH("gfs2_glock_nq", "gfs2", "glock_nq"), .scope = "gfs2",
 		.requires = "gfs2_glock_dq" },
@@ -50,19 +60,35 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 	[FL_HOOK_FAULT_IN_WRITEABLE] = { FN_BOTH("fault_in_writeable", NULL, "fault_in_writeable") },
 	[FL_HOOK_FAULT_IN_SAFE_WRITEABLE] = { FN_BOTH("fault_in_safe_writeable", NULL,
 						      "fault_in_safe_writeable") },
+	/* A range lock tracked without its unlocks would stay held forever. */
+	[FL_HOOK_BTRFS_SET_EXTENT_BIT] = { BTRFS_TP("btrfs_set_extent_bit", "handle_btrfs_set_extent_bit",
+		EXTENT_BIT_FIELDS("set_bits")), .requires = "btrfs_clear_extent_bit" },
+	[FL_HOOK_BTRFS_CLEAR_EXTENT_BIT] = { BTRFS_TP("btrfs_clear_extent_bit",
+		"handle_btrfs_clear_extent_bit", EXTENT_BIT_FIELDS("clear_bits")) },
+	[FL_HOOK_BTRFS_ORDERED_ADD] = { BTRFS_TP("btrfs_ordered_extent_add", "handle_btrfs_ordered_add",
+		ORDERED_FIELDS), .requires = "btrfs_ordered_extent_remove" },
+	[FL_HOOK_BTRFS_ORDERED_REMOVE] = { BTRFS_TP("btrfs_ordered_extent_remove",
+		"handle_btrfs_ordered_remove", ORDERED_FIELDS) },
+	[FL_HOOK_BTRFS_ORDERED_START] = { BTRFS_TP("btrfs_ordered_extent_start", "handle_btrfs_ordered_start",
+		ORDERED_FIELDS), .requires = "btrfs_ordered_extent_add" },
 };
 const int fl_nr_hooks = FL_NR_HOOKS;
 
 #define GLOCK_HOOKS "gfs2_glock_nq", "gfs2_glock_dq"
 #define DIO_HOOKS "iomap_dio_rw_begin", "iomap_dio_complete"
 #define FAULT_IN_HOOKS "fault_in_readable", "fault_in_safe_writeable"
+/* btrfs range recursion: the lock, its unlock, the fault and the I/O window */
+#define BTRFS_EXTENT_HOOKS "handle_mm_fault", "btrfs_set_extent_bit", "btrfs_clear_extent_bit", \
+	"iomap_dio_rw_begin"
+#define BTRFS_ORDERED_HOOKS "handle_mm_fault", "btrfs_ordered_extent_start", "iomap_dio_rw_begin"
 #define REC(t, rtype) .rec = t, .rec_size = sizeof(struct rtype)
 #define STACK(rtype) .nr_stack_off = offsetof(struct rtype, nr_stack)
 
 const struct fl_event_type fl_event_types[] = {
 	{ .type = "recursive_lock", .severity = FL_SEV_ERROR,
 	  REC(FL_REC_RECURSIVE_LOCK, fl_rec_lock), STACK(fl_rec_lock),
-	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_recursive_lock_total" },
+	  .needs = { { GLOCK_HOOKS }, { BTRFS_EXTENT_HOOKS }, { BTRFS_ORDERED_HOOKS } },
+	  .metric = "faultlock_recursive_lock_total" },
 	{ .type = "lock_stall", .severity = FL_SEV_WARNING,
 	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_lock_stalls_total" },
 	{ .type = "fault_under_lock", .severity = FL_SEV_WARNING,
@@ -88,7 +114,9 @@ const int fl_nr_event_types = sizeof(fl_event_types) / sizeof(fl_event_types[0])
 
 #define COUNTER(k, cnt, ev) { .key = k, .src = FL_SRC_COUNTER, .counter = cnt, .event = ev }
 const struct fl_summary_count fl_summary_counts[] = {
-	COUNTER("lock_acquisitions", FL_CNT_LOCK_ACQUISITIONS, "recursive_lock"),
+	/* glocks: known where gfs2's acquire and release hooks are */
+	{ .key = "lock_acquisitions", .src = FL_SRC_COUNTER, .counter = FL_CNT_LOCK_ACQUISITIONS,
+	  .event = "lock_stall" },
 	COUNTER("recursive_lock", FL_CNT_RECURSIVE_LOCK, "recursive_lock"),
 	COUNTER("fault_under_lock", FL_CNT_FAULT_UNDER_LOCK, "fault_under_lock"),
 	{ .key = "lock_stall", .src = FL_SRC_LOCK_STALLS, .event = "lock_stall" },

@@ -40,6 +40,11 @@ enum fl_hook_id {
 	FL_HOOK_FAULT_IN_READABLE,
 	FL_HOOK_FAULT_IN_WRITEABLE,
 	FL_HOOK_FAULT_IN_SAFE_WRITEABLE,
+	FL_HOOK_BTRFS_SET_EXTENT_BIT,
+	FL_HOOK_BTRFS_CLEAR_EXTENT_BIT,
+	FL_HOOK_BTRFS_ORDERED_ADD,
+	FL_HOOK_BTRFS_ORDERED_REMOVE,
+	FL_HOOK_BTRFS_ORDERED_START,
 	FL_NR_HOOKS,
 };
 
@@ -52,7 +57,8 @@ struct fl_hook {
 	const char *target;		/* tracepoint or function name */
 	const char *fn;			/* a tracepoint's function stand-in, tried after it */
 	const char *module;		/* kernel module holding it; NULL: vmlinux */
-	const char *scope;		/* file system it serves alone ("gfs2"): off when --fs leaves it out */
+	const char *scope;		/* file systems it serves alone ("gfs2,btrfs"): off when --fs leaves them out */
+	const char *fields;		/* classic tracepoint: "NAME@OFFSET ..." its program reads (checked) */
 	const char *requires;		/* hook without which this one is useless (acquire needs release) */
 	bool needs_return;		/* function modes: fexit / kretprobe */
 	bool entry_late;		/* kprobe mode: entry attached after the return probe */
@@ -73,7 +79,7 @@ struct fl_hook_state {
 
 enum fl_severity { FL_SEV_ERROR, FL_SEV_WARNING, FL_SEV_INFO, FL_SEV_MAX };
 
-#define FL_NEEDS_SETS 2		/* alternative hook sets of an event type */
+#define FL_NEEDS_SETS 3		/* alternative hook sets of an event type */
 #define FL_NEEDS_HOOKS 4	/* hooks per set */
 
 /* One event type: how it arrives, what it needs, where it is counted. */

@@ -100,10 +100,49 @@ static void same_file_fault(struct jw *w, const struct fl_emit *e, const struct 
 		stack(w, e, v);
 }
 
+static void range(struct jw *w, const char *key, uint64_t start, uint64_t end)
+{
+	jw_object(w, key);
+	jw_u64(w, "start", start);
+	jw_u64(w, "end", end);	/* inclusive, as btrfs's io_tree */
+	jw_end_object(w);
+}
+
+/* btrfs_extent / btrfs_ordered: a byte range of one file, held by this
+ * task's direct I/O and asked for again from inside it. */
+static void range_recursion(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_lock *r = v->raw;
+
+	jw_str(w, "lock", v->lock.name);
+	jw_str(w, "provider", fl_lock_kind_name(v->lock.provider));
+	jw_null(w, "lock_type");
+	jw_str(w, "dev", v->lock.dev);
+	jw_u64(w, "ino", v->lock.number);
+	jw_u64(w, "root", r->range.root);
+	range(w, "held_range", r->range.held_start, r->range.held_end);
+	range(w, "requested_range", r->range.req_start, r->range.req_end);
+	jw_str(w, "held_site", v->site);
+	jw_str(w, "requested_site", v->req_site);
+	jw_u64(w, "held_locks", r->nr_held);
+	jw_bool(w, "in_fault", r->in_fault);
+	jw_str(w, "fault_address", r->in_fault ? v->addr : NULL);
+	file(w, "file", &v->file);
+	file(w, "fault_file", &v->fault_file);
+	jw_array(w, "held_stack");
+	fl_stack_frames(v->held_stack, v->nr_held_stack, e->ksyms, add_frame, w);
+	jw_end_array(w);
+	stack(w, e, v);
+}
+
 static void recursive_lock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_rec_lock *r = v->raw;
 
+	if (v->lock.provider != FL_LOCK_GLOCK) {
+		range_recursion(w, e, v);
+		return;
+	}
 	lock(w, &v->lock);
 	jw_str(w, "held_state", fl_lock_state_name(r->held_state));
 	jw_str(w, "requested_state", fl_lock_state_name(r->req_state));

@@ -62,9 +62,33 @@ static void same_file_fault(const struct fl_emit *e, const struct fl_view *v)
 		stack(e, v);
 }
 
+static void range_recursion(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_lock *r = v->raw;
+	const struct fl_lock_range *g = &r->range;
+	bool ordered = v->lock.provider == FL_LOCK_BTRFS_ORDERED;
+
+	fprintf(e->f, "btrfs %s ino %" PRIu64 " (root %" PRIu64 "): bytes %" PRIu64 "-%" PRIu64
+		" %s again from inside a page fault at %s, while this task's direct I/O %s bytes %"
+		PRIu64 "-%" PRIu64 " (since %s): it waits for itself\n", v->lock.dev, v->lock.number,
+		(uint64_t)g->root, (uint64_t)g->req_start, (uint64_t)g->req_end,
+		ordered ? "waited for" : "locked", v->addr,
+		ordered ? "has an ordered extent (unsubmitted write) on" : "holds the extent lock of",
+		(uint64_t)g->held_start, (uint64_t)g->held_end, v->site);
+	fprintf(e->f, INDENT "new request from %s:\n", "", v->req_site);
+	stack(e, v);
+	fprintf(e->f, INDENT "held range taken at:\n", "");
+	fl_stack_frames(v->held_stack, v->nr_held_stack, e->ksyms, put_frame, e->f);
+}
+
 static void recursive_lock(const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_rec_lock *r = v->raw;
+
+	if (v->lock.provider != FL_LOCK_GLOCK) {
+		range_recursion(e, v);
+		return;
+	}
 
 	fprintf(e->f, "gfs2 glock %s (dev %s) requested %s, already held %s since %s", v->lock.name,
 		v->lock.dev, fl_lock_state_name(r->req_state), fl_lock_state_name(r->held_state), v->site);

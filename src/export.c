@@ -118,10 +118,11 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 
 		memcpy(m->fstype, r->fstype, sizeof(m->fstype));
 		m->dev = r->dev;
-		m->lock = "glock";	/* the only provider (enum fl_lock_kind) */
+		m->lock = fl_lock_kind_name(r->lock);
 		m->acquisitions = r->acquisitions;
 		m->recursive = r->recursive;
-		for (int p = 0; p < FL_PROT_MAX; p++) {
+		/* fault_under_lock is a glock finding (gfs2's faults take glocks). */
+		for (int p = 0; r->lock == FL_LOCK_GLOCK && p < FL_PROT_MAX; p++) {
 			struct fl_metrics_ful_row *u = &ful[s.nr_ful++];
 
 			memcpy(u->fstype, r->fstype, sizeof(u->fstype));

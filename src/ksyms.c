@@ -130,6 +130,26 @@ const struct fl_ksym *fl_ksyms__find(const struct fl_ksyms *ks, uint64_t addr)
 	return &ks->syms[lo];
 }
 
+int fl_ksyms__range(const struct fl_ksyms *ks, const char *name, const char *module,
+		    uint64_t *lo, uint64_t *hi)
+{
+	for (size_t i = 0; ks && i < ks->nr; i++) {
+		const struct fl_ksym *s = &ks->syms[i];
+		size_t j = i + 1;
+
+		if (strcmp(s->name, name) || (module && (!s->module || strcmp(s->module, module))))
+			continue;
+		while (j < ks->nr && ks->syms[j].addr == s->addr)
+			j++;	/* aliases share an address */
+		if (j == ks->nr)
+			return -ENOENT;
+		*lo = s->addr;
+		*hi = ks->syms[j].addr;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 void fl_ksyms__format(const struct fl_ksyms *ks, uint64_t addr, char *buf, size_t len)
 {
 	const struct fl_ksym *s = fl_ksyms__find(ks, addr);

@@ -18,6 +18,10 @@ struct fl_ksyms;
 struct fl_ksyms *fl_ksyms__load(const char *path);
 void fl_ksyms__free(struct fl_ksyms *ks);
 const struct fl_ksym *fl_ksyms__find(const struct fl_ksyms *ks, uint64_t addr);
+/* The text of function `name` (module NULL: anywhere): [*lo, *hi), up to the
+ * next symbol. 0, or -ENOENT. */
+int fl_ksyms__range(const struct fl_ksyms *ks, const char *name, const char *module,
+		    uint64_t *lo, uint64_t *hi);
 /* "func+0x1a/0x40 [mod]" style (as the kernel prints it), or the hex address. */
 void fl_ksyms__format(const struct fl_ksyms *ks, uint64_t addr, char *buf, size_t len);
 

@@ -16,6 +16,27 @@
 #define WAITERS_BYTES (FL_STALL_SLOTS * sizeof(struct fl_waiter))
 #define HOLDERS_BYTES (FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder))
 
+/* The btrfs range-lock hooks need this kernel's bit values and lock
+ * function; without them they stay off, saying why. */
+static void btrfs_prepare(struct fl_loader *l)
+{
+	static const enum fl_hook_id needs_facts[] = { FL_HOOK_BTRFS_SET_EXTENT_BIT,
+						       FL_HOOK_BTRFS_CLEAR_EXTENT_BIT };
+
+	if (l->states[FL_HOOK_BTRFS_SET_EXTENT_BIT].mode == FL_MODE_NONE)
+		return;
+	fl_btrfs_facts_read(&l->si.btrfs);
+	if (l->si.btrfs.known)
+		return;
+	for (size_t i = 0; i < sizeof(needs_facts) / sizeof(needs_facts[0]); i++) {
+		struct fl_hook_state *st = &l->states[needs_facts[i]];
+
+		st->mode = FL_MODE_NONE;
+		snprintf(st->why, sizeof(st->why), "%s", l->si.btrfs.why);
+	}
+	vlog("btrfs extent-lock hooks off: %s", l->si.btrfs.why);
+}
+
 int fl_loader__prepare(struct fl_loader *l)
 {
 	const char *spec = getenv("FAULTLOCK_HOOK_MODES");
@@ -45,6 +66,7 @@ int fl_loader__prepare(struct fl_loader *l)
 	fl_sysinfo_read(&l->si, &ctx);
 	fl_hooks_resolve(&ctx, forced, l->states);
 	fl_probe_free(&ctx);
+	btrfs_prepare(l);
 	return 0;
 }
 
@@ -64,6 +86,12 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->nr_fs_filter = o->common.fs.nr;
 	skel->rodata->livelock_count = o->common.livelock_count;
 	skel->rodata->done_before_arg = si->dio_done_before_arg;
+	skel->rodata->btrfs_lock_bits = si->btrfs.lock_bits;
+	skel->rodata->btrfs_inode_io = si->btrfs.inode_io;
+	for (int i = 0; i < si->btrfs.nr_lockfns && i < FL_BTRFS_LOCKFNS; i++) {
+		skel->rodata->btrfs_lockfn_lo[i] = si->btrfs.lockfn_lo[i];
+		skel->rodata->btrfs_lockfn_hi[i] = si->btrfs.lockfn_hi[i];
+	}
 	memcpy((void *)skel->rodata->fs_filter, o->common.fs.names, sizeof(o->common.fs.names));
 	if (!task_storage) {
 		/* Same map, as a tid-keyed hash cleaned at task exit. */

@@ -33,6 +33,17 @@ const char *fl_protection_name(uint32_t prot)
 	return prot == FL_PROT_MAY_DEMOTE ? "may_demote" : "none";
 }
 
+const char *fl_lock_kind_name(uint32_t kind)
+{
+	static const char *const names[FL_LOCK_KINDS] = {
+		[FL_LOCK_GLOCK] = "glock",
+		[FL_LOCK_BTRFS_EXTENT] = "btrfs_extent",
+		[FL_LOCK_BTRFS_ORDERED] = "btrfs_ordered",
+	};
+
+	return kind < FL_LOCK_KINDS ? names[kind] : "unknown";
+}
+
 void fl_copy_printable(char *dst, const char *src, size_t n)
 {
 	size_t i;

@@ -21,6 +21,8 @@ const char *fl_lock_state_name(unsigned int st);
 const char *fl_fault_in_kind_name(uint32_t kind);
 /* A fault_under_lock's protection: "may_demote" or "none". */
 const char *fl_protection_name(uint32_t prot);
+/* A lock provider (enum fl_lock_kind): the `lock` label and `provider` field. */
+const char *fl_lock_kind_name(uint32_t kind);
 /*
  * Copies at most n - 1 bytes of src, stopping at a NUL, into dst (always
  * terminated), with every byte outside printable ASCII replaced by '?': a

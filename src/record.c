@@ -26,6 +26,13 @@ int fl_record_type(const void *data, size_t size)
 		if (nr_stack > FL_MAX_STACK)
 			return -EINVAL;
 	}
+	if (hdr.type == FL_REC_RECURSIVE_LOCK) {
+		const struct fl_rec_lock *r = data;
+
+		if (r->provider >= FL_LOCK_KINDS || r->range.nr_held_stack > FL_HELD_STACK ||
+		    r->range.held_end < r->range.held_start || r->range.req_end < r->range.req_start)
+			return -EINVAL;
+	}
 	if (hdr.type == FL_REC_RETRY_LIVELOCK &&
 	    (((const struct fl_rec_livelock *)data)->phase < FL_LL_BEGIN ||
 	     ((const struct fl_rec_livelock *)data)->phase > FL_LL_END))
@@ -62,6 +69,55 @@ static void view_lock(struct fl_view_lock *l, const struct fl_lock_id *id)
 	l->number = id->number;
 	snprintf(l->name, sizeof(l->name), "%u:%" PRIu64, id->type, (uint64_t)id->number);
 	fl_format_dev(id->dev, l->dev, sizeof(l->dev));
+}
+
+/*
+ * A range lock's site: the first frame of its stack that is not the
+ * tracing machinery or btrfs's own locking and ordered-extent plumbing —
+ * the caller that asked for the range (btrfs_dio_iomap_begin,
+ * btrfs_lock_and_flush_ordered_range, ...).
+ */
+static void range_site(const struct fl_ksyms *ks, const __u64 *stack, uint32_t n, char *buf,
+		       size_t len)
+{
+	static const char *const plumbing[] = {
+		"bpf_", "__bpf", "perf_", "trace_", "__traceiter", "__set_extent_bit", "set_extent_bit",
+		"lock_extent", "__lock_extent", "btrfs_lock_extent", "btrfs_set_extent",
+		"__btrfs_add_ordered", "btrfs_add_ordered", "btrfs_alloc_ordered", "alloc_ordered",
+		"insert_ordered", "btrfs_start_ordered_extent",
+	};
+
+	snprintf(buf, len, "?");
+	for (uint32_t i = 0; i < n && i < FL_MAX_STACK; i++) {
+		bool skip = false;
+
+		fl_ksyms__format(ks, stack[i], buf, len);
+		for (size_t k = 0; k < sizeof(plumbing) / sizeof(plumbing[0]) && !skip; k++)
+			skip = !strncmp(buf, plumbing[k], strlen(plumbing[k]));
+		if (!skip)
+			return;
+	}
+}
+
+static void view_range_lock(struct fl_view *v, const struct fl_rec_lock *r, const struct fl_ksyms *ks)
+{
+	const struct fl_lock_range *g = &r->range;
+	struct fl_view_lock *l = &v->lock;
+	uint32_t nh = g->nr_held_stack < FL_HELD_STACK ? g->nr_held_stack : FL_HELD_STACK;
+
+	l->set = true;
+	l->provider = r->provider;
+	l->number = r->lock.number;
+	snprintf(l->name, sizeof(l->name), "%s:%" PRIu64 ":%" PRIu64 ":%" PRIu64 "+%" PRIu64,
+		 r->provider == FL_LOCK_BTRFS_ORDERED ? "ordered" : "extent", (uint64_t)g->root,
+		 (uint64_t)r->lock.number, (uint64_t)g->held_start,
+		 (uint64_t)(g->held_end - g->held_start + 1));
+	fl_format_dev(r->lock.dev, l->dev, sizeof(l->dev));
+	view_file(&v->file, r->lock.number, r->lock.dev, "btrfs");
+	v->held_stack = g->held_stack;
+	v->nr_held_stack = nh;
+	range_site(ks, g->held_stack, nh, v->site, sizeof(v->site));
+	range_site(ks, r->stack, r->nr_stack, v->req_site, sizeof(v->req_site));
 }
 
 static void view_hdr(struct fl_view *v, const struct fl_hdr *h)
@@ -106,9 +162,13 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 	case FL_REC_RECURSIVE_LOCK: {
 		const struct fl_rec_lock *r = data;
 
-		view_lock(&v->lock, &r->lock);
-		fl_ksyms__format(ks, r->held_ip, v->site, sizeof(v->site));
-		fl_ksyms__format(ks, r->req_ip, v->req_site, sizeof(v->req_site));
+		if (r->provider != FL_LOCK_GLOCK) {
+			view_range_lock(v, r, ks);
+		} else {
+			view_lock(&v->lock, &r->lock);
+			fl_ksyms__format(ks, r->held_ip, v->site, sizeof(v->site));
+			fl_ksyms__format(ks, r->req_ip, v->req_site, sizeof(v->req_site));
+		}
 		view_addr(v, r->fault_addr);
 		if (r->in_fault && r->fault_ino)
 			view_file(&v->fault_file, r->fault_ino, r->fault_dev, r->fault_fstype);
@@ -176,12 +236,18 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,
 		    void (*fn)(void *arg, const char *frame), void *arg)
 {
+	fl_stack_frames(v->stack, v->nr_stack, ks, fn, arg);
+}
+
+void fl_stack_frames(const __u64 *stack, uint32_t n, const struct fl_ksyms *ks,
+		     void (*fn)(void *arg, const char *frame), void *arg)
+{
 	bool top = true;
 
-	for (uint32_t i = 0; i < v->nr_stack && i < FL_MAX_STACK; i++) {
+	for (uint32_t i = 0; stack && i < n && i < FL_MAX_STACK; i++) {
 		char frame[256];
 
-		fl_ksyms__format(ks, v->stack[i], frame, sizeof(frame));
+		fl_ksyms__format(ks, stack[i], frame, sizeof(frame));
 		if (top && fl_frame_is_bpf(frame))
 			continue;
 		top = false;

@@ -30,10 +30,11 @@ struct fl_view_file {
 
 struct fl_view_lock {
 	bool set;
-	char name[48];			/* gfs2's TYPE:NUMBER */
+	char name[80];			/* gfs2's TYPE:NUMBER; extent:ROOT:INO:START+LEN */
 	char dev[24];
+	uint32_t provider;		/* enum fl_lock_kind */
 	uint32_t type;
-	uint64_t number;
+	uint64_t number;		/* gfs2: the glock number; btrfs: the inode */
 };
 
 struct fl_view {
@@ -53,6 +54,8 @@ struct fl_view {
 	double secs, rate;		/* retry_livelock: episode so far, iterations/s */
 	const __u64 *stack;		/* kernel stack, symbolised by the emitters */
 	uint32_t nr_stack;
+	const __u64 *held_stack;	/* range locks: where the held range was taken */
+	uint32_t nr_held_stack;
 	const void *raw;		/* the validated record */
 	const struct fl_stall *stall;	/* lock_stall */
 	char holder_comm[FL_COMM_LEN + 1];	/* lock_stall */
@@ -67,5 +70,8 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
  * frames at the top left out. */
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,
 		    void (*fn)(void *arg, const char *frame), void *arg);
+/* The same for any stack of n frames. */
+void fl_stack_frames(const __u64 *stack, uint32_t n, const struct fl_ksyms *ks,
+		     void (*fn)(void *arg, const char *frame), void *arg);
 
 #endif

@@ -5,6 +5,7 @@
 #include <bpf/libbpf.h>
 #include "faultlock.h"
 #include "resolve.h"
+#include "tpformat.h"
 
 static void append_why(struct fl_hook_state *st, const char *mode, const char *why)
 {
@@ -69,7 +70,8 @@ static bool probe_mode(struct fl_probe_ctx *ctx, const struct fl_hook *h, enum f
 	case FL_MODE_TP_BTF:
 		return fl_probe_tp_btf(ctx, h->target, h->module, why, len);
 	case FL_MODE_TRACEPOINT:
-		return fl_probe_tracepoint(h->category, h->target, why, len);
+		return fl_probe_tracepoint(h->category, h->target, why, len) &&
+		       (!h->fields || fl_tp_layout_ok(h->category, h->target, h->fields, why, len));
 	case FL_MODE_FENTRY:
 		return fl_probe_fentry(ctx, fn, h->module, false, why, len) &&
 		       (!h->needs_return || fl_probe_fentry(ctx, fn, h->module, true, why, len));
@@ -147,12 +149,24 @@ void fl_hooks_resolve(struct fl_probe_ctx *ctx, const enum fl_mode *forced,
 	}
 }
 
+/* Does --fs keep one of the file systems of a "gfs2,btrfs" scope? */
+static bool scope_wanted(const struct fl_fs_filter *fs, const char *scope)
+{
+	char buf[64], *save = NULL;
+
+	snprintf(buf, sizeof(buf), "%s", scope);
+	for (char *s = strtok_r(buf, ",", &save); s; s = strtok_r(NULL, ",", &save))
+		if (fl_fs_filter_has(fs, s))
+			return true;
+	return false;
+}
+
 void fl_hooks_scope(struct fl_hook_state *states, const struct fl_fs_filter *fs)
 {
 	for (int i = 0; i < fl_nr_hooks; i++) {
 		struct fl_hook_state *st = &states[i];
 
-		if (!fl_hooks[i].scope || st->mode == FL_MODE_NONE || fl_fs_filter_has(fs, fl_hooks[i].scope))
+		if (!fl_hooks[i].scope || st->mode == FL_MODE_NONE || scope_wanted(fs, fl_hooks[i].scope))
 			continue;
 		st->mode = FL_MODE_NONE;
 		snprintf(st->why, sizeof(st->why), "not needed: --fs leaves %s out", fl_hooks[i].scope);

@@ -3,6 +3,7 @@
 #ifndef FL_SYSINFO_H
 #define FL_SYSINFO_H
 
+#include "btrfs.h"
 #include <stdbool.h>
 #include "probe.h"
 
@@ -17,6 +18,7 @@ struct fl_sysinfo {
 	bool find_vma;
 	bool task_btf;		/* bpf_get_current_task_btf */
 	int dio_done_before_arg;	/* __iomap_dio_rw's done_before: argument index, -1 none */
+	struct fl_btrfs_facts btrfs;	/* read when the btrfs hooks resolve */
 };
 
 void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx);

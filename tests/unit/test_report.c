@@ -1184,8 +1184,9 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 {
 	struct fixture *fx = *state;
 	struct fl_summary *s = mk_summary();
+	/* handle_mm_fault off too: no lock provider (btrfs's need it) */
 	static const char *const off[] = { "gfs2_glock_nq", "fault_in_readable",
-					   "sched_process_fork", NULL };
+					   "sched_process_fork", "handle_mm_fault", NULL };
 	struct fl_hook_state *st = mk_states(off);
 	char want[2048];
 	size_t n = 0;
@@ -1216,7 +1217,8 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 	assert_json(line, "hooks.gfs2_glock_nq", "\"-\"");
 	assert_json(line, "hooks.sched_process_fork", "\"-\"");
 	assert_json(line, "hooks.page_fault_kernel", "\"tp_btf\"");
-	assert_json(line, "hooks.handle_mm_fault", "\"fentry\"");
+	assert_json(line, "hooks.handle_mm_fault", "\"-\"");
+	assert_json(line, "hooks.fault_in_writeable", "\"fentry\"");
 	free(st);
 }
 

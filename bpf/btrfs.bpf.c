@@ -1,0 +1,352 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * btrfs range locks, the second lock provider: a direct I/O locks a range
+ * of the file's io_tree (btrfs_dio_iomap_begin) or creates an ordered
+ * extent for it, then pins the user buffer. If the buffer maps that same
+ * range, the page fault's readahead asks for the range again and waits for
+ * a release that only this task's I/O can bring: a deadlock for good
+ * (5.10; fstests generic/647). Seen through btrfs's own tracepoints, which
+ * fire before any wait and need no structure offsets:
+ *
+ *   btrfs_set_extent_bit     every attempt to set io_tree bits: a lock
+ *                            when the bits hold EXTENT_LOCKED/DIO_LOCKED
+ *   btrfs_clear_extent_bit   every unlock, in any context
+ *   btrfs_ordered_extent_add / _remove / _start   ordered extents created,
+ *                            finished, and waited for
+ *
+ * A set_extent_bit attempt is a lock request only when it comes from the
+ * blocking lock function (user space gives its address range): a trylock
+ * never waits, so it never counts.
+ */
+#include "faultlock.bpf.h"
+
+/* Filled by user space from this kernel's tracefs formats, BTF and kallsyms. */
+const volatile __u32 btrfs_lock_bits = 0;	/* EXTENT_LOCKED | EXTENT_DIO_LOCKED */
+const volatile __u32 btrfs_inode_io = 3;	/* IO_TREE_INODE_IO: a file's data ranges */
+const volatile __u64 btrfs_lockfn_lo[FL_BTRFS_LOCKFNS] = {};	/* blocking lock functions */
+const volatile __u64 btrfs_lockfn_hi[FL_BTRFS_LOCKFNS] = {};
+
+/* Record layouts of the classic tracepoints (checked against tracefs by
+ * user space before they attach: catalog.c's .fields). */
+struct btrfs_extent_bit_args {
+	__u64 common;
+	__u8 fsid[16];
+	__u32 owner;
+	__u32 pad;
+	__u64 ino;
+	__u64 rootid;
+	__u64 start;
+	__u64 len;
+	__u32 bits;
+};
+
+struct btrfs_ordered_args {
+	__u64 common;
+	__u8 fsid[16];
+	__u64 ino;
+	__u64 file_offset;
+	__u64 start;
+	__u64 len;
+	__u64 disk_len;
+	__u64 bytes_left;
+	__u64 flags;
+	__s32 compress_type;
+	__s32 refs;
+	__u64 root_objectid;
+};
+
+/* Called from the blocking lock function (one of the first frames)? */
+static __always_inline bool from_blocking_lock(const __u64 *stack, long n)
+{
+	for (int i = 0; i < 6; i++) {
+		if (i >= n)
+			break;
+		for (int k = 0; k < FL_BTRFS_LOCKFNS; k++)
+			if (btrfs_lockfn_lo[k] && stack[i] >= btrfs_lockfn_lo[k] &&
+			    stack[i] < btrfs_lockfn_hi[k])
+				return true;
+	}
+	return false;
+}
+
+static __always_inline bool overlaps(const struct fl_range_held *h, __u64 root, __u64 ino,
+				     __u64 start, __u64 end)
+{
+	return h->valid && h->root == root && h->ino == ino && start <= h->end && end >= h->start;
+}
+
+static __always_inline __u64 inode_clears(__u64 root, __u64 ino)
+{
+	struct fl_btrfs_inode_key key = { .root = root, .ino = ino };
+	__u64 zero = 0, *c = bpf_map_lookup_elem(&btrfs_clears, &key);
+
+	if (c)
+		return *c;
+	bpf_map_update_elem(&btrfs_clears, &key, &zero, BPF_NOEXIST);
+	return 0;
+}
+
+/* Still held for all we know: no one else cleared part of this inode since. */
+static __always_inline bool ext_still_held(const struct fl_range_held *h)
+{
+	struct fl_btrfs_inode_key key = { .root = h->root, .ino = h->ino };
+	__u64 *c = bpf_map_lookup_elem(&btrfs_clears, &key);
+
+	return c && *c == h->clears;
+}
+
+static __always_inline void lock_count(__u32 dev, __u32 kind, bool recursive)
+{
+	struct fl_lock_key key = { .dev = dev, .lock = kind };
+	struct fl_lock_counters zero = {}, *c = bpf_map_lookup_elem(&lock_counters, &key);
+
+	if (!c) {
+		__builtin_memcpy(zero.fstype, "btrfs", 6);
+		bpf_map_update_elem(&lock_counters, &key, &zero, BPF_NOEXIST);
+		c = bpf_map_lookup_elem(&lock_counters, &key);
+		if (!c) {
+			counter_add(FL_CNT_LOST_LOCKMAP, 1);
+			return;
+		}
+	}
+	if (recursive)
+		c->recursive++;
+	else
+		c->acquisitions++;
+}
+
+/*
+ * The finding, before the wait: h is held by this task's direct I/O, the
+ * fault inside it asks for [start, end] again. `stack` is the request's.
+ */
+static __always_inline void emit_range_recursion(struct fl_task *t, const struct fl_range_held *h,
+						 __u32 kind, __u64 start, __u64 end, __u32 bits,
+						 const __u64 *stack, long nr)
+{
+	struct fl_rec_lock *r;
+
+	counter_add(FL_CNT_RECURSIVE_LOCK, 1);
+	lock_count(h->dev, kind, true);
+	r = record_reserve(sizeof(*r), FL_REC_RECURSIVE_LOCK);
+	if (!r)
+		return;
+	r->lock.number = h->ino;
+	r->lock.type = 0;
+	r->lock.dev = h->dev;
+	r->held_ip = 0;
+	r->req_ip = 0;
+	r->held_state = 0;
+	r->req_state = 0;
+	r->held_flags = 0;
+	r->req_flags = 0;
+	r->in_fault = t->in_fault;
+	r->fault_dev = t->fault_dev;
+	r->fault_addr = t->fault_addr;
+	r->fault_ino = t->fault_ino;
+	__builtin_memcpy(r->fault_fstype, t->fault_fstype, sizeof(r->fault_fstype));
+	r->nr_held = 1;
+	r->provider = kind;
+	r->pad = 0;
+	r->range.root = h->root;
+	r->range.held_start = h->start;
+	r->range.held_end = h->end;
+	r->range.req_start = start;
+	r->range.req_end = end;
+	r->range.bits = bits;
+	r->range.nr_held_stack = h->nr_stack;
+	__builtin_memcpy(r->range.held_stack, h->stack, sizeof(r->range.held_stack));
+	if (nr < 0)
+		nr = 0;
+	r->nr_stack = nr;
+	__builtin_memcpy(r->stack, stack, sizeof(r->stack));
+	bpf_ringbuf_submit(r, 0);
+}
+
+SEC("tracepoint/btrfs/btrfs_set_extent_bit")
+int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
+{
+	__u64 stack[FL_MAX_STACK] = {}, start, end;
+	struct fl_range_held *h;
+	struct fl_task *t;
+	__u32 bits;
+	long n;
+
+	if (!ready || ctx->owner != btrfs_inode_io || !(ctx->bits & btrfs_lock_bits))
+		return 0;
+	t = current_lookup();
+	if (!t || !t->dio_iocb || !ctx->len)
+		return 0;
+	bits = ctx->bits & btrfs_lock_bits;
+	start = ctx->start;
+	end = start + ctx->len - 1;
+	h = &t->ext;
+	if (t->in_fault) {
+		/* Only a request overlapping what this task's I/O holds can
+		 * never be granted; anything else waits its turn. */
+		if (!overlaps(h, ctx->rootid, ctx->ino, start, end) || !(h->bits & bits))
+			return 0;
+		n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+		n = n > 0 ? n / sizeof(__u64) : 0;
+		if (!from_blocking_lock(stack, n)) {
+			counter_add(FL_CNT_BTRFS_TRYLOCKS, 1);
+			return 0;
+		}
+		if (!ext_still_held(h)) {	/* partly unlocked by a bio completion */
+			btrfs_forget(t);
+			counter_add(FL_CNT_LOST_RELEASE, 1);
+			return 0;
+		}
+		emit_range_recursion(t, h, FL_LOCK_BTRFS_EXTENT, start, end, bits, stack, n);
+		return 0;
+	}
+	/* lock_extent_bits retries from where it had to wait: still one lock. */
+	if (h->valid && h->root == ctx->rootid && h->ino == ctx->ino && h->end == end &&
+	    start >= h->start && h->bits == bits)
+		return 0;
+	n = bpf_get_stack(ctx, stack, FL_HELD_STACK * sizeof(__u64), 0);
+	n = n > 0 ? n / sizeof(__u64) : 0;
+	if (!from_blocking_lock(stack, n)) {
+		counter_add(FL_CNT_BTRFS_TRYLOCKS, 1);
+		return 0;	/* a trylock may fail: not known to be held */
+	}
+	if (!h->valid)
+		__sync_fetch_and_add(&btrfs_ranges_live, 1);
+	h->root = ctx->rootid;
+	h->ino = ctx->ino;
+	h->start = start;
+	h->end = end;
+	h->bits = bits;
+	h->dev = t->dio_dev;
+	h->ts = bpf_ktime_get_ns();
+	h->clears = inode_clears(h->root, h->ino);
+	h->nr_stack = n;
+	__builtin_memcpy(h->stack, stack, sizeof(h->stack));
+	h->valid = 1;
+	counter_add(FL_CNT_BTRFS_LOCKS, 1);
+	lock_count(h->dev, FL_LOCK_BTRFS_EXTENT, false);
+	return 0;
+}
+
+/*
+ * An unlock. The owner's own (the tail beyond a short mapping, the end of
+ * its I/O) trims its range; anyone else's on that inode (bio completion)
+ * makes its ranges uncertain, which the count records.
+ */
+SEC("tracepoint/btrfs/btrfs_clear_extent_bit")
+int handle_btrfs_clear_extent_bit(struct btrfs_extent_bit_args *ctx)
+{
+	struct fl_btrfs_inode_key key;
+	struct fl_range_held *h;
+	struct fl_task *t;
+	__u64 start, end, *c;
+
+	if (!ready || !btrfs_ranges_live || ctx->owner != btrfs_inode_io ||
+	    !(ctx->bits & btrfs_lock_bits) || !ctx->len)
+		return 0;
+	start = ctx->start;
+	end = start + ctx->len - 1;
+	t = current_lookup();
+	if (t && overlaps(&t->ext, ctx->rootid, ctx->ino, start, end)) {
+		h = &t->ext;
+		if (start <= h->start && end >= h->end)
+			btrfs_forget(t);
+		else if (start > h->start && end >= h->end)
+			h->end = start - 1;
+		else if (start <= h->start)
+			h->start = end + 1;
+		else
+			btrfs_forget(t);	/* a hole in the middle: no longer one range */
+		return 0;
+	}
+	key.root = ctx->rootid;
+	key.ino = ctx->ino;
+	c = bpf_map_lookup_elem(&btrfs_clears, &key);
+	if (c)
+		__sync_fetch_and_add(c, 1);
+	return 0;
+}
+
+/* An ordered extent created by the direct I/O itself (a write). */
+SEC("tracepoint/btrfs/btrfs_ordered_extent_add")
+int handle_btrfs_ordered_add(struct btrfs_ordered_args *ctx)
+{
+	struct fl_btrfs_ordered_key key;
+	struct fl_range_held *h;
+	struct fl_task *t;
+	__u32 tid;
+	long n;
+
+	if (!ready)
+		return 0;
+	t = current_lookup();
+	if (!t || !t->dio_iocb || t->in_fault || !ctx->len)
+		return 0;
+	h = &t->ord;
+	h->root = ctx->root_objectid;
+	h->ino = ctx->ino;
+	h->start = ctx->file_offset;
+	h->end = ctx->file_offset + ctx->len - 1;
+	h->bits = 0;
+	h->dev = t->dio_dev;
+	h->ts = bpf_ktime_get_ns();
+	n = bpf_get_stack(ctx, h->stack, sizeof(h->stack), 0);
+	h->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
+	h->valid = 1;
+	key.root = h->root;
+	key.ino = h->ino;
+	key.file_offset = h->start;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&btrfs_ordered, &key, &tid, BPF_ANY);
+	counter_add(FL_CNT_BTRFS_LOCKS, 1);
+	lock_count(h->dev, FL_LOCK_BTRFS_ORDERED, false);
+	return 0;
+}
+
+/* Finished (written, or dropped): whoever does it. */
+SEC("tracepoint/btrfs/btrfs_ordered_extent_remove")
+int handle_btrfs_ordered_remove(struct btrfs_ordered_args *ctx)
+{
+	struct fl_btrfs_ordered_key key = {
+		.root = ctx->root_objectid, .ino = ctx->ino, .file_offset = ctx->file_offset };
+
+	if (ready)
+		bpf_map_delete_elem(&btrfs_ordered, &key);
+	return 0;
+}
+
+/*
+ * btrfs_start_ordered_extent: always waits for the extent to finish
+ * (its `wait` argument is 1 in every caller, and gone since 6.3). Inside a
+ * fault of the I/O that created it and has not submitted it yet: never.
+ */
+SEC("tracepoint/btrfs/btrfs_ordered_extent_start")
+int handle_btrfs_ordered_start(struct btrfs_ordered_args *ctx)
+{
+	struct fl_btrfs_ordered_key key;
+	__u64 stack[FL_MAX_STACK] = {};
+	struct fl_task *t;
+	__u32 *tid;
+	long n;
+
+	if (!ready)
+		return 0;
+	t = current_lookup();
+	if (!t || !t->in_fault || !t->ord.valid || !ctx->len)
+		return 0;
+	if (!overlaps(&t->ord, ctx->root_objectid, ctx->ino, ctx->file_offset,
+		      ctx->file_offset + ctx->len - 1))
+		return 0;
+	key.root = ctx->root_objectid;
+	key.ino = ctx->ino;
+	key.file_offset = t->ord.start;
+	tid = bpf_map_lookup_elem(&btrfs_ordered, &key);
+	if (!tid || *tid != (__u32)bpf_get_current_pid_tgid()) {
+		t->ord.valid = 0;	/* finished already: the wait ends */
+		return 0;
+	}
+	n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
+	n = n > 0 ? n / sizeof(__u64) : 0;
+	emit_range_recursion(t, &t->ord, FL_LOCK_BTRFS_ORDERED, ctx->file_offset,
+			     ctx->file_offset + ctx->len - 1, 0, stack, n);
+	return 0;
+}
