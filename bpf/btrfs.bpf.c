@@ -192,7 +192,7 @@ int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 			return 0;
 		}
 		if (!ext_still_held(h)) {	/* partly unlocked by a bio completion */
-			btrfs_forget(t);
+			btrfs_ext_drop(t);
 			counter_add(FL_CNT_LOST_RELEASE, 1);
 			return 0;
 		}
@@ -249,13 +249,13 @@ int handle_btrfs_clear_extent_bit(struct btrfs_extent_bit_args *ctx)
 	if (t && overlaps(&t->ext, ctx->rootid, ctx->ino, start, end)) {
 		h = &t->ext;
 		if (start <= h->start && end >= h->end)
-			btrfs_forget(t);
+			btrfs_ext_drop(t);
 		else if (start > h->start && end >= h->end)
 			h->end = start - 1;
 		else if (start <= h->start)
 			h->start = end + 1;
 		else
-			btrfs_forget(t);	/* a hole in the middle: no longer one range */
+			btrfs_ext_drop(t);	/* a hole in the middle: no longer one range */
 		return 0;
 	}
 	key.root = ctx->rootid;

@@ -260,12 +260,18 @@ extern volatile bool ready;
 /* Tasks holding a tracked btrfs extent range: while 0, clears return at once. */
 extern volatile __u32 btrfs_ranges_live;
 
-/* Forget the btrfs ranges of a direct I/O that ended (or never can). */
-static __always_inline void btrfs_forget(struct fl_task *t)
+/* The task's extent range is unlocked (or no longer known to be held). */
+static __always_inline void btrfs_ext_drop(struct fl_task *t)
 {
 	if (t->ext.valid)
 		__sync_fetch_and_add(&btrfs_ranges_live, -1);
 	t->ext.valid = 0;
+}
+
+/* Forget the btrfs ranges of a direct I/O that ended (or never can). */
+static __always_inline void btrfs_forget(struct fl_task *t)
+{
+	btrfs_ext_drop(t);
 	t->ord.valid = 0;
 }
 
