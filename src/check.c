@@ -68,16 +68,16 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 	printf("bpf         ringbuf %s, task storage %s, bpf_find_vma %s\n",
 	       si->ringbuf ? "yes" : "no", si->task_storage ? "yes" : "no (tid hash instead)",
 	       si->find_vma ? "yes" : "no (same_file_fault unavailable)");
-	printf("\n%-26s %-11s %s\n", "HOOK", "MODE", "STATUS");
+	printf("\n%-28s %-11s %s\n", "HOOK", "MODE", "STATUS");
 	for (int i = 0; i < fl_nr_hooks; i++) {
 		const char *target = fl_hook_target(&fl_hooks[i], st[i].mode);
 
 		if (st[i].mode != FL_MODE_NONE && strcmp(target, fl_hooks[i].name))
-			printf("%-26s %-11s ok (on %s)\n", fl_hooks[i].name, fl_mode_name(st[i].mode), target);
+			printf("%-28s %-11s ok (on %s)\n", fl_hooks[i].name, fl_mode_name(st[i].mode), target);
 		else if (st[i].mode != FL_MODE_NONE)
-			printf("%-26s %-11s ok\n", fl_hooks[i].name, fl_mode_name(st[i].mode));
+			printf("%-28s %-11s ok\n", fl_hooks[i].name, fl_mode_name(st[i].mode));
 		else
-			printf("%-26s %-11s unavailable (%s)\n", fl_hooks[i].name, "-", st[i].why);
+			printf("%-28s %-11s unavailable (%s)\n", fl_hooks[i].name, "-", st[i].why);
 	}
 	printf("\n%-18s %-9s %s\n", "EVENT", "SEVERITY", "TRACE CAN PRODUCE");
 	for (int i = 0; i < fl_nr_event_types; i++) {

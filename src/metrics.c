@@ -349,7 +349,8 @@ static void render_locks(FILE *f, const struct fl_metrics_lock_row **rows, int n
 		fl_metrics_family(f, name, "counter",
 				  k ? "Requests for a lock the task already holds (a self-deadlock, "
 				      "caught before the request blocks)."
-				    : "Filesystem lock acquisitions (gfs2 glocks).");
+				    : "Filesystem lock acquisitions: gfs2 glocks; btrfs extent ranges and ordered extents "
+				      "taken inside a traced direct I/O.");
 		for (int i = 0; i < n; i++) {
 			copy_fstype(fstype, rows[i]->fstype);
 			fl_format_dev(rows[i]->dev, dev, sizeof(dev));

@@ -27,8 +27,7 @@ long fl_tp_format_read(const char *category, const char *event, char *buf, size_
 	return (long)n;
 }
 
-/* The offset of field `name` ("field:TYPE NAME[N];\toffset:O;"), or -1. */
-static long field_offset(const char *format, const char *name)
+long fl_tp_field_offset(const char *format, const char *name)
 {
 	size_t nl = strlen(name);
 
@@ -71,7 +70,7 @@ bool fl_tp_layout_ok(const char *category, const char *event, const char *fields
 			continue;
 		*at = '\0';
 		want = strtol(at + 1, NULL, 10);
-		got = field_offset(format, f);
+		got = fl_tp_field_offset(format, f);
 		if (got != want) {
 			if (got < 0)
 				snprintf(why, why_len, "%s:%s has no field %s", category, event, f);

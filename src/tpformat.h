@@ -15,6 +15,8 @@
  * format? false with the first difference said in why. */
 bool fl_tp_layout_ok(const char *category, const char *event, const char *fields,
 		     char *why, size_t why_len);
+/* The offset of field `name` in a format's text ("field:TYPE NAME[N];\toffset:O;"), or -1. */
+long fl_tp_field_offset(const char *format, const char *name);
 /* The whole format file in buf (NUL-terminated): its length, or -errno. */
 long fl_tp_format_read(const char *category, const char *event, char *buf, size_t len);
 /*

@@ -188,6 +188,12 @@ t_eq "after hole: dio_retry_bytes_total" 16384 "$(value "$m2" "faultlock_dio_ret
 # 1 or 2 (the zeroing copy's byte-wise fixup on CPUs without fast string ops)
 sff=$(value "$m2" "faultlock_same_file_fault_total{$lbl}")
 t_match "after hole: same_file_fault_total" '^[12]$' "$sff"
+# The btrfs provider saw each direct read lock its range (6.18: DIO_LOCKED,
+# from btrfs_lock_extent_bits), and nothing recursive: the fixed kernel.
+t_ge "btrfs provider: extent locks taken inside the DIO calls" 4 \
+	"$(value "$m2" "faultlock_lock_acquisitions_total{$lbl,lock=\"btrfs_extent\"}")"
+t_eq "btrfs provider: recursive_lock_total 0" 0 \
+	"$(value "$m2" "faultlock_recursive_lock_total{$lbl,lock=\"btrfs_extent\"}")"
 
 echo "== event log"
 ev_dev() { jq -c --arg d "$dev" "select(.dev == \$d and .type == \"$2\")" "$1" 2>/dev/null | wc -l; }

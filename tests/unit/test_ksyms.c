@@ -123,6 +123,25 @@ static void test_modules(void **state)
 	assert_string_equal(fmt(ks, 0xffffffffc0a01024ULL), "gfs2_glock_nq+0x24/0xff000 [gfs2]");
 }
 
+/* A function's text: from its address to the next symbol's, in or out of
+ * a module. */
+static void test_range(void **state)
+{
+	struct fl_ksyms *ks = *state;
+	uint64_t lo = 0, hi = 0;
+
+	assert_int_equal(fl_ksyms__range(ks, "do_user_addr_fault", NULL, &lo, &hi), 0);
+	assert_true(lo == 0xffffffff81100000ULL && hi == 0xffffffff81200000ULL);
+	assert_int_equal(fl_ksyms__range(ks, "gfs2_glock_dq", "gfs2", &lo, &hi), 0);
+	assert_true(lo == 0xffffffffc0a00000ULL && hi == 0xffffffffc0a01000ULL);
+	assert_int_equal(fl_ksyms__range(ks, "gfs2_glock_dq", "ext4", &lo, &hi), -ENOENT);
+	assert_int_equal(fl_ksyms__range(ks, "no_such_fn", NULL, &lo, &hi), -ENOENT);
+	/* the last symbol has no end: no range */
+	assert_int_equal(fl_ksyms__range(ks, "last_fn", NULL, &lo, &hi), -ENOENT);
+	/* data symbols are not loaded */
+	assert_int_equal(fl_ksyms__range(ks, "some_data", NULL, &lo, &hi), -ENOENT);
+}
+
 static void test_format_exact_start(void **state)
 {
 	const struct fl_ksyms *ks = *state;
@@ -286,6 +305,7 @@ int main(void)
 		T(test_data_symbols_ignored),
 		T(test_weak_symbols_kept),
 		T(test_modules),
+		T(test_range),
 		T(test_format_exact_start),
 		T(test_format_below_first_is_hex),
 		T(test_format_last_symbol_has_no_size),

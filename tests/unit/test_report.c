@@ -564,6 +564,64 @@ static void test_stack_leaves_out_bpf_frames(void **state)
 	fx->o.ksyms = NULL;
 }
 
+/* btrfs: the range a direct I/O holds, asked for again from its fault. */
+static void test_range_recursive_lock(void **state)
+{
+	struct fixture *fx = *state;
+	struct fl_rec_lock r = mk_lock();
+	const char *line;
+
+	r.provider = FL_LOCK_BTRFS_EXTENT;
+	r.lock.type = 0;
+	r.lock.number = 257;
+	r.range.root = 5;
+	r.range.held_start = 0;
+	r.range.held_end = 4095;
+	r.range.req_start = 0;
+	r.range.req_end = 8191;
+	r.range.bits = 4;
+	r.range.nr_held_stack = 1;
+	r.range.held_stack[0] = 0xffffffff81000020ULL;
+	fx->o.json = true;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_RECURSIVE_LOCK);
+	line = out(fx);
+	assert_true(jc_is_line(line));
+	assert_json(line, "severity", "\"error\"");
+	assert_json(line, "lock", "\"extent:5:257:0+4096\"");
+	assert_json(line, "provider", "\"btrfs_extent\"");
+	assert_json(line, "lock_type", "null");
+	assert_json(line, "ino", "257");
+	assert_json(line, "root", "5");
+	assert_json(line, "held_range", "{\"start\":0,\"end\":4095}");
+	assert_json(line, "requested_range", "{\"start\":0,\"end\":8191}");
+	assert_json(line, "file", "{\"fstype\":\"btrfs\",\"dev\":\"253:3\",\"ino\":257}");
+	assert_json(line, "held_stack", "[\"0xffffffff81000020\"]");
+	assert_json(line, "stack", "[\"0xffffffff81234567\",\"0xffffffff81000010\"]");
+	assert_int_equal(fx->o.findings[FL_SEV_ERROR], 1);
+
+	reset(fx);
+	fx->o.json = false;
+	r.provider = FL_LOCK_BTRFS_ORDERED;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	line = out(fx);
+	assert_non_null(strstr(line, "btrfs 253:3 ino 257 (root 5): bytes 0-8191 waited for again from inside "
+				     "a page fault at 0x7f0000002000"));
+	assert_non_null(strstr(line, "held range taken at:\n"));
+
+	/* malformed: an unknown provider, a backwards range, too many frames */
+	reset(fx);
+	r.provider = FL_LOCK_KINDS;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), -EINVAL);
+	r.provider = FL_LOCK_BTRFS_EXTENT;
+	r.range.held_end = 0;
+	r.range.held_start = 1;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), -EINVAL);
+	r.range.held_start = 0;
+	r.range.nr_held_stack = FL_HELD_STACK + 1;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), -EINVAL);
+	assert_string_equal(out(fx), "");
+}
+
 static void test_json_recursive_lock(void **state)
 {
 	struct fixture *fx = *state;
@@ -1396,6 +1454,7 @@ int main(void)
 		T(test_json_same_file_fault_symbolized),
 		T(test_stack_leaves_out_bpf_frames),
 		T(test_json_recursive_lock),
+		T(test_range_recursive_lock),
 		T(test_text_recursive_lock),
 		T(test_json_fault_under_lock),
 		T(test_text_fault_under_lock),

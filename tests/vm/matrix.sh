@@ -238,9 +238,18 @@ CASE_CMD+=(
     [fiemap-private]="fl-fiemap -q --map private /mnt/fiemap-private"
     [fiemap-nosync]="fl-fiemap -q --no-sync /mnt/fiemap-nosync"
 )
-# 5.10 btrfs (RUN_FS=btrfs): generic/647's scenario 5, an O_DIRECT read of a
-# hole into a mapping of that hole, deadlocks in lock_extent_bits for good.
-DETECTOR_CASES+=("bthole:--op read --direct --buf hole --map private --pages 2")
+# btrfs (RUN_FS=btrfs), generic/647's scenarios. On 5.10 an O_DIRECT read of
+# a hole into a mapping of that hole deadlocks in lock_extent_bits for good
+# (bthole), and an O_DIRECT write from a shared mapping of a hole, in
+# btrfs_start_ordered_extent (btwhole): the btrfs provider reports each
+# before the wait. 6.1/6.12 complete them, and the same-file reads and
+# writes, with no finding (false-positive controls).
+DETECTOR_CASES+=(
+    "bthole:--op read --direct --buf hole --map private --pages 2"
+    "btwhole:--op write --direct --buf hole --map shared --pages 2"
+    "btdread:--op read --direct --buf same --map shared --pages 8"
+    "btdwrite:--op write --direct --buf half --map shared --pages 8"
+)
 # 16 tasks contending for one inode glock (5.10: more sleepers in
 # gfs2_glock_nq than CPUs, the case where a default kretprobe drops returns)
 # and the same writes from one task: every return seen, every acquisition
@@ -258,6 +267,7 @@ CASE_ARGS+=(
 declare -A CASE_SIGINT=(
     [fiemap]=6
     [bthole]=5
+    [btwhole]=5
 )
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
@@ -343,7 +353,7 @@ detector_tests() {
             run_cases "$k" "$name" || return
         done
         run_cases "$k" control dcontrol stall contend1 contend16 fiemap || return
-        RUN_FS=btrfs run_cases "$k" bthole || return
+        RUN_FS=btrfs run_cases "$k" bthole btwhole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
             dhalf-fsgfs2 dhalf-fsother stall fiemap-private fiemap-nosync || return
@@ -352,6 +362,7 @@ detector_tests() {
             fiemap-private fiemap-nosync || return
     fi
     if [ "$k" != 5.10 ]; then
+        RUN_FS=btrfs run_cases "$k" bthole btwhole btdread btdwrite || return
         # The livelock, in its own boot on one TCG thread: trace detaches
         # while the task still loops through the probed functions, which
         # multi-threaded TCG can turn into an Oops (machine-facts.md).
@@ -418,6 +429,17 @@ detector_tests() {
         expect "$k" dhalf-fsother "dio_calls lock_acquisitions" \
             "$(jcount dhalf-fsother '.counts | "\(.dio_calls) \(.lock_acquisitions)"')" '0 null'
         expect "$k" dhalf-fsother "glock hooks" "$(jcount dhalf-fsother '.hooks.gfs2_glock_nq')" '-'
+        # btrfs: 647's deadlocks are fixed here (pages pinned with faults
+        # off, then faulted in and retried): silent, and the retry counted.
+        for name in bthole btwhole btdread btdwrite; do
+            expect "$k" "$name" "faultlock exit, child exit" "$(case_rc $name) $(jcount $name .child_status.exit_code)" '0 0'
+            expect "$k" "$name" "recursive_lock, errors" \
+                "$(jcount $name '| "\(.counts.recursive_lock) \(.findings.error)"')" '0 0'
+            expect "$k" "$name" "btrfs hooks" "$(jcount $name '.hooks.btrfs_set_extent_bit')" tracepoint
+        done
+        for name in bthole btdread; do
+            expect "$k" "$name" "dio_retries" "$(jcount $name .counts.dio_retries)" '[1-9][0-9]*'
+        done
         if [ "$k" = 6.12 ]; then
             expect "$k" dhalf "dio hooks" "$(jcount dhalf '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'tp_btf tp_btf'
             expect "$k" dhalf-fentry "dio hooks" "$(jcount dhalf-fentry '.hooks | "\(.iomap_dio_rw_begin) \(.iomap_dio_complete)"')" 'fentry fentry'
@@ -511,6 +533,26 @@ livelock_tests() {
         expect "$k" bthole "child alive, stuck in lock_extent_bits (D)" \
             "$(jcount bthole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("lock_extent_bits+"))) | length) > 0)) | length')" 1
         expect "$k" bthole "no exit status (it never exited)" "$(jcount bthole .child_status)" null
+        expect "$k" btwhole "child alive, stuck in btrfs_start_ordered_extent (D)" \
+            "$(jcount btwhole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("btrfs_start_ordered_extent+"))) | length) > 0)) | length')" 1
+        # ... and each named before it waits, within 1 s of trace being ready.
+        rl='map(select(.type=="recursive_lock"))'
+        for name in bthole btwhole; do
+            expect "$k" "$name" "one recursive_lock, within 1 s of ready" \
+                "$(case_json $name | jq -r -s "($rl | length | tostring) + \" \" + ((($rl[0].ts - map(select(.type==\"ready\"))[0].ts) < 1e9) | tostring)")" '1 true'
+            expect "$k" "$name" "in a fault on the same inode" \
+                "$(case_json $name | jq -r -s "$rl[0] | \"\(.in_fault) \(.fault_file.ino == .ino) \(.file.fstype)\"")" 'true true btrfs'
+            expect "$k" "$name" "new request from the fault's readahead" \
+                "$(case_json $name | jq -r -s "$rl[0] | \"\(.requested_site | split(\"+\")[0]) \(.stack | map(select(startswith(\"filemap_fault+\"))) | length)\"")" 'btrfs_lock_and_flush_ordered_range [1-9]'
+            expect "$k" "$name" "held ranges overlap" \
+                "$(case_json $name | jq -r -s "$rl[0] | (.held_range.start <= .requested_range.end and .requested_range.start <= .held_range.end)")" true
+        done
+        expect "$k" bthole "provider, lock, held site" \
+            "$(case_json bthole | jq -r -s "$rl[0] | \"\(.provider) \(.lock) \(.held_site | split(\"+\")[0])\"")" 'btrfs_extent extent:5:[0-9]+:0\+4096 btrfs_dio_iomap_begin'
+        expect "$k" btwhole "provider, lock, held site" \
+            "$(case_json btwhole | jq -r -s "$rl[0] | \"\(.provider) \(.lock) \(.held_site | split(\"+\")[0])\"")" 'btrfs_ordered ordered:5:[0-9]+:8192\+8192 btrfs_create_dio_extent'
+        expect "$k" btwhole "held stack from the direct I/O's iomap_begin" \
+            "$(case_json btwhole | jq -r -s "$rl[0].held_stack | map(select(startswith(\"btrfs_dio_iomap_begin+\"))) | length")" 1
     else
         # While it lasts: one begin record, within 5 s, naming the call, the
         # file, the range, the glock retaken between rounds, the stack.
