@@ -78,7 +78,7 @@ void fl_btrfs_facts_read(struct fl_btrfs_facts *f)
 {
 	char format[8192];
 	uint64_t locked, dio_locked, inode_io;
-	struct fl_ksyms *ks;
+	const struct fl_ksyms *ks;
 
 	memset(f, 0, sizeof(*f));
 	if (fl_tp_format_read("btrfs", "btrfs_set_extent_bit", format, sizeof(format)) < 0) {
@@ -91,7 +91,7 @@ void fl_btrfs_facts_read(struct fl_btrfs_facts *f)
 		return;
 	f->lock_bits = (uint32_t)(locked | dio_locked);
 	f->inode_io = (uint32_t)inode_io;
-	ks = fl_ksyms__load(NULL);
+	ks = fl_ksyms__system();
 	for (size_t i = 0; ks && i < sizeof(lockfn_names) / sizeof(lockfn_names[0]); i++) {
 		int k = f->nr_lockfns;
 
@@ -102,7 +102,6 @@ void fl_btrfs_facts_read(struct fl_btrfs_facts *f)
 		snprintf(f->lockfn[k], sizeof(f->lockfn[k]), "%s", lockfn_names[i]);
 		f->nr_lockfns++;
 	}
-	fl_ksyms__free(ks);
 	if (!f->nr_lockfns) {
 		snprintf(f->why, sizeof(f->why), "no blocking extent-lock function in kallsyms (%s%s)",
 			 lockfn_names[0], ", ...");

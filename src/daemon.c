@@ -305,7 +305,6 @@ static void cleanup(struct daemon *d)
 		event_base_free(d->base);
 	ring_buffer__free(d->rb);
 	fl_loader__destroy(&d->loader);		/* detaches every link */
-	fl_ksyms__free(d->out.ksyms);
 	fl_eventlog_close(&d->log);
 	d->out.f = NULL;
 }
@@ -412,7 +411,7 @@ int cmd_daemon(int argc, char **argv)
 	d.sum.livelocks = &d.out.livelocks;
 	d.sum.snap = &d.snap;
 	if (d.out.f)	/* symbolized ips, as trace prints them; read before the capabilities go */
-		d.out.ksyms = fl_ksyms__load(NULL);
+		d.out.ksyms = fl_ksyms__system();
 	/* Everything is loaded, attached, bound and opened: keep only what reading the maps needs. */
 	if ((err = fl_caps_drop(fl_loader__events_fd(&d.loader)))) {
 		elog("cannot drop capabilities: %s", strerror(-err));

@@ -12,6 +12,7 @@ enum fl_exit {
 	FL_EXIT_FINDING = 1,	/* a finding of severity error */
 	FL_EXIT_USAGE = 2,	/* bad command line */
 	FL_EXIT_ENV = 3,	/* not root, no BTF, BPF refused, ... */
+	FL_EXIT_INTERRUPTED = 130,	/* trace: signalled before tracing started */
 };
 
 extern int fl_verbose;		/* -v count */

@@ -112,6 +112,15 @@ void fl_ksyms__free(struct fl_ksyms *ks)
 	free(ks);
 }
 
+const struct fl_ksyms *fl_ksyms__system(void)
+{
+	static struct fl_ksyms *system;
+
+	if (!system)
+		system = fl_ksyms__load(NULL);
+	return system;
+}
+
 const struct fl_ksym *fl_ksyms__find(const struct fl_ksyms *ks, uint64_t addr)
 {
 	size_t lo = 0, hi;

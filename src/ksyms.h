@@ -17,6 +17,9 @@ struct fl_ksyms;
 /* Loads a kallsyms-format file (path NULL: /proc/kallsyms). NULL on error. */
 struct fl_ksyms *fl_ksyms__load(const char *path);
 void fl_ksyms__free(struct fl_ksyms *ks);
+/* /proc/kallsyms, read once per process (it takes seconds on an emulated
+ * guest) and kept until exit: never freed by callers. NULL on error. */
+const struct fl_ksyms *fl_ksyms__system(void);
 const struct fl_ksym *fl_ksyms__find(const struct fl_ksyms *ks, uint64_t addr);
 /* The text of function `name` (module NULL: anywhere): [*lo, *hi), up to the
  * next symbol. 0, or -ENOENT. */

@@ -29,7 +29,7 @@ struct fl_output {
 	bool json;
 	bool stacks;
 	uint64_t start_ts;		/* text timestamps are relative to it */
-	struct fl_ksyms *ksyms;		/* NULL: addresses printed raw */
+	const struct fl_ksyms *ksyms;	/* NULL: addresses printed raw */
 	uint64_t findings[FL_SEV_MAX];	/* events printed, by severity */
 	uint64_t malformed;		/* records rejected by fl_record_type */
 	struct fl_agg *agg;		/* info events folded per site and second; NULL: every one */

@@ -142,6 +142,13 @@ int cmd_trace(int argc, char **argv)
 
 	if (argp_parse(&trace_argp, argc, argv, ARGP_IN_ORDER, NULL, NULL))
 		return FL_EXIT_USAGE;
+	/* Before the slow part (BTF, kallsyms, verification: seconds under
+	 * emulation): a Ctrl-C during setup must not be lost, nor kill us
+	 * with programs half attached. A shell's background job starts with
+	 * SIGINT ignored; sigaction replaces that too. */
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
 	if (opts.cmd && !fl_command_exists(opts.cmd[0])) {
 		elog("%s: command not found", opts.cmd[0]);
 		return FL_EXIT_USAGE;
@@ -190,14 +197,16 @@ int cmd_trace(int argc, char **argv)
 	out.f = stdout;
 	out.json = opts.json;
 	out.stacks = opts.stacks;
-	out.ksyms = fl_ksyms__load(NULL);	/* symbolized ips; NULL → raw addresses */
+	out.ksyms = fl_ksyms__system();	/* symbolized ips; NULL → raw addresses */
 	if (fl_output_aggregate(&out)) {
 		elog("out of memory");
 		goto cleanup;
 	}
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	signal(SIGPIPE, SIG_IGN);
+	if (signalled) {	/* interrupted while attaching: CMD never ran */
+		elog("interrupted before tracing started%s", opts.cmd ? "; the command was not run" : "");
+		ret = FL_EXIT_INTERRUPTED;
+		goto cleanup;
+	}
 
 	stall_on = fl_loader__stall_init(&loader, &stalls);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
@@ -280,7 +289,6 @@ int cmd_trace(int argc, char **argv)
 cleanup:
 	ring_buffer__free(rb);
 	fl_loader__destroy(&loader);
-	fl_ksyms__free(out.ksyms);
 	fl_agg_free(out.agg);
 	if (opts.cmd && !fl_child_cleanup(&child, 200))
 		elog("%s (pid %d) did not exit after SIGKILL (stuck in the kernel): left behind",

@@ -265,12 +265,10 @@ CASE_ARGS+=(
     [contend16]="--stall-ms 1000"
 )
 declare -A CASE_SIGINT=(
+    # seconds after trace's ready line (its setup takes seconds under TCG)
     [fiemap]=6
-    # trace takes several seconds to start on 5.10 under TCG (kallsyms read
-    # twice); a SIGINT before its handler is in place is lost: the shell
-    # starts background jobs with SIGINT ignored.
-    [bthole]=12
-    [btwhole]=12
+    [bthole]=4
+    [btwhole]=4
 )
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
@@ -325,7 +323,7 @@ run_cases() {
                 # Ctrl-C after a while; uptimes at the signal and at trace's
                 # exit. (A task still looping while trace detaches needs a
                 # single-threaded TCG boot: RUN_VMARGS, see detector_tests.)
-                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
+                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; i=0; until grep -q '\"type\":\"ready\"' /tmp/case.out || [ \$i -ge 900 ]; do sleep 0.1; i=\$((i+1)); done; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
             else
                 script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
             fi
