@@ -406,6 +406,16 @@ if mountpoint -q "$mnt"; then
 	t_ge "-a -d: sees the retry" 1 "$(summary "$work/all.json" .counts.dio_retries)"
 	t_ge "-a -d: ran about 3 s" 2 "$(summary "$work/all.json" '.duration_s | floor')"
 fi
+echo "== Ctrl-C while trace is still attaching (setup takes about a second here)"
+rm -f "$work/ran"
+"$FL" trace -- touch "$work/ran" >/dev/null 2>"$work/early.err" &
+flpid=$!
+sleep 0.05; kill -INT "$flpid"; wait "$flpid"; rc=$?
+t_eq "early Ctrl-C: exit 130" 130 "$rc"
+t_eq "early Ctrl-C: the command never ran" no "$([ -e "$work/ran" ] && echo yes || echo no)"
+t_eq "early Ctrl-C: one line saying so" "faultlock: interrupted before tracing started; the command was not run" \
+	"$(cat "$work/early.err")"
+t_eq "early Ctrl-C: no BPF link left" "$links_before" "$(bpftool link list 2>/dev/null | grep -c "^[0-9]")"
 echo "== bench harness (one round; the numbers are not checked: docs/performance.md)"
 if [ -x "$top/.output/bench/fl-empty" ]; then
 	BENCH_ROUNDS=1 "$top/bench/run.sh" >"$work/bench.out" 2>&1; rc=$?
