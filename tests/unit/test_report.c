@@ -525,7 +525,7 @@ static void test_json_same_file_fault_symbolized(void **state)
 		"with page faults disabled\n"
 		"                 handle_mm_fault+0x567/0x1000\n"
 		"                 _stext+0x10/0x234000\n");
-	fl_ksyms__free(fx->o.ksyms);
+	fl_ksyms__free((struct fl_ksyms *)fx->o.ksyms);
 	fx->o.ksyms = NULL;
 }
 
@@ -560,7 +560,7 @@ static void test_stack_leaves_out_bpf_frames(void **state)
 	fl_output_record(&fx->o, &r, sizeof(r));
 	assert_null(strstr(out(fx), "bpf_trampoline"));
 	assert_non_null(strstr(out(fx), "                 handle_mm_fault+0x567/0x1000\n"));
-	fl_ksyms__free(fx->o.ksyms);
+	fl_ksyms__free((struct fl_ksyms *)fx->o.ksyms);
 	fx->o.ksyms = NULL;
 }
 
