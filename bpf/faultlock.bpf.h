@@ -19,9 +19,13 @@
 #ifndef EBUSY
 #define EBUSY 16
 #endif
+#ifndef EEXIST
+#define EEXIST 17
+#endif
 
 #define FL_MAX_HELD	8	/* glocks tracked per task; more is counted as lost */
 #define FL_MAX_PENDING	4	/* nested gfs2_glock_nq calls awaiting their return */
+#define FL_ORDER_EDGES	8192	/* lock-order edges kept (LRU) */
 
 /* A glock holder the task has been granted (or queued, for GL_ASYNC). */
 struct fl_held {

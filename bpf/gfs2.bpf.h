@@ -27,11 +27,17 @@
 #define GH_LIST		0	/* struct list_head gh_list: empty when not queued */
 
 #define GL_NOPID	0x200	/* 6.1+: holder not owned by a process */
+#define LM_FLAG_TRY	0x1
+#define LM_FLAG_TRY_1CB	0x2
+#define GL_ASYNC	0x40	/* queued, waited for later with a timeout (rename) */
+#define GL_NOBLOCK	0x800	/* 6.12+: fails instead of waiting */
+#define LM_ST_EXCLUSIVE	1
 #define HIF_MAY_DEMOTE	1	/* gh_iflags bit, 5.16 .. 6.x */
 #define HIF_HOLDER	6	/* gh_iflags: granted */
 #define HIF_WAIT	10	/* gh_iflags: waiting */
 #define FL_HOLDERS_WALK	16	/* holders of one glock looked at, at most */
 #define LM_TYPE_NONDISK	1
+#define LM_TYPE_INODE	2
 #define LM_TYPE_IOPEN	5
 #define LM_TYPE_FLOCK	6
 #define LM_TYPE_JOURNAL	9

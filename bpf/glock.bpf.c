@@ -134,6 +134,196 @@ static __always_inline void holder_clear(__u64 gh, __u64 gl)
 }
 
 /*
+ * lock_order: every ordered pair of inode glocks a traced task held and then
+ * asked for, and the first inversion of each pair reported.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, FL_ORDER_EDGES);
+	__type(key, struct fl_order_key);
+	__type(value, struct fl_order_edge);
+} order_edges SEC(".maps");
+
+/* A new edge is built here: too big for the BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_order_edge);
+} order_scratch SEC(".maps");
+
+/* Requests that never wait, or whose wait gfs2 itself bounds and backs out
+ * of (GL_ASYNC: rename and exchange time out and retry), cannot deadlock. */
+#define ORDER_NOWAIT	(LM_FLAG_TRY | LM_FLAG_TRY_1CB | GL_ASYNC | GL_NOBLOCK)
+
+/* Local grant rules: shared and deferred holders coexist with their own
+ * kind only, exclusive with nobody. */
+static __always_inline bool states_conflict(__u32 a, __u32 b)
+{
+	return a == LM_ST_EXCLUSIVE || b == LM_ST_EXCLUSIVE || a != b;
+}
+
+/*
+ * first: Y held, X asked for (bits (y, x)); second: X held, Y asked for
+ * (bits (x, y)). Two tasks can wait for each other when some pair of each
+ * conflicts on X (first's request against second's hold) and on Y.
+ */
+static __always_inline bool orders_conflict(__u16 first, __u16 second)
+{
+	for (__u32 y = 1; y <= 3; y++)
+		for (__u32 x = 1; x <= 3; x++) {
+			if (!(first & FL_ORDER_MODE_BIT(y, x)))
+				continue;
+			for (__u32 x2 = 1; x2 <= 3; x2++)
+				for (__u32 y2 = 1; y2 <= 3; y2++)
+					if ((second & FL_ORDER_MODE_BIT(x2, y2)) &&
+					    states_conflict(x, x2) && states_conflict(y, y2))
+						return true;
+		}
+	return false;
+}
+
+static __always_inline void order_side(struct fl_order_side *s, const struct fl_order_edge *e)
+{
+	s->pid = e->pid;
+	s->tid = e->tid;
+	__builtin_memcpy(s->comm, e->comm, sizeof(s->comm));
+	s->ts = e->first_ts;
+	s->count = e->count;
+	s->held_ip = e->from_ip;
+	s->req_ip = e->to_ip;
+	s->held_state = e->from_state;
+	s->req_state = e->to_state;
+	s->modes = e->modes;
+	s->in_fault = e->in_fault;
+}
+
+static __always_inline void emit_order(void *ctx, struct fl_task *t, const struct fl_held *h,
+				       const struct fl_lock_id *req, const struct fl_order_edge *first,
+				       const struct fl_order_edge *second, bool conflict)
+{
+	struct fl_rec_order *r = record_reserve(sizeof(*r), FL_REC_LOCK_ORDER);
+	long n;
+
+	if (!r)
+		return;
+	r->held = h->id;
+	r->req = *req;
+	r->conflict = conflict;
+	r->nr_held = t->nr_held;
+	order_side(&r->first, first);
+	order_side(&r->second, second);
+	r->fault_addr = t->in_fault ? t->fault_addr : 0;
+	r->fault_ino = t->in_fault ? t->fault_ino : 0;
+	r->fault_dev = t->in_fault ? t->fault_dev : 0;
+	r->first_nr_stack = first->nr_stack;
+	__builtin_memcpy(r->first_stack, first->stack, sizeof(r->first_stack));
+	r->pad = 0;
+	n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
+	r->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
+	bpf_ringbuf_submit(r, 0);
+}
+
+/* The edge held -> requested, recorded or updated; NULL if not kept. */
+static __always_inline struct fl_order_edge *order_edge(void *ctx, const struct fl_order_key *k,
+							const struct fl_held *h, __u16 req_state,
+							__u64 req_ip, __u32 in_fault)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fl_order_edge *e = bpf_map_lookup_elem(&order_edges, k);
+	__u32 zero = 0;
+	long n, err;
+
+	if (e) {
+		e->modes |= FL_ORDER_MODE_BIT(h->state, req_state);
+		e->count++;
+		return e;
+	}
+	e = bpf_map_lookup_elem(&order_scratch, &zero);
+	if (!e)
+		return NULL;
+	e->first_ts = bpf_ktime_get_ns();
+	e->count = 1;
+	e->from_ip = h->ip;
+	e->to_ip = req_ip;
+	e->pid = pid_tgid >> 32;
+	e->tid = (__u32)pid_tgid;
+	e->modes = FL_ORDER_MODE_BIT(h->state, req_state);
+	e->from_state = h->state;
+	e->to_state = req_state;
+	e->in_fault = in_fault;
+	e->reported = 0;
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	n = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
+	e->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
+	err = bpf_map_update_elem(&order_edges, k, e, BPF_NOEXIST);
+	if (err && err != -EEXIST) {
+		counter_add(FL_CNT_LOST_ORDER_EDGE, 1);
+		return NULL;
+	}
+	if (!err)
+		counter_add(FL_CNT_ORDER_EDGES, 1);
+	return bpf_map_lookup_elem(&order_edges, k);
+}
+
+/*
+ * A blocking request for inode glock gl (id) by a task that holds others:
+ * one edge per held inode glock, then the reverse edge looked up. Held
+ * entries are re-validated first: a release we missed must not invent an
+ * order. Not on the fault path of fixed kernels: they hold nothing there.
+ */
+static __always_inline void order_check(void *ctx, struct fl_task *t, __u64 gh, __u64 gl,
+					const struct fl_lock_id *id)
+{
+	__u16 req_flags = rd16(gh + GH_FLAGS), req_state;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 req_ip;
+
+	if (id->type != LM_TYPE_INODE || (req_flags & ORDER_NOWAIT))
+		return;
+	req_state = rd16(gh + GH_STATE);
+	req_ip = rd64(gh + GH_IP);
+	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
+		struct fl_held *h = &t->held[i];
+		struct fl_order_edge *e, *rev;
+		struct fl_order_key k, rk;
+		bool conflict;
+
+		if (i >= t->nr_held)
+			break;
+		if (h->gl == gl || h->id.type != LM_TYPE_INODE || h->id.dev != id->dev)
+			continue;
+		if (!held_still_queued(h) || (rd64(h->gh + GH_IFLAGS) & (1UL << HIF_MAY_DEMOTE)))
+			continue;	/* gone, or given up on conflict: no order */
+		k = (struct fl_order_key){ .dev = id->dev, .from_type = h->id.type, .to_type = id->type,
+					   .from_number = h->id.number, .to_number = id->number };
+		e = order_edge(ctx, &k, h, req_state, req_ip, t->in_fault);
+		if (!e)
+			continue;
+		rk = (struct fl_order_key){ .dev = id->dev, .from_type = id->type, .to_type = h->id.type,
+					    .from_number = id->number, .to_number = h->id.number };
+		rev = bpf_map_lookup_elem(&order_edges, &rk);
+		if (!rev || rev->tid == tid || rev->reported || e->reported)
+			continue;
+		/* Two tasks can add the two edges at once and each find the
+		 * other's: the one whose edge is the newer reports. */
+		if (rev->first_ts > e->first_ts || (rev->first_ts == e->first_ts && rev->tid > tid))
+			continue;
+		rev->reported = e->reported = 1;
+		conflict = orders_conflict(rev->modes, e->modes);
+		counter_add(FL_CNT_LOCK_ORDER, 1);
+		{
+			struct fl_lock_counters *lc = glock_counters(id->dev, gl);
+
+			if (lc)
+				lc->order++;
+		}
+		emit_order(ctx, t, h, id, rev, e, conflict);
+	}
+}
+
+/*
  * What add_to_queue's recursion trap is about to find, read from the glock
  * itself: 1 a queued holder of gl owned by owner that the trap counts (not
  * GL_NOPID, not HIF_MAY_DEMOTE), 0 none (our held entry is stale), -1 the
@@ -184,6 +374,12 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 	t->nr_pending = n + 1;
 	if (!t->nr_held)
 		return 0;
+	{
+		struct fl_lock_id id;
+
+		glock_id(gl, &id);
+		order_check(ctx, t, gh, gl, &id);
+	}
 
 	owner = rd64(gh + GH_OWNER_PID);
 	for (__u32 i = 0; i < FL_MAX_HELD; i++) {

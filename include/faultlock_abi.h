@@ -28,6 +28,7 @@ enum fl_rec_type {
 	FL_REC_FAULT_UNDER_LOCK = 5,
 	FL_REC_FAULT_IN = 6,
 	FL_REC_RETRY_LIVELOCK = 7,
+	FL_REC_LOCK_ORDER = 8,
 	FL_REC_TYPE_MAX,
 };
 
@@ -63,6 +64,10 @@ enum fl_counter {
 	FL_CNT_BTRFS_TRYLOCKS,		/* ... and attempts not from a blocking lock (ignored) */
 	FL_CNT_LOST_RECURSION,		/* runs the BPF runtime skipped (a program of ours already running
 					 * on that CPU): filled from bpf_prog_info by user space */
+	FL_CNT_LOCK_ORDER,		/* lock_order findings (inverted pairs, once each) */
+	FL_CNT_ORDER_EDGES,		/* lock-order edges recorded (new pairs) */
+	FL_CNT_LOST_ORDER_EDGE,		/* ... not recorded (the edge map refused it) */
+	FL_CNT_ORDER_EVICTED,		/* edges the LRU map evicted: filled by user space */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
@@ -164,6 +169,7 @@ struct fl_lock_key {
 struct fl_lock_counters {
 	__u64 acquisitions;
 	__u64 recursive;
+	__u64 order;				/* lock_order findings */
 	__u64 fault_under_lock[FL_PROT_MAX];	/* by enum fl_protection */
 	char fstype[FL_FSTYPE_LEN];		/* s_type->name, set on first use */
 };
@@ -323,6 +329,74 @@ struct fl_rec_livelock {
 };
 
 /*
+ * lock_order: "a task holding lock FROM asked for lock TO" edges, one per
+ * ordered pair of lock names (glock structures are freed and reused; the
+ * names are what two tasks, or two nodes, share), in an LRU hash.
+ */
+struct fl_order_key {
+	__u32 dev;
+	__u32 from_type;
+	__u32 to_type;
+	__u32 pad;
+	__u64 from_number;
+	__u64 to_number;
+};
+
+#define FL_ORDER_MODE_BIT(held, req) (1u << (((held) & 3) * 4 + ((req) & 3)))
+
+struct fl_order_edge {
+	__u64 first_ts;		/* first seen */
+	__u64 count;		/* requests seen in this order */
+	__u64 from_ip;		/* where FROM was acquired (its gh_ip), first time */
+	__u64 to_ip;		/* where TO was requested, first time */
+	__u32 pid, tid;		/* the first task */
+	__u16 modes;		/* FL_ORDER_MODE_BIT(held state, requested state) seen */
+	__u16 from_state;	/* first time: held and requested LM_ST_* */
+	__u16 to_state;
+	__u16 in_fault;		/* first time: TO requested inside handle_mm_fault */
+	__u32 reported;		/* a lock_order finding names this pair */
+	__u32 nr_stack;
+	char comm[FL_COMM_LEN];
+	__u64 stack[FL_HELD_STACK];	/* first time: the request's kernel stack */
+};
+
+/* One side of an inversion, as the record carries it. */
+struct fl_order_side {
+	__u32 pid, tid;
+	char comm[FL_COMM_LEN];
+	__u64 ts;		/* first seen */
+	__u64 count;
+	__u64 held_ip, req_ip;
+	__u16 held_state, req_state;
+	__u16 modes;
+	__u16 in_fault;
+};
+
+/*
+ * FL_REC_LOCK_ORDER: this task holds HELD and requests REQ; earlier another
+ * task held REQ while it asked for HELD. `first` is that earlier edge (with
+ * its stack as first seen), the header and `second` this one.
+ */
+struct fl_rec_order {
+	struct fl_hdr hdr;
+	struct fl_lock_id held;		/* X: held now, requested by `first` */
+	struct fl_lock_id req;		/* Y: requested now, held by `first` */
+	__u32 conflict;			/* 1: the modes conflict on both locks (a deadlock can
+					 * happen); 0: only a third party's request closes it */
+	__u32 nr_held;			/* locks this task holds */
+	struct fl_order_side first;	/* Y -> X */
+	struct fl_order_side second;	/* X -> Y: this request */
+	__u64 fault_addr;		/* this request inside a fault: where */
+	__u64 fault_ino;
+	__u32 fault_dev;
+	__u32 first_nr_stack;
+	__u64 first_stack[FL_HELD_STACK];
+	__u32 nr_stack;
+	__u32 pad;
+	__u64 stack[FL_MAX_STACK];	/* this request's kernel stack */
+};
+
+/*
  * lock_stall: who waits on which glock, and who was last granted it, in two
  * lock-free array maps that user space maps and scans (no event per wait).
  * A waiter's slot is its tid, hashed into FL_STALL_SLOTS; a holder's is its
@@ -369,7 +443,7 @@ FL_ASSERT_SIZE(struct fl_hdr, 40);
 FL_ASSERT_SIZE(struct fl_fs_key, 8);
 FL_ASSERT_SIZE(struct fl_fs_counters, 64);
 FL_ASSERT_SIZE(struct fl_lock_key, 8);
-FL_ASSERT_SIZE(struct fl_lock_counters, 48);
+FL_ASSERT_SIZE(struct fl_lock_counters, 56);
 FL_ASSERT_SIZE(struct fl_rec_dio, 112);
 FL_ASSERT_SIZE(struct fl_rec_fault, 368);
 FL_ASSERT_SIZE(struct fl_lock_id, 16);
@@ -381,5 +455,9 @@ FL_ASSERT_SIZE(struct fl_rec_livelock, 424);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
 FL_ASSERT_SIZE(struct fl_waiter, 72);
 FL_ASSERT_SIZE(struct fl_holder, 64);
+FL_ASSERT_SIZE(struct fl_order_key, 32);
+FL_ASSERT_SIZE(struct fl_order_edge, 200);
+FL_ASSERT_SIZE(struct fl_order_side, 64);
+FL_ASSERT_SIZE(struct fl_rec_order, 624);
 
 #endif /* FAULTLOCK_ABI_H */

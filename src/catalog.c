@@ -91,6 +91,13 @@ const struct fl_event_type fl_event_types[] = {
 	  .metric = "faultlock_recursive_lock_total" },
 	{ .type = "lock_stall", .severity = FL_SEV_WARNING,
 	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_lock_stalls_total" },
+	/* warning; info where the modes are compatible on one of the locks */
+	{ .type = "lock_order", .severity = FL_SEV_WARNING,
+	  REC(FL_REC_LOCK_ORDER, fl_rec_order), STACK(fl_rec_order),
+	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_lock_order_total" },
+	/* a cycle of lock_stall waits, found in user space */
+	{ .type = "deadlock", .severity = FL_SEV_ERROR,
+	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_deadlocks_total" },
 	{ .type = "fault_under_lock", .severity = FL_SEV_WARNING,
 	  REC(FL_REC_FAULT_UNDER_LOCK, fl_rec_fault_lock), STACK(fl_rec_fault_lock),
 	  .needs = { { "handle_mm_fault", GLOCK_HOOKS } }, .metric = "faultlock_fault_under_lock_total" },
@@ -120,6 +127,8 @@ const struct fl_summary_count fl_summary_counts[] = {
 	COUNTER("recursive_lock", FL_CNT_RECURSIVE_LOCK, "recursive_lock"),
 	COUNTER("fault_under_lock", FL_CNT_FAULT_UNDER_LOCK, "fault_under_lock"),
 	{ .key = "lock_stall", .src = FL_SRC_LOCK_STALLS, .event = "lock_stall" },
+	COUNTER("lock_order", FL_CNT_LOCK_ORDER, "lock_order"),
+	{ .key = "deadlock", .src = FL_SRC_DEADLOCKS, .event = "deadlock" },
 	COUNTER("retry_livelock", FL_CNT_RETRY_LIVELOCK, "retry_livelock"),
 	{ .key = "faults", .src = FL_SRC_COUNTER, .counter = FL_CNT_FAULTS, .hook = "page_fault_kernel" },
 	COUNTER("dio_calls", FL_CNT_DIO_CALLS, "dio_retry"),
@@ -146,6 +155,8 @@ const struct fl_lost_reason fl_lost_reasons[] = {
 	{ FL_CNT_UNVERIFIED, "unverified_recursion" },
 	{ FL_CNT_LOST_RETURN, "return_missed" },
 	{ FL_CNT_LOST_RECURSION, "bpf_recursion" },
+	{ FL_CNT_LOST_ORDER_EDGE, "order_edge_refused" },
+	{ FL_CNT_ORDER_EVICTED, "order_edge_evicted" },
 };
 const int fl_nr_lost_reasons = sizeof(fl_lost_reasons) / sizeof(fl_lost_reasons[0]);
 

@@ -103,6 +103,7 @@ extern const int fl_nr_event_types;
 enum fl_count_src {
 	FL_SRC_COUNTER,		/* a kernel counter, .counter */
 	FL_SRC_LOCK_STALLS,	/* lock_stall findings made in user space */
+	FL_SRC_DEADLOCKS,	/* deadlock findings made in user space */
 	FL_SRC_LOST,		/* the sum of the drop counters */
 };
 

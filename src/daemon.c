@@ -22,6 +22,7 @@
 #include "eventlog.h"
 #include "resolve.h"
 #include "http.h"
+#include "deadlock.h"
 #include "ksyms.h"
 #include "loader.h"
 #include "export.h"
@@ -149,6 +150,7 @@ struct daemon {
 	struct ring_buffer *rb;
 	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
+	struct fl_deadlock_finder deadlocks;
 	struct fl_eventlog log;		/* --events */
 	struct fl_output out;		/* out.f: log.f, NULL if no event log */
 	struct fl_textfile textfile;	/* --textfile */
@@ -176,14 +178,16 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	fl_textfile_update(&d->textfile);
 }
 
-/* lock_stall: a scan of the waiter slots; findings go to the event log. */
+/* lock_stall and deadlock: a scan of the waiter slots; findings go to the event log. */
 static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
+	uint64_t now = fl_now_ns();
 
 	(void)fd;
 	(void)what;
-	d->sum.lock_stalls += fl_stall_report(&d->stalls, fl_now_ns(), &d->out);
+	d->sum.lock_stalls += fl_stall_report(&d->stalls, now, &d->out);
+	d->sum.deadlocks += fl_deadlock_report(&d->deadlocks, now, &d->out);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -391,6 +395,7 @@ int cmd_daemon(int argc, char **argv)
 		}
 	}
 	if (fl_loader__stall_init(&d.loader, &d.stalls)) {
+		fl_deadlock_init(&d.deadlocks, d.stalls.waiters, d.stalls.holders, d.stalls.threshold_ns);
 		/* a scan per quarter of the threshold, at most 4 a second */
 		long ms = opts.common.stall_ms / 4 < 250 ? 250 : opts.common.stall_ms / 4;
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };

@@ -1,7 +1,11 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /* One JSON line per event: the field lists of docs/interface.md. */
+#include <inttypes.h>
 #include <stdint.h>
+#include <stdio.h>
+#include "deadlock.h"
 #include "events.h"
+#include "ksyms.h"
 #include "json.h"
 #include "livelock.h"
 #include "names.h"
@@ -15,8 +19,8 @@ static void hdr(struct jw *w, const struct fl_view *v)
 	jw_u64(w, "pid", v->pid);
 	jw_u64(w, "tid", v->tid);
 	jw_str(w, "comm", v->comm);
-	jw_str(w, "severity", fl_severity_name(v->et->severity));
-	if (v->et->severity == FL_SEV_INFO)
+	jw_str(w, "severity", fl_severity_name(v->severity));
+	if (v->severity == FL_SEV_INFO)
 		jw_u64(w, "events", v->count);	/* events this line stands for */
 }
 
@@ -157,6 +161,55 @@ static void recursive_lock(struct jw *w, const struct fl_emit *e, const struct f
 	stack(w, e, v);
 }
 
+static void order_side(struct jw *w, const struct fl_emit *e, const char *key,
+		       const struct fl_order_side *s, const char *comm, const char *holds,
+		       const char *held_site, const char *requests, const char *req_site,
+		       const __u64 *stack, uint32_t nr_stack)
+{
+	jw_object(w, key);
+	jw_u64(w, "pid", s->pid);
+	jw_u64(w, "tid", s->tid);
+	jw_str(w, "comm", comm);
+	jw_str(w, "holds", holds);
+	jw_str(w, "held_state", fl_lock_state_name(s->held_state));
+	jw_str(w, "held_site", held_site);
+	jw_str(w, "requests", requests);
+	jw_str(w, "requested_state", fl_lock_state_name(s->req_state));
+	jw_str(w, "requested_site", req_site);
+	jw_bool(w, "in_fault", s->in_fault);
+	jw_u64(w, "times", s->count);
+	jw_array(w, "stack");
+	fl_stack_frames(stack, nr_stack, e->ksyms, add_frame, w);
+	jw_end_array(w);
+	jw_end_object(w);
+}
+
+/* Two inode glocks taken in opposite orders: `first` (another task,
+ * earlier) held the requested one and asked for the held one. */
+static void lock_order(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_order *r = v->raw;
+	char comm[FL_COMM_LEN + 1];
+
+	jw_str(w, "lock", v->lock.name);
+	jw_str(w, "requested_lock", v->lock2.name);
+	jw_str(w, "provider", "gfs2");
+	jw_str(w, "dev", v->lock.dev);
+	jw_array(w, "inodes");
+	jw_u64(w, NULL, v->lock.number);
+	jw_u64(w, NULL, v->lock2.number);
+	jw_end_array(w);
+	jw_bool(w, "conflict", r->conflict);
+	fl_copy_printable(comm, r->first.comm, sizeof(comm));
+	order_side(w, e, "first", &r->first, comm, v->lock2.name, v->first_site, v->lock.name,
+		   v->first_req_site, v->first_stack, v->nr_first_stack);
+	order_side(w, e, "second", &r->second, v->comm, v->lock.name, v->site, v->lock2.name,
+		   v->req_site, v->stack, v->nr_stack);
+	jw_u64(w, "held_locks", r->nr_held);
+	jw_str(w, "fault_address", r->fault_addr ? v->addr : NULL);
+	file(w, "fault_file", &v->fault_file);
+}
+
 static void fault_under_lock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_rec_fault_lock *r = v->raw;
@@ -250,6 +303,55 @@ static void lock_stall(struct jw *w, const struct fl_view *v)
 	jw_end_object(w);
 }
 
+/* Every task of the cycle: what it waits for, who holds that, its stack. */
+static void deadlock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_deadlock *d = v->deadlock;
+
+	jw_bool(w, "verified", d->check == FL_DL_VERIFIED);
+	jw_str(w, "why", d->check == FL_DL_VERIFIED ? NULL : d->why);
+	jw_str(w, "provider", "gfs2");
+	jw_str(w, "dev", v->lock.dev);
+	jw_u64(w, "tasks", d->n);
+	jw_array(w, "cycle");
+	for (int i = 0; i < d->n; i++) {
+		const struct fl_deadlock_link *l = &d->links[i];
+		char name[48], comm[FL_COMM_LEN + 1], site[256];
+
+		jw_object(w, NULL);
+		jw_u64(w, "pid", l->w.pid);
+		jw_u64(w, "tid", l->w.tid);
+		fl_copy_printable(comm, l->w.comm, sizeof(comm));
+		jw_str(w, "comm", comm);
+		snprintf(name, sizeof(name), "%u:%" PRIu64, l->w.id.type, (uint64_t)l->w.id.number);
+		jw_str(w, "waits_for", name);
+		jw_str(w, "requested_state", fl_lock_state_name(l->w.state));
+		fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
+		jw_str(w, "requested_site", site);
+		jw_u64(w, "waited_ms", (uint64_t)(d->now > l->w.since ? (d->now - l->w.since) / 1000000 : 0));
+		jw_object(w, "held_by");
+		jw_u64(w, "pid", l->h.pid);
+		jw_u64(w, "tid", l->h.tid);
+		fl_copy_printable(comm, l->h.comm, sizeof(comm));
+		jw_str(w, "comm", comm);
+		jw_str(w, "held_state", fl_lock_state_name(l->h.state));
+		fl_ksyms__format(e->ksyms, l->h.ip, site, sizeof(site));
+		jw_str(w, "held_site", site);
+		jw_u64(w, "held_ms", d->now > l->h.since ? (d->now - l->h.since) / 1000000 : 0);
+		jw_end_object(w);
+		jw_array(w, "stack");
+		for (int k = 0; k < l->nr_frames && k < FL_STALL_FRAMES; k++) {
+			char frame[129];
+
+			fl_copy_printable(frame, l->frames[k], sizeof(frame));
+			jw_str(w, NULL, frame);
+		}
+		jw_end_array(w);
+		jw_end_object(w);
+	}
+	jw_end_array(w);
+}
+
 void fl_json_self_hdr(struct jw *w, const char *type, uint64_t ts)
 {
 	jw_object(w, NULL);
@@ -283,12 +385,17 @@ void fl_event_json(const struct fl_emit *e, const struct fl_view *v)
 	case FL_REC_FAULT_IN:
 		fault_in(&w, v);
 		break;
+	case FL_REC_LOCK_ORDER:
+		lock_order(&w, e, v);
+		break;
 	case FL_REC_RETRY_LIVELOCK:
 		retry_livelock(&w, e, v);
 		break;
 	case 0:
 		if (v->stall)
 			lock_stall(&w, v);
+		else if (v->deadlock)
+			deadlock(&w, e, v);
 		break;
 	}
 	jw_end_object(&w);

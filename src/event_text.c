@@ -2,7 +2,9 @@
 /* One line of prose per event (stacks on the lines under it). */
 #include <inttypes.h>
 #include <stdint.h>
+#include "deadlock.h"
 #include "events.h"
+#include "ksyms.h"
 #include "livelock.h"
 #include "names.h"
 #include "stall.h"
@@ -13,7 +15,7 @@ static void hdr(const struct fl_emit *e, const struct fl_view *v)
 {
 	double rel = v->ts >= e->start_ts ? (v->ts - e->start_ts) / 1e9 : 0;
 
-	fprintf(e->f, "%12.6f %-7s %-16s %s[%u/%u] ", rel, fl_severity_name(v->et->severity),
+	fprintf(e->f, "%12.6f %-7s %-16s %s[%u/%u] ", rel, fl_severity_name(v->severity),
 		v->et->type, v->comm, v->pid, v->tid);
 	if (v->count > 1)
 		fprintf(e->f, "(x%" PRIu64 " since the last line) ", v->count);
@@ -102,6 +104,28 @@ static void recursive_lock(const struct fl_emit *e, const struct fl_view *v)
 	stack(e, v);
 }
 
+static void lock_order(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_rec_order *r = v->raw;
+	char comm[FL_COMM_LEN + 1];
+
+	fl_copy_printable(comm, r->first.comm, sizeof(comm));
+	fprintf(e->f, "gfs2 glocks %s and %s (dev %s) taken in opposite orders: this task holds %s %s"
+		" (since %s) and asks for %s %s%s; %s[%u/%u] held %s %s and asked for %s %s%s. %s\n",
+		v->lock.name, v->lock2.name, v->lock.dev, v->lock.name,
+		fl_lock_state_name(r->second.held_state), v->site, v->lock2.name,
+		fl_lock_state_name(r->second.req_state), r->second.in_fault ? " in a page fault" : "",
+		comm, r->first.pid, r->first.tid, v->lock2.name, fl_lock_state_name(r->first.held_state),
+		v->lock.name, fl_lock_state_name(r->first.req_state),
+		r->first.in_fault ? " in a page fault" : "",
+		r->conflict ? "At the same moment they wait for each other for good."
+			    : "The modes coexist: only a third request (an EX, or another node's) closes the cycle.");
+	fprintf(e->f, INDENT "this request, from %s:\n", "", v->req_site);
+	stack(e, v);
+	fprintf(e->f, INDENT "%s[%u]'s request, from %s:\n", "", comm, r->first.tid, v->first_req_site);
+	fl_stack_frames(v->first_stack, v->nr_first_stack, e->ksyms, put_frame, e->f);
+}
+
 static void fault_under_lock(const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_rec_fault_lock *r = v->raw;
@@ -180,6 +204,37 @@ static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 	}
 }
 
+static void deadlock(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_deadlock *d = v->deadlock;
+
+	fprintf(e->f, "%d tasks wait for each other on gfs2 glocks (dev %s)%s:\n", d->n, v->lock.dev,
+		d->check == FL_DL_VERIFIED ? ", as the kernel's glock dump shows" : "");
+	for (int i = 0; i < d->n; i++) {
+		const struct fl_deadlock_link *l = &d->links[i];
+		char comm[FL_COMM_LEN + 1], hcomm[FL_COMM_LEN + 1], site[256], hsite[256];
+
+		fl_copy_printable(comm, l->w.comm, sizeof(comm));
+		fl_copy_printable(hcomm, l->h.comm, sizeof(hcomm));
+		fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
+		fl_ksyms__format(e->ksyms, l->h.ip, hsite, sizeof(hsite));
+		fprintf(e->f, INDENT "%s[%u/%u] waits %" PRIu64 " ms for %u:%" PRIu64 " %s (from %s), held %s by "
+			"%s[%u/%u] since %s%s\n", "", comm, l->w.pid, l->w.tid,
+			(uint64_t)(d->now > l->w.since ? (d->now - l->w.since) / 1000000 : 0), l->w.id.type,
+			(uint64_t)l->w.id.number, fl_lock_state_name(l->w.state), site,
+			fl_lock_state_name(l->h.state), hcomm, l->h.pid, l->h.tid, hsite,
+			l->nr_frames ? "; the waiter's stack:" : "");
+		for (int k = 0; k < l->nr_frames && k < FL_STALL_FRAMES; k++) {
+			char frame[129];
+
+			fl_copy_printable(frame, l->frames[k], sizeof(frame));
+			fprintf(e->f, "%12s       %s\n", "", frame);
+		}
+	}
+	if (d->check != FL_DL_VERIFIED)
+		fprintf(e->f, INDENT "not confirmed by the kernel: %s\n", "", d->why);
+}
+
 void fl_event_text(const struct fl_emit *e, const struct fl_view *v)
 {
 	hdr(e, v);
@@ -200,12 +255,17 @@ void fl_event_text(const struct fl_emit *e, const struct fl_view *v)
 	case FL_REC_FAULT_IN:
 		fault_in(e, v);
 		break;
+	case FL_REC_LOCK_ORDER:
+		lock_order(e, v);
+		break;
 	case FL_REC_RETRY_LIVELOCK:
 		retry_livelock(e, v);
 		break;
 	case 0:
 		if (v->stall)
 			lock_stall(e, v);
+		else if (v->deadlock)
+			deadlock(e, v);
 		else
 			fputc('\n', e->f);
 		break;

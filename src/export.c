@@ -121,6 +121,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		m->lock = fl_lock_kind_name(r->lock);
 		m->acquisitions = r->acquisitions;
 		m->recursive = r->recursive;
+		m->order = r->order;
 		/* fault_under_lock is a glock finding (gfs2's faults take glocks). */
 		for (int p = 0; r->lock == FL_LOCK_GLOCK && p < FL_PROT_MAX; p++) {
 			struct fl_metrics_ful_row *u = &ful[s.nr_ful++];
@@ -136,6 +137,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	 * device has a row: the histograms show from the start. */
 	if (hook_attached(states, "gfs2_glock_nq")) {
 		s.lock_stalls = &sum->lock_stalls;
+		s.deadlocks = &sum->deadlocks;
 		fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
 				  lock_bounds[0], lock_counts[0], &hold);
 		fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_WAIT], LOCK_HIST_FIRST, LOCK_HIST_LAST,

@@ -355,6 +355,7 @@ static void add_lock_row(struct fl_snapshot *s, const void *k, const void *v, in
 		pick_fstype(r->fstype, lv[c].fstype);
 		r->acquisitions += lv[c].acquisitions;
 		r->recursive += lv[c].recursive;
+		r->order += lv[c].order;
 		for (int p = 0; p < FL_PROT_MAX; p++)
 			r->fault_under_lock[p] += lv[c].fault_under_lock[p];
 	}
@@ -397,6 +398,25 @@ static uint64_t recursion_misses(const struct fl_loader *l)
 	return sum;
 }
 
+/* Edges the LRU map let go of to make room: inserted, and no longer there.
+ * A pair evicted before its reverse is seen is an inversion missed. */
+static uint64_t order_edges_evicted(const struct fl_loader *l, uint64_t inserted)
+{
+	int fd = bpf_map__fd(l->skel->maps.order_edges);
+	struct fl_order_key key, next;
+	uint64_t live = 0;
+	void *prev = NULL;
+
+	if (!inserted || fd < 0)
+		return 0;
+	while (live < inserted && !bpf_map_get_next_key(fd, prev, &next)) {
+		key = next;
+		prev = &key;
+		live++;
+	}
+	return inserted - live;
+}
+
 int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -427,6 +447,7 @@ int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 			s->counters[FL_CNT_LOST_RETURN] = missed;
 	}
 	s->counters[FL_CNT_LOST_RECURSION] = recursion_misses(l);
+	s->counters[FL_CNT_ORDER_EVICTED] = order_edges_evicted(l, s->counters[FL_CNT_ORDER_EDGES]);
 	read_hists(bpf_map__fd(l->skel->maps.hists), s, buf, ncpu);
 	_Static_assert(sizeof(struct fl_fs_key) == 8 && sizeof(struct fl_lock_key) == 8, "read_rows keys");
 	s->nr_fs = 0;

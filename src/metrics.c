@@ -371,6 +371,47 @@ static void render_stalls(FILE *f, const uint64_t *stalls)
 	fl_metrics_sample_u64(f, "faultlock_lock_stalls_total", l, 1, *stalls);
 }
 
+/* lock_order per file system type and provider (devices summed: the
+ * contract's labels), glocks only; then the deadlocks found. */
+static void render_orders(FILE *f, const struct fl_metrics_lock_row **rows, int n,
+			  const uint64_t *deadlocks)
+{
+	char fstype[FL_FSTYPE_LEN];
+	struct fl_label l[2] = { { "fstype", fstype }, { "lock", NULL } };
+	bool family = false;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t sum = 0;
+		bool first = true;
+
+		if (strcmp(rows[i]->lock, "glock"))
+			continue;
+		for (int j = 0; j < n; j++) {
+			if (strcmp(rows[j]->lock, rows[i]->lock) ||
+			    strncmp(rows[j]->fstype, rows[i]->fstype, FL_FSTYPE_LEN))
+				continue;
+			if (j < i)
+				first = false;	/* its group is out already */
+			sum += rows[j]->order;
+		}
+		if (!first)
+			continue;
+		if (!family)
+			fl_metrics_family(f, "faultlock_lock_order_total", "counter",
+					  "Lock pairs taken in opposite orders by different tasks "
+					  "(lock_order findings, once per pair).");
+		family = true;
+		copy_fstype(fstype, rows[i]->fstype);
+		l[1].value = rows[i]->lock;
+		fl_metrics_sample_u64(f, "faultlock_lock_order_total", l, 2, sum);
+	}
+	if (!deadlocks)
+		return;
+	fl_metrics_family(f, "faultlock_deadlocks_total", "counter",
+			  "Live cycles of tasks waiting on locks held by each other (deadlock findings).");
+	fl_metrics_sample_u64(f, "faultlock_deadlocks_total", NULL, 0, *deadlocks);
+}
+
 static void render_livelocks(FILE *f, const struct fl_metrics_livelock_row *rows, int n)
 {
 	struct fl_label l[2] = { { "fstype", NULL }, { "kind", NULL } };
@@ -521,6 +562,7 @@ int fl_metrics_render(FILE *f, const struct fl_metrics_snapshot *s)
 	/* The contract's order. */
 	render_locks(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks);
 	render_stalls(f, s->lock_stalls);
+	render_orders(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks, s->deadlocks);
 	render_livelocks(f, s->livelocks, s->nr_livelocks);
 	render_ful(f, (const struct fl_metrics_ful_row **)ful, s->nr_ful);
 	render_lock_hists(f, (const struct fl_metrics_lock_hist **)hists, s->nr_lock_hists);

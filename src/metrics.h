@@ -62,7 +62,7 @@ struct fl_metrics_lock_row {		/* lock_acquisitions, recursive_lock */
 	char fstype[FL_FSTYPE_LEN];
 	uint32_t dev;
 	const char *lock;		/* provider: "glock" */
-	uint64_t acquisitions, recursive;
+	uint64_t acquisitions, recursive, order;
 };
 
 struct fl_metrics_ful_row {		/* fault_under_lock */
@@ -109,6 +109,7 @@ struct fl_metrics_snapshot {
 	const struct fl_metrics_fault_in_row *fault_in;
 	int nr_fault_in;
 	const uint64_t *lock_stalls;	/* glock lock_stall findings; NULL: not watched */
+	const uint64_t *deadlocks;	/* deadlock findings; NULL: not watched */
 	const struct fl_metrics_livelock_row *livelocks;	/* sorted by the caller */
 	int nr_livelocks;
 };

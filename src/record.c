@@ -6,6 +6,7 @@
 #include "ksyms.h"
 #include "names.h"
 #include "record.h"
+#include "deadlock.h"
 #include "stall.h"
 #include "syscalls.h"
 
@@ -33,6 +34,10 @@ int fl_record_type(const void *data, size_t size)
 		    r->range.held_end < r->range.held_start || r->range.req_end < r->range.req_start)
 			return -EINVAL;
 	}
+	if (hdr.type == FL_REC_LOCK_ORDER &&
+	    (((const struct fl_rec_order *)data)->first_nr_stack > FL_HELD_STACK ||
+	     ((const struct fl_rec_order *)data)->conflict > 1))
+		return -EINVAL;
 	if (hdr.type == FL_REC_RETRY_LIVELOCK &&
 	    (((const struct fl_rec_livelock *)data)->phase < FL_LL_BEGIN ||
 	     ((const struct fl_rec_livelock *)data)->phase > FL_LL_END))
@@ -47,10 +52,13 @@ const char *fl_record_type_name(int type)
 	return et ? et->type : "unknown";
 }
 
-enum fl_severity fl_record_severity(int type)
+enum fl_severity fl_record_severity(const void *data, int type)
 {
 	const struct fl_event_type *et = fl_event_type_by_rec(type);
 
+	/* An inversion on modes that coexist needs a third party to hang. */
+	if (type == FL_REC_LOCK_ORDER && !((const struct fl_rec_order *)data)->conflict)
+		return FL_SEV_INFO;
 	return et ? et->severity : FL_SEV_WARNING;
 }
 
@@ -137,6 +145,7 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 {
 	memset(v, 0, sizeof(*v));
 	v->et = fl_event_type_by_rec(type);
+	v->severity = fl_record_severity(data, type);
 	v->rec = type;
 	v->raw = data;
 	v->count = 1;
@@ -188,6 +197,24 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 		v->nr_stack = r->nr_stack;
 		break;
 	}
+	case FL_REC_LOCK_ORDER: {
+		const struct fl_rec_order *r = data;
+
+		view_lock(&v->lock, &r->held);
+		view_lock(&v->lock2, &r->req);
+		fl_ksyms__format(ks, r->second.held_ip, v->site, sizeof(v->site));
+		fl_ksyms__format(ks, r->second.req_ip, v->req_site, sizeof(v->req_site));
+		fl_ksyms__format(ks, r->first.held_ip, v->first_site, sizeof(v->first_site));
+		fl_ksyms__format(ks, r->first.req_ip, v->first_req_site, sizeof(v->first_req_site));
+		view_addr(v, r->fault_addr);
+		if (r->fault_ino)
+			view_file(&v->fault_file, r->fault_ino, r->fault_dev, "gfs2");
+		v->stack = r->stack;
+		v->nr_stack = r->nr_stack;
+		v->first_stack = r->first_stack;
+		v->nr_first_stack = r->first_nr_stack;
+		break;
+	}
 	case FL_REC_FAULT_IN: {
 		const struct fl_rec_fault_in *r = data;
 
@@ -221,6 +248,7 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
 
 	memset(v, 0, sizeof(*v));
 	v->et = fl_event_type_by_name("lock_stall");
+	v->severity = v->et->severity;
 	v->stall = st;
 	v->count = 1;
 	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
@@ -231,6 +259,23 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
 	fl_copy_printable(v->holder_comm, h->comm, sizeof(v->holder_comm));
 	v->waited_ms = (st->now - w->since) / 1000000;
 	v->held_ms = h->since && h->since <= st->now ? (st->now - h->since) / 1000000 : 0;
+}
+
+void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const struct fl_ksyms *ks)
+{
+	const struct fl_waiter *w = &d->links[0].w;
+	struct fl_hdr hdr = { .pid = w->pid, .tid = w->tid, .ts = d->now };
+
+	(void)ks;
+	memset(v, 0, sizeof(*v));
+	v->et = fl_event_type_by_name("deadlock");
+	/* an error only when the kernel's own glock dump agrees */
+	v->severity = d->check == FL_DL_VERIFIED ? FL_SEV_ERROR : FL_SEV_WARNING;
+	v->deadlock = d;
+	v->count = 1;
+	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
+	view_hdr(v, &hdr);
+	view_lock(&v->lock, &w->id);
 }
 
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,

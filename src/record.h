@@ -15,11 +15,13 @@
 
 struct fl_ksyms;
 struct fl_stall;
+struct fl_deadlock;
 
 /* Validates a raw record: its type, or -EINVAL if malformed or truncated. */
 int fl_record_type(const void *data, size_t size);
 const char *fl_record_type_name(int type);
-enum fl_severity fl_record_severity(int type);
+/* Its severity: the catalogue's, or what the record says (lock_order). */
+enum fl_severity fl_record_severity(const void *data, int type);
 
 struct fl_view_file {
 	bool set;			/* the record names a file */
@@ -38,7 +40,8 @@ struct fl_view_lock {
 };
 
 struct fl_view {
-	const struct fl_event_type *et;	/* name and severity */
+	const struct fl_event_type *et;	/* name */
+	enum fl_severity severity;
 	int rec;			/* FL_REC_*; 0: lock_stall (made in user space) */
 	uint64_t ts;
 	uint32_t pid, tid;
@@ -47,6 +50,11 @@ struct fl_view {
 	struct fl_view_file file;	/* the file the event is about */
 	struct fl_view_file fault_file;	/* the file a fault inside it maps */
 	struct fl_view_lock lock;
+	struct fl_view_lock lock2;	/* lock_order: the lock requested now */
+	char first_site[256];		/* lock_order: the first task's held site ... */
+	char first_req_site[256];	/* ... and where it asked for the other lock */
+	const __u64 *first_stack;	/* lock_order: the first task's request */
+	uint32_t nr_first_stack;
 	char addr[24];			/* the user address, 0x... */
 	char site[256];			/* held site, or the faulting ip */
 	char req_site[256];		/* requested site */
@@ -58,6 +66,7 @@ struct fl_view {
 	uint32_t nr_held_stack;
 	const void *raw;		/* the validated record */
 	const struct fl_stall *stall;	/* lock_stall */
+	const struct fl_deadlock *deadlock;	/* deadlock */
 	char holder_comm[FL_COMM_LEN + 1];	/* lock_stall */
 	uint64_t waited_ms, held_ms;	/* lock_stall */
 };
@@ -66,6 +75,8 @@ struct fl_view {
 void fl_view_record(struct fl_view *v, const void *data, int type, const struct fl_ksyms *ks);
 /* The same for a lock_stall found by the user-space scan. */
 void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl_ksyms *ks);
+/* The same for a deadlock cycle found in user space. */
+void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const struct fl_ksyms *ks);
 /* Calls fn for each frame of v's stack, symbolised with ks, BPF's own
  * frames at the top left out. */
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,

@@ -86,7 +86,7 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size)
 		emit_livelock(o, data);
 		return type;
 	}
-	sev = fl_record_severity(type);
+	sev = fl_record_severity(data, type);
 	o->findings[sev]++;
 	if (sev == FL_SEV_INFO && o->agg) {
 		const struct fl_hdr *h = data;
@@ -104,6 +104,15 @@ void fl_output_stall(struct fl_output *o, const struct fl_stall *st)
 
 	o->findings[FL_SEV_WARNING]++;
 	fl_view_stall(&v, st, o->ksyms);
+	emit(o, &v);
+}
+
+void fl_output_deadlock(struct fl_output *o, const struct fl_deadlock *d)
+{
+	struct fl_view v;
+
+	fl_view_deadlock(&v, d, o->ksyms);
+	o->findings[v.severity]++;
 	emit(o, &v);
 }
 

@@ -48,4 +48,7 @@ int fl_output_record(struct fl_output *o, const void *data, size_t size);
 void fl_output_ready(struct fl_output *o, const char *target, uint64_t ts);
 /* Prints a lock_stall finding (counted as a warning). */
 void fl_output_stall(struct fl_output *o, const struct fl_stall *st);
+struct fl_deadlock;
+/* Prints a deadlock finding (an error when verified, else a warning). */
+void fl_output_deadlock(struct fl_output *o, const struct fl_deadlock *d);
 #endif

@@ -16,7 +16,7 @@ void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *
 /* A copy of a slot the kernel may be rewriting: the key field is zeroed
  * first and set last there, so an unchanged key around the copy means a
  * consistent one. */
-static bool copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out)
+bool fl_stall_copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out)
 {
 	uint64_t since = live->since;
 
@@ -26,7 +26,7 @@ static bool copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter 
 	return since && out->since == since && live->since == since;
 }
 
-static bool copy_holder(const volatile struct fl_holder *live, struct fl_holder *out)
+bool fl_stall_copy_holder(const volatile struct fl_holder *live, struct fl_holder *out)
 {
 	uint64_t gl = live->gl, since = live->since;
 
@@ -48,13 +48,13 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 		if (!since || since > now || now - since < s->threshold_ns || s->reported[i] == since)
 			continue;
 		memset(&st, 0, sizeof(st));
-		if (!copy_waiter(&s->waiters[i], &st.w))
+		if (!fl_stall_copy_waiter(&s->waiters[i], &st.w))
 			continue;
 		st.now = now;
 		for (int k = 0; k < FL_STALL_WAYS; k++) {
 			struct fl_holder h;
 
-			if (!copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
+			if (!fl_stall_copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
 			    h.gl != st.w.gl)
 				continue;
 			st.nr_holders++;

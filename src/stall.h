@@ -44,6 +44,10 @@ void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *
  * caller reads them, see fl_stall_read_stack). Slots that change while
  * being copied are left for the next scan. Returns the number reported.
  */
+/* Consistent copies of live slots; false if free or changing (try later). */
+bool fl_stall_copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out);
+bool fl_stall_copy_holder(const volatile struct fl_holder *live, struct fl_holder *out);
+
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 		  void (*cb)(struct fl_stall *st, void *arg), void *arg);
 

@@ -68,6 +68,9 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 		case FL_SRC_LOCK_STALLS:
 			vals[i] = (int64_t)s->lock_stalls;
 			break;
+		case FL_SRC_DEADLOCKS:
+			vals[i] = (int64_t)s->deadlocks;
+			break;
 		case FL_SRC_LOST:
 			vals[i] = (int64_t)fl_snapshot_lost(s->snap);
 			break;

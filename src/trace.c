@@ -20,6 +20,7 @@
 #include "ksyms.h"
 #include "report.h"
 #include "loader.h"
+#include "deadlock.h"
 #include "stall.h"
 #include "aggregate.h"
 #include "taskstate.h"
@@ -130,6 +131,7 @@ int cmd_trace(int argc, char **argv)
 	static struct fl_snapshot snap;
 	static struct fl_summary sum = { .snap = &snap };
 	static struct fl_stall_scanner stalls;
+	static struct fl_deadlock_finder deadlocks;
 	static struct fl_thread_state stuck[FL_TS_MAX];
 	bool stall_on;
 	struct ring_buffer *rb = NULL;
@@ -209,6 +211,8 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	stall_on = fl_loader__stall_init(&loader, &stalls);
+	if (stall_on)
+		fl_deadlock_init(&deadlocks, stalls.waiters, stalls.holders, stalls.threshold_ns);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = fl_now_ns();
 	if (opts.duration)
@@ -234,8 +238,10 @@ int cmd_trace(int argc, char **argv)
 			break;
 		}
 		now = fl_now_ns();
-		if (stall_on)
+		if (stall_on) {
 			sum.lock_stalls += fl_stall_report(&stalls, now, &out);
+			sum.deadlocks += fl_deadlock_report(&deadlocks, now, &out);
+		}
 		fl_output_flush(&out, now);
 		if (nr_signals > 1)
 			break;		/* the second Ctrl-C: report now */

@@ -278,7 +278,29 @@ static inline const char *jc_member(const char *p, const char *key, size_t keyle
 	}
 }
 
-/* The value at a dotted path ("counts.faults"; "" is the whole value), or NULL. */
+/* Element `index` of the array at p, or NULL. */
+static inline const char *jc_element(const char *p, unsigned long index)
+{
+	p = jc_ws(p);
+	if (*p != '[')
+		return NULL;
+	p = jc_ws(p + 1);
+	if (*p == ']')
+		return NULL;
+	for (unsigned long i = 0;; i++) {
+		if (i == index)
+			return p;
+		if (!(p = jc_value(p, 1)))
+			return NULL;
+		p = jc_ws(p);
+		if (*p++ != ',')
+			return NULL;
+		p = jc_ws(p);
+	}
+}
+
+/* The value at a dotted path ("counts.faults", "cycle.0.tid": a number
+ * indexes an array; "" is the whole value), or NULL. */
 static inline const char *jc_path(const char *json, const char *path)
 {
 	const char *p = jc_ws(json);
@@ -286,7 +308,10 @@ static inline const char *jc_path(const char *json, const char *path)
 	while (p && *path) {
 		size_t n = strcspn(path, ".");
 
-		p = jc_member(p, path, n);
+		if (*jc_ws(p) == '[' && isdigit((unsigned char)*path))
+			p = jc_element(p, strtoul(path, NULL, 10));
+		else
+			p = jc_member(p, path, n);
 		path += n + (path[n] == '.');
 	}
 	return p;

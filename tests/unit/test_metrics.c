@@ -301,6 +301,8 @@ static void test_render_exact(void **state)
 "faultlock_events_lost_total{reason=\"unverified_recursion\"} 0\n"
 "faultlock_events_lost_total{reason=\"return_missed\"} 0\n"
 "faultlock_events_lost_total{reason=\"bpf_recursion\"} 0\n"
+"faultlock_events_lost_total{reason=\"order_edge_refused\"} 0\n"
+"faultlock_events_lost_total{reason=\"order_edge_evicted\"} 0\n"
 "# HELP faultlock_hook_attached Whether a kernel hook is attached (1) or unavailable here (0), with the attach mode (\"-\" when none).\n"
 "# TYPE faultlock_hook_attached gauge\n"
 "faultlock_hook_attached{hook=\"sched_process_fork\",mode=\"tp_btf\"} 1\n"
@@ -435,7 +437,11 @@ static void test_render_lock_and_fault_in_families(void **state)
 	static const double bounds[] = { 1e-06, 1e-05 };
 	static const uint64_t hold_c[] = { 5, 2, 1 }, wait_c[] = { 0, 0, 1 };
 	const struct fl_hist hold = { 2, bounds, hold_c, 0.25 }, wait = { 2, bounds, wait_c, 3 };
-	struct fl_metrics_lock_row locks[] = { { "gfs2", DEV(253, 3), "glock", 100, 1 } };
+	/* lock_order is summed over the devices of a type */
+	struct fl_metrics_lock_row locks[] = { { "gfs2", DEV(253, 3), "glock", 100, 1, 3 },
+					       { "gfs2", DEV(253, 4), "glock", 7, 0, 2 },
+					       { "btrfs", DEV(8, 1), "btrfs_extent", 5, 0, 0 } };
+	uint64_t deadlocks = 1;
 	struct fl_metrics_ful_row ful[] = {
 		{ "gfs2", DEV(253, 3), "glock", "none", 2 },
 		{ "gfs2", DEV(253, 3), "glock", "nofault", 9 },
@@ -449,11 +455,13 @@ static void test_render_lock_and_fault_in_families(void **state)
 	struct fl_fs_row fs[] = { fs_row("gfs2", DEV(253, 3), FL_OP_READ, 1, 0, 0, 0, 0, 0) };
 	struct fl_metrics_snapshot s = {
 		.version = "v", .kernel = "k", .hooks = hooks3, .nr_hooks = 3, .counters = counters,
-		.fs = fs, .nr_fs = 1, .locks = locks, .nr_locks = 1, .ful = ful, .nr_ful = 2,
+		.fs = fs, .nr_fs = 1, .locks = locks, .nr_locks = 3, .ful = ful, .nr_ful = 2,
 		.lock_hists = hists, .nr_lock_hists = 1, .fault_in = fin, .nr_fault_in = 2,
+		.deadlocks = &deadlocks,
 	};
 	static const char *const order[] = {
 		"faultlock_lock_acquisitions_total", "faultlock_recursive_lock_total",
+		"faultlock_lock_order_total", "faultlock_deadlocks_total",
 		"faultlock_fault_under_lock_total", "faultlock_lock_hold_seconds",
 		"faultlock_lock_wait_seconds", "faultlock_dio_calls_total", "faultlock_dio_partial_total",
 		"faultlock_dio_retries_total", "faultlock_dio_retry_bytes_total",
@@ -476,6 +484,9 @@ static void test_render_lock_and_fault_in_families(void **state)
 	}
 	assert_non_null(strstr(text, "faultlock_lock_acquisitions_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\"} 100\n"));
 	assert_non_null(strstr(text, "faultlock_recursive_lock_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\"} 1\n"));
+	assert_non_null(strstr(text, "# TYPE faultlock_lock_order_total counter\n"
+		"faultlock_lock_order_total{fstype=\"gfs2\",lock=\"glock\"} 5\n# HELP faultlock_deadlocks_total "));
+	assert_non_null(strstr(text, "# TYPE faultlock_deadlocks_total counter\nfaultlock_deadlocks_total 1\n"));
 	assert_non_null(strstr(text,
 		"faultlock_fault_under_lock_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\",protection=\"nofault\"} 9\n"
 		"faultlock_fault_under_lock_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\",protection=\"none\"} 2\n"));

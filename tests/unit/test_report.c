@@ -290,7 +290,9 @@ static void test_every_abi_type_known(void **state)
 	for (int t = 1; t < FL_REC_TYPE_MAX; t++) {
 		assert_non_null(fl_record_type_name(t));
 		assert_string_not_equal(fl_record_type_name(t), "unknown");
-		assert_true(fl_record_severity(t) < FL_SEV_MAX);
+		static const struct fl_rec_order zero_order;
+
+		assert_true(fl_record_severity(&zero_order, t) < FL_SEV_MAX);
 	}
 }
 
@@ -306,14 +308,19 @@ static void test_type_and_severity_names(void **state)
 	assert_string_equal(fl_record_type_name(0), "unknown");
 	assert_string_equal(fl_record_type_name(FL_REC_TYPE_MAX), "unknown");
 	assert_string_equal(fl_record_type_name(-EINVAL), "unknown");
-	assert_int_equal(fl_record_severity(FL_REC_DIO_PARTIAL), FL_SEV_INFO);
-	assert_int_equal(fl_record_severity(FL_REC_DIO_RETRY), FL_SEV_INFO);
-	assert_int_equal(fl_record_severity(FL_REC_SAME_FILE_FAULT), FL_SEV_INFO);
-	assert_int_equal(fl_record_severity(FL_REC_RECURSIVE_LOCK), FL_SEV_ERROR);
-	assert_int_equal(fl_record_severity(FL_REC_FAULT_UNDER_LOCK), FL_SEV_WARNING);
-	assert_int_equal(fl_record_severity(FL_REC_FAULT_IN), FL_SEV_INFO);
-	assert_int_equal(fl_record_severity(0), FL_SEV_WARNING);
-	assert_int_equal(fl_record_severity(FL_REC_TYPE_MAX), FL_SEV_WARNING);
+	struct fl_rec_order any = { .conflict = 1 }, compatible = { .conflict = 0 };
+
+	assert_int_equal(fl_record_severity(&any, FL_REC_DIO_PARTIAL), FL_SEV_INFO);
+	assert_int_equal(fl_record_severity(&any, FL_REC_DIO_RETRY), FL_SEV_INFO);
+	assert_int_equal(fl_record_severity(&any, FL_REC_SAME_FILE_FAULT), FL_SEV_INFO);
+	assert_int_equal(fl_record_severity(&any, FL_REC_RECURSIVE_LOCK), FL_SEV_ERROR);
+	assert_int_equal(fl_record_severity(&any, FL_REC_FAULT_UNDER_LOCK), FL_SEV_WARNING);
+	assert_int_equal(fl_record_severity(&any, FL_REC_FAULT_IN), FL_SEV_INFO);
+	assert_int_equal(fl_record_severity(&any, 0), FL_SEV_WARNING);
+	assert_int_equal(fl_record_severity(&any, FL_REC_TYPE_MAX), FL_SEV_WARNING);
+	assert_string_equal(fl_record_type_name(FL_REC_LOCK_ORDER), "lock_order");
+	assert_int_equal(fl_record_severity(&any, FL_REC_LOCK_ORDER), FL_SEV_WARNING);
+	assert_int_equal(fl_record_severity(&compatible, FL_REC_LOCK_ORDER), FL_SEV_INFO);
 	assert_string_equal(fl_severity_name(FL_SEV_ERROR), "error");
 	assert_string_equal(fl_severity_name(FL_SEV_WARNING), "warning");
 	assert_string_equal(fl_severity_name(FL_SEV_INFO), "info");
@@ -694,6 +701,100 @@ static void test_text_recursive_lock(void **state)
 		"                 new request from 0xffffffff81000010:\n");
 }
 
+/* fl-abba[42/43] holds 2:32858 EX and asks for 2:32859 SH in a fault; fl-abba[42/44] did the reverse. */
+static struct fl_rec_order mk_order(void)
+{
+	struct fl_rec_order r;
+
+	memset(&r, 0, sizeof(r));
+	fill_hdr(&r.hdr, FL_REC_LOCK_ORDER);
+	memcpy(r.hdr.comm, "fl-abba", sizeof("fl-abba"));
+	r.held = (struct fl_lock_id){ .number = 32858, .type = 2, .dev = (253 << 20) | 3 };
+	r.req = (struct fl_lock_id){ .number = 32859, .type = 2, .dev = (253 << 20) | 3 };
+	r.conflict = 1;
+	r.nr_held = 1;
+	r.first = (struct fl_order_side){ .pid = 42, .tid = 44, .comm = "fl-abba", .ts = 2000000000ULL,
+					  .count = 1, .held_ip = 0xffffffff81000100ULL,
+					  .req_ip = 0xffffffff81000200ULL, .held_state = 1, .req_state = 3,
+					  .modes = FL_ORDER_MODE_BIT(1, 3), .in_fault = 1 };
+	r.second = (struct fl_order_side){ .pid = 42, .tid = 43, .comm = "fl-abba", .ts = 2500000000ULL,
+					   .count = 1, .held_ip = 0xffffffff81000300ULL,
+					   .req_ip = 0xffffffff81000400ULL, .held_state = 1, .req_state = 3,
+					   .modes = FL_ORDER_MODE_BIT(1, 3), .in_fault = 1 };
+	r.fault_addr = 0x7f0000004000ULL;
+	r.fault_ino = 32859;
+	r.fault_dev = (253 << 20) | 3;
+	r.first_nr_stack = 1;
+	r.first_stack[0] = 0xffffffff81000200ULL;
+	r.nr_stack = 2;
+	r.stack[0] = 0xffffffff81000400ULL;
+	r.stack[1] = 0xffffffff81000010ULL;
+	return r;
+}
+
+static void test_lock_order(void **state)
+{
+	struct fixture *fx = *state;
+	struct fl_rec_order r = mk_order();
+	const char *line;
+
+	fx->o.json = true;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_LOCK_ORDER);
+	line = out(fx);
+	assert_true(jc_is_line(line));
+	assert_json_keys(line, "", "type,ts,pid,tid,comm,severity,lock,requested_lock,provider,dev,inodes,"
+			 "conflict,first,second,held_locks,fault_address,fault_file");
+	assert_json(line, "severity", "\"warning\"");
+	assert_json(line, "lock", "\"2:32858\"");
+	assert_json(line, "requested_lock", "\"2:32859\"");
+	assert_json(line, "inodes", "[32858,32859]");
+	assert_json(line, "conflict", "true");
+	assert_json_keys(line, "first", "pid,tid,comm,holds,held_state,held_site,requests,requested_state,"
+			 "requested_site,in_fault,times,stack");
+	assert_json(line, "first.tid", "44");
+	assert_json(line, "first.holds", "\"2:32859\"");
+	assert_json(line, "first.requests", "\"2:32858\"");
+	assert_json(line, "first.held_state", "\"EX\"");
+	assert_json(line, "first.requested_state", "\"SH\"");
+	assert_json(line, "first.held_site", "\"0xffffffff81000100\"");
+	assert_json(line, "first.stack", "[\"0xffffffff81000200\"]");
+	assert_json(line, "second.tid", "43");
+	assert_json(line, "second.holds", "\"2:32858\"");
+	assert_json(line, "second.requests", "\"2:32859\"");
+	assert_json(line, "second.requested_site", "\"0xffffffff81000400\"");
+	assert_json(line, "second.stack", "[\"0xffffffff81000400\",\"0xffffffff81000010\"]");
+	assert_json(line, "fault_address", "\"0x7f0000004000\"");
+	assert_json(line, "fault_file", "{\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"ino\":32859}");
+	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 1);
+
+	reset(fx);
+	fx->o.json = false;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_non_null(strstr(out(fx), "warning lock_order       fl-abba[42/43] gfs2 glocks 2:32858 and 2:32859 "
+			       "(dev 253:3) taken in opposite orders: this task holds 2:32858 EX (since "
+			       "0xffffffff81000300) and asks for 2:32859 SH in a page fault; fl-abba[42/44] held "
+			       "2:32859 EX and asked for 2:32858 SH in a page fault. At the same moment they wait "
+			       "for each other for good.\n"));
+	assert_non_null(strstr(out(fx), "fl-abba[44]'s request, from 0xffffffff81000200:\n"
+			       "                 0xffffffff81000200\n"));
+
+	/* compatible on one lock: info, folded like other info events */
+	reset(fx);
+	fx->o.json = true;
+	r.conflict = 0;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	fl_output_flush(&fx->o, UINT64_MAX);
+	assert_json(out(fx), "severity", "\"info\"");
+	assert_json(out(fx), "conflict", "false");
+
+	/* a held stack longer than the record has room for: malformed */
+	r.first_nr_stack = FL_HELD_STACK + 1;
+	assert_int_equal(fl_record_type(&r, sizeof(r)), -EINVAL);
+	r.first_nr_stack = 0;
+	r.conflict = 2;
+	assert_int_equal(fl_record_type(&r, sizeof(r)), -EINVAL);
+}
+
 static void test_json_fault_under_lock(void **state)
 {
 	struct fixture *fx = *state;
@@ -1060,7 +1161,7 @@ static void test_lost_nothing_when_no_drops(void **state)
 static const enum fl_counter lost_counters[] = {
 	FL_CNT_LOST_RINGBUF, FL_CNT_LOST_TASKMAP, FL_CNT_LOST_FSMAP, FL_CNT_LOST_LOCKMAP, FL_CNT_LOST_VMA,
 	FL_CNT_LOST_HELD, FL_CNT_LOST_STALL_SLOT, FL_CNT_LOST_RELEASE, FL_CNT_UNVERIFIED,
-	FL_CNT_LOST_RETURN, FL_CNT_LOST_RECURSION,
+	FL_CNT_LOST_RETURN, FL_CNT_LOST_RECURSION, FL_CNT_LOST_ORDER_EDGE, FL_CNT_ORDER_EVICTED,
 };
 
 static void test_lost_json(void **state)
@@ -1078,7 +1179,8 @@ static void test_lost_json(void **state)
 		"{\"type\":\"lost\",\"ts\":777,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"severity\":\"warning\",\"counts\":{\"ringbuf_full\":5,\"task_map_full\":0,"
 		"\"fs_map_full\":0,\"lock_map_full\":0,\"vma_lookup_busy\":2,\"held_set_full\":0,"
-		"\"stall_slot_busy\":0,\"release_missed\":0,\"unverified_recursion\":0,\"return_missed\":0,\"bpf_recursion\":0}}\n");
+		"\"stall_slot_busy\":0,\"release_missed\":0,\"unverified_recursion\":0,\"return_missed\":0,\"bpf_recursion\":0,"
+		"\"order_edge_refused\":0,\"order_edge_evicted\":0}}\n");
 	assert_int_equal(fx->o.findings[FL_SEV_WARNING], 1);
 
 	/* each drop counter alone is enough */
@@ -1127,7 +1229,7 @@ static void test_summary_lost_sum(void **state)
 
 /* ---- summary ---------------------------------------------------------------- */
 
-#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,retry_livelock," \
+#define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,lock_order,deadlock,retry_livelock," \
 	"faults,dio_calls," \
 	"dio_partial,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
 	"lost_events"
@@ -1205,7 +1307,7 @@ static void test_summary_json_exact(void **state)
 		"{\"type\":\"summary\",\"ts\":1500001000,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"target\":\"fl-mmapio (pid 42)\",\"duration_s\":1.500000,"
 		"\"counts\":{\"lock_acquisitions\":50,\"recursive_lock\":4,\"fault_under_lock\":5,"
-		"\"lock_stall\":2,\"retry_livelock\":0,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
+		"\"lock_stall\":2,\"lock_order\":0,\"deadlock\":0,\"retry_livelock\":0,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"fault_in_calls\":7,\"fault_in_short\":6,"
 		"\"same_file_fault\":1,\"lost_events\":0},"
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
@@ -1260,6 +1362,8 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 	assert_json(line, "counts.lock_acquisitions", "null");
 	assert_json(line, "counts.recursive_lock", "null");
 	assert_json(line, "counts.lock_stall", "null");	/* needs gfs2_glock_nq */
+	assert_json(line, "counts.lock_order", "null");
+	assert_json(line, "counts.deadlock", "null");
 	assert_json(line, "counts.faults", "100");
 	assert_json(line, "counts.dio_calls", "10");
 	assert_json(line, "counts.fault_in_calls", "null");
@@ -1294,7 +1398,7 @@ static void test_summary_json_all_hooks_off(void **state)
 	assert_true(jc_is_line(out(fx)));
 	assert_json(out(fx), "counts",
 		    "{\"lock_acquisitions\":null,\"recursive_lock\":null,\"fault_under_lock\":null,"
-		    "\"lock_stall\":null,\"retry_livelock\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
+		    "\"lock_stall\":null,\"lock_order\":null,\"deadlock\":null,\"retry_livelock\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
 		    "\"dio_retry_bytes\":null,\"fault_in_calls\":null,\"fault_in_short\":null,"
 		    "\"same_file_fault\":null,\"lost_events\":0}");
 	free(st);
@@ -1456,6 +1560,7 @@ int main(void)
 		T(test_json_recursive_lock),
 		T(test_range_recursive_lock),
 		T(test_text_recursive_lock),
+		T(test_lock_order),
 		T(test_json_fault_under_lock),
 		T(test_text_fault_under_lock),
 		T(test_json_fault_in),

@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+#include <glob.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include "deadlock.h"
+#include "report.h"
+
+#define VERIFY_BACKOFF_NS 1000000000ULL	/* after a contradiction, a dump a second at most */
+#define LM_ST_EXCLUSIVE 1
+
+void fl_deadlock_init(struct fl_deadlock_finder *f, const volatile struct fl_waiter *waiters,
+		      const volatile struct fl_holder *holders, uint64_t threshold_ns)
+{
+	memset(f, 0, sizeof(*f));
+	f->waiters = waiters;
+	f->holders = holders;
+	f->threshold_ns = threshold_ns;
+	f->dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
+}
+
+/* gfs2's local grant rule: shared and deferred coexist with their own kind. */
+static bool states_conflict(unsigned a, unsigned b)
+{
+	return a == LM_ST_EXCLUSIVE || b == LM_ST_EXCLUSIVE || a != b;
+}
+
+/* One scan's consistent copy of the waits old enough to look at. */
+struct wait_set {
+	struct fl_waiter w[FL_STALL_SLOTS];
+	int n;
+};
+
+static int wait_of(const struct wait_set *ws, uint32_t tid)
+{
+	for (int i = 0; i < ws->n; i++)
+		if (ws->w[i].tid == tid)
+			return i;
+	return -1;
+}
+
+struct search {
+	struct fl_deadlock_finder *f;
+	const struct wait_set *ws;
+	int start;
+	int path[FL_DEADLOCK_MAX];		/* wait indexes */
+	struct fl_holder by[FL_DEADLOCK_MAX];	/* path[i]'s glock, held by path[i+1] */
+	bool on_path[FL_STALL_SLOTS];
+};
+
+/*
+ * Depth-first from path[depth - 1]: a holder of its glock in a conflicting
+ * mode that is itself waiting, until the start comes round again. Only
+ * cycles whose start has the smallest tid count: each is found once.
+ */
+static int extend(struct search *s, int depth)
+{
+	const struct fl_waiter *w = &s->ws->w[s->path[depth - 1]];
+	uint32_t base = fl_stall_slot_of_gl(w->gl) * FL_STALL_WAYS;
+
+	for (uint32_t k = 0; k < FL_STALL_WAYS; k++) {
+		struct fl_holder h;
+		int next;
+
+		if (!fl_stall_copy_holder(&s->f->holders[base + k], &h) || h.gl != w->gl ||
+		    h.tid == w->tid || !states_conflict(w->state, h.state))
+			continue;
+		next = wait_of(s->ws, h.tid);
+		if (next < 0)
+			continue;	/* the holder is running (or waits too briefly yet) */
+		s->by[depth - 1] = h;
+		if (next == s->start)
+			return depth;
+		if (depth == FL_DEADLOCK_MAX || s->on_path[next] ||
+		    s->ws->w[next].tid < s->ws->w[s->start].tid)
+			continue;
+		s->path[depth] = next;
+		s->on_path[next] = true;
+		{
+			int n = extend(s, depth + 1);
+
+			if (n)
+				return n;
+		}
+		s->on_path[next] = false;
+	}
+	return 0;
+}
+
+/* The cycle's identity: its waits, from the smallest tid round. */
+static uint64_t cycle_key(const struct fl_deadlock *d)
+{
+	uint64_t k = 0xcbf29ce484222325ULL;
+
+	for (int i = 0; i < d->n; i++) {
+		const uint64_t parts[3] = { d->links[i].w.tid, d->links[i].w.since, d->links[i].w.gl };
+
+		for (int p = 0; p < 3; p++) {
+			k ^= parts[p];
+			k *= 0x100000001b3ULL;
+		}
+	}
+	return k;
+}
+
+static bool was_reported(const struct fl_deadlock_finder *f, uint64_t key)
+{
+	for (int i = 0; i < FL_DEADLOCK_REMEMBER; i++)
+		if (f->reported[i] == key)
+			return true;
+	return false;
+}
+
+struct dump_match {
+	bool waits, holds;
+};
+
+/*
+ * One glock dump. Its lines (5.10 .. 6.12):
+ *   G:  s:EX n:2/8052 f:... t:EX d:UN/0 a:0 v:0 r:3 m:200 p:1
+ *    H: s:EX f:H e:0 p:245 [fl-abba] gfs2_iomap_begin+0x... [gfs2]
+ *    H: s:SH f:W e:0 p:246 [fl-abba] gfs2_fault+0x... [gfs2]
+ * n: is TYPE/NUMBER in hex; an H: line's f: has H when granted, W when
+ * waiting; p: is the owner's pid (the tid that queued it).
+ */
+static void match_dump(FILE *in, const struct fl_deadlock *d, struct dump_match *m)
+{
+	unsigned type = 0;
+	uint64_t number = 0;
+	bool in_glock = false;
+	char line[1024];
+
+	while (fgets(line, sizeof(line), in)) {
+		const char *p = line;
+		char flags[32];
+		long pid;
+
+		while (*p == ' ')
+			p++;
+		if (!strncmp(p, "G:", 2)) {
+			const char *n = strstr(p, " n:");
+
+			in_glock = n && sscanf(n, " n:%u/%" SCNx64, &type, &number) == 2;
+			continue;
+		}
+		if (!in_glock || strncmp(p, "H:", 2))
+			continue;
+		{
+			const char *fp = strstr(p, " f:"), *pp = strstr(p, " p:");
+
+			if (!fp || !pp || sscanf(fp, " f:%31s", flags) != 1 || sscanf(pp, " p:%ld", &pid) != 1)
+				continue;
+		}
+		for (int i = 0; i < d->n; i++) {
+			const struct fl_deadlock_link *l = &d->links[i];
+
+			if (l->w.id.type != type || l->w.id.number != number)
+				continue;
+			if (pid == (long)l->w.tid && strchr(flags, 'W'))
+				m[i].waits = true;
+			if (pid == (long)l->h.tid && strchr(flags, 'H'))
+				m[i].holds = true;
+		}
+	}
+}
+
+enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const char *pattern,
+					  char *why, size_t len)
+{
+	struct dump_match m[FL_DEADLOCK_MAX] = {};
+	bool read_one = false;
+	glob_t g;
+
+	if (glob(pattern, 0, NULL, &g)) {
+		snprintf(why, len, "no gfs2 glock dump at %s (debugfs not mounted, or not root)", pattern);
+		return FL_DL_UNVERIFIED;
+	}
+	for (size_t i = 0; i < g.gl_pathc; i++) {
+		FILE *in = fopen(g.gl_pathv[i], "re");
+
+		if (!in)
+			continue;
+		read_one = true;
+		match_dump(in, d, m);
+		fclose(in);
+	}
+	globfree(&g);
+	if (!read_one) {
+		snprintf(why, len, "cannot read the gfs2 glock dumps at %s", pattern);
+		return FL_DL_UNVERIFIED;
+	}
+	for (int i = 0; i < d->n; i++) {
+		if (!m[i].waits || !m[i].holds) {
+			snprintf(why, len, "the glock dump shows no %s of %u:%" PRIu64 " by tid %u",
+				 m[i].waits ? "hold" : "wait", d->links[i].w.id.type,
+				 (uint64_t)d->links[i].w.id.number,
+				 m[i].waits ? d->links[i].h.tid : d->links[i].w.tid);
+			return FL_DL_CONTRADICTED;
+		}
+	}
+	why[0] = '\0';
+	return FL_DL_VERIFIED;
+}
+
+int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
+		     void (*cb)(struct fl_deadlock *d, void *arg), void *arg)
+{
+	static struct wait_set ws;
+	static struct search s;
+	static struct fl_deadlock d;
+	int reported = 0;
+
+	ws.n = 0;
+	for (int i = 0; i < FL_STALL_SLOTS; i++) {
+		uint64_t since = f->waiters[i].since;
+
+		if (!since || since > now || now - since < f->threshold_ns)
+			continue;
+		if (fl_stall_copy_waiter(&f->waiters[i], &ws.w[ws.n]))
+			ws.n++;
+	}
+	for (int start = 0; ws.n >= 2 && start < ws.n; start++) {
+		int n;
+		uint64_t key;
+
+		memset(&s, 0, sizeof(s));
+		s.f = f;
+		s.ws = &ws;
+		s.start = start;
+		s.path[0] = start;
+		s.on_path[start] = true;
+		n = extend(&s, 1);
+		if (!n)
+			continue;
+		memset(&d, 0, sizeof(d));
+		d.now = now;
+		d.n = n;
+		for (int i = 0; i < n; i++) {
+			d.links[i].w = ws.w[s.path[i]];
+			d.links[i].h = s.by[i];
+		}
+		key = cycle_key(&d);
+		if (was_reported(f, key) || now < f->verify_after)
+			continue;
+		d.check = fl_deadlock_verify(&d, f->dump_glob, d.why, sizeof(d.why));
+		if (d.check == FL_DL_CONTRADICTED) {
+			/* It moved on while we looked, or a slot is stale: a
+			 * later scan looks again, not every 100 ms. */
+			f->contradicted++;
+			f->verify_after = now + VERIFY_BACKOFF_NS;
+			continue;
+		}
+		if (d.check == FL_DL_UNVERIFIED)
+			f->unverified++;
+		f->reported[f->next_reported] = key;
+		f->next_reported = (f->next_reported + 1) % FL_DEADLOCK_REMEMBER;
+		f->found++;
+		reported++;
+		cb(&d, arg);
+	}
+	return reported;
+}
+
+static void print_deadlock(struct fl_deadlock *d, void *arg)
+{
+	struct fl_output *o = arg;
+
+	if (!o->f)
+		return;		/* counted only (a daemon without --events) */
+	for (int i = 0; i < d->n; i++)
+		d->links[i].nr_frames = fl_stall_read_stack(d->links[i].w.pid, d->links[i].w.tid,
+							    d->links[i].frames, FL_STALL_FRAMES);
+	fl_output_deadlock(o, d);
+}
+
+int fl_deadlock_report(struct fl_deadlock_finder *f, uint64_t now, struct fl_output *o)
+{
+	int n = fl_deadlock_scan(f, now, print_deadlock, o);
+
+	if (n > 0 && o->f)
+		fflush(o->f);
+	return n;
+}
