@@ -448,7 +448,8 @@ static __always_inline struct fl_task *current_lookup(void)
  */
 static __always_inline __u64 syscall_gen(struct task_struct *task)
 {
-	if (!bpf_core_field_exists(task->ioac))
+	/* syscr/syscw exist only with CONFIG_TASK_XACCT: test them, not ioac */
+	if (!bpf_core_field_exists(task->ioac.syscr) || !bpf_core_field_exists(task->ioac.syscw))
 		return 0;
 	return BPF_CORE_READ(task, ioac.syscr) + BPF_CORE_READ(task, ioac.syscw);
 }

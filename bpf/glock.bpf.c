@@ -370,6 +370,8 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		p->ts = bpf_ktime_get_ns();
 		glock_id(gl, &p->id);
 		waiter_set(gh, gl, &p->id, p->ts);
+	} else {
+		counter_add(FL_CNT_LOST_HELD, 1);	/* nested deeper than tracked: untracked */
 	}
 	t->nr_pending = n + 1;
 	if (!t->nr_held)
