@@ -284,10 +284,21 @@ void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,
 	fl_stack_frames(v->stack, v->nr_stack, ks, fn, arg);
 }
 
+/* "func+0x5/0x1ba0 ..." is func's own patched entry (the call into an
+ * fentry trampoline sits at +0x0 or, after endbr64, +0x4): the frame an
+ * fentry program of ours leaves below its trampoline. */
+static bool is_patched_entry_of(const char *frame, const char *func, size_t len)
+{
+	return len && !strncmp(frame, func, len) &&
+	       (!strncmp(frame + len, "+0x5/", 5) || !strncmp(frame + len, "+0x9/", 5));
+}
+
 void fl_stack_frames(const __u64 *stack, uint32_t n, const struct fl_ksyms *ks,
 		     void (*fn)(void *arg, const char *frame), void *arg)
 {
-	bool top = true;
+	bool top = true, after_trampoline = false;
+	char prev_func[256] = "";
+	size_t prev_len = 0;
 
 	for (uint32_t i = 0; stack && i < n && i < FL_MAX_STACK; i++) {
 		char frame[256];
@@ -295,7 +306,22 @@ void fl_stack_frames(const __u64 *stack, uint32_t n, const struct fl_ksyms *ks,
 		fl_ksyms__format(ks, stack[i], frame, sizeof(frame));
 		if (top && fl_frame_is_bpf(frame))
 			continue;
+		/* Mid-stack, a trampoline is only an fentry program's way in
+		 * (ours, or another tool's): it and the patched entry go. */
+		if (!strncmp(frame, "bpf_trampoline_", 15)) {
+			after_trampoline = true;
+			continue;
+		}
+		if (after_trampoline && is_patched_entry_of(frame, prev_func, prev_len)) {
+			after_trampoline = false;
+			continue;
+		}
+		after_trampoline = false;
 		top = false;
+		prev_len = strcspn(frame, "+ ");
+		if (prev_len >= sizeof(prev_func))
+			prev_len = 0;
+		memcpy(prev_func, frame, prev_len);
 		fn(arg, frame);
 	}
 }

@@ -567,6 +567,19 @@ static void test_stack_leaves_out_bpf_frames(void **state)
 	fl_output_record(&fx->o, &r, sizeof(r));
 	assert_null(strstr(out(fx), "bpf_trampoline"));
 	assert_non_null(strstr(out(fx), "                 handle_mm_fault+0x567/0x1000\n"));
+
+	/* Mid-stack, an fentry trampoline of handle_mm_fault and the patched
+	 * entry it returns to are left out; the real caller below stays. */
+	r.stack[0] = 0xffffffff81234567ULL;	/* handle_mm_fault+0x567 */
+	r.stack[1] = 0xffffffffc0002010ULL;	/* bpf_trampoline_... */
+	r.stack[2] = 0xffffffff81234005ULL;	/* handle_mm_fault+0x5 */
+	r.stack[3] = 0xffffffff81235010ULL;	/* next_fn+0x10 */
+	r.stack[4] = 0xffffffff81234005ULL;	/* handle_mm_fault+0x5 with no trampoline above: kept */
+	r.nr_stack = 5;
+	reset(fx);
+	fx->o.json = true;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_json(out(fx), "stack", "[\"handle_mm_fault+0x567/0x1000\",\"next_fn+0x10/0x3edcc000\",\"handle_mm_fault+0x5/0x1000\"]");
 	fl_ksyms__free((struct fl_ksyms *)fx->o.ksyms);
 	fx->o.ksyms = NULL;
 }

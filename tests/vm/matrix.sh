@@ -140,6 +140,7 @@ STALL=$(workload fl-stall)	# lock_stall: a read blocked in a userfaultfd fault
 FIEMAP=$(workload fl-fiemap)	# the retry livelock of today's gfs2
 CONTEND=$(workload fl-contend)	# many tasks on one inode glock
 NSOPS=$(workload fl-nsops)	# creates, links, renames, statfs: gfs2's own multi-glock orders
+ABBA=$(workload fl-abba)	# two writes, each from a mapping of the other's file
 for w in STALL FIEMAP CONTEND; do
     [ -n "${!w}" ] || fail "build workload for \$$w"
 done
@@ -263,19 +264,29 @@ DETECTOR_CASES+=("contend1:" "contend16:")
 # (within and across directories, over existing names, a directory moved and
 # back), unlinking and statfs()ing in one tree, then ".." and readdir+stat.
 DETECTOR_CASES+=("nsops:")
+# AB-BA: write(A) from an unfaulted mapping of B while write(B) from one of
+# A. 5.10 takes the two inode glocks in opposite orders (EX held, SH asked for
+# in the fault): one after the other, lock_order; at the same moment the two
+# hang for good and the cycle is a deadlock, confirmed in gfs2's glock dump
+# (last in its boot). 6.1/6.12 fault with no glock held: nothing.
+DETECTOR_CASES+=("abba-seq:" "abba-tog:")
 
 CASE_CMD+=(
     [contend1]="fl-contend -n 1 -k 400 /mnt/contend1"
     [contend16]="fl-contend -n 16 -k 25 /mnt/contend16"
     [nsops]="fl-nsops -n 8 -k 16 /mnt/nsops"
+    [abba-seq]="fl-abba -q --mode sequential /mnt/abseq"
+    [abba-tog]="fl-abba -q --mode together /mnt/abtog"
 )
 CASE_ARGS+=(
     [contend1]="--stall-ms 1000"
     [contend16]="--stall-ms 1000"
+    [abba-tog]="--stall-ms 1000"
 )
 declare -A CASE_SIGINT=(
     # seconds after trace's ready line (its setup takes seconds under TCG)
     [fiemap]=6
+    [abba-tog]=8
     [bthole]=4
     [btwhole]=4
 )
@@ -332,7 +343,7 @@ run_cases() {
                 # Ctrl-C after a while; uptimes at the signal and at trace's
                 # exit. (A task still looping while trace detaches needs a
                 # single-threaded TCG boot: RUN_VMARGS, see detector_tests.)
-                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; i=0; until grep -q '\"type\":\"ready\"' /tmp/case.out || [ \$i -ge 900 ]; do sleep 0.1; i=\$((i+1)); done; sleep ${CASE_SIGINT[$name]}; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
+                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; i=0; until grep -q '\"type\":\"ready\"' /tmp/case.out || [ \$i -ge 900 ]; do sleep 0.1; i=\$((i+1)); done; i=0; while [ \$i -lt $((${CASE_SIGINT[$name]} * 10)) ] && kill -0 \$t 2>/dev/null; do sleep 0.1; i=\$((i+1)); done; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
             else
                 script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
             fi
@@ -343,6 +354,7 @@ run_cases() {
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
         --add "$STALL:/usr/local/bin/fl-stall" --add "$FIEMAP:/usr/local/bin/fl-fiemap" \
         --add "$CONTEND:/usr/local/bin/fl-contend" --add "$NSOPS:/usr/local/bin/fl-nsops" \
+        --add "$ABBA:/usr/local/bin/fl-abba" \
         -- \
         sh -c "$script"
     cat "$WORK/out" >>"$WORK/det.out"
@@ -363,13 +375,14 @@ detector_tests() {
             run_cases "$k" "$name" || return
         done
         run_cases "$k" control dcontrol stall contend1 contend16 nsops fiemap || return
+        run_cases "$k" abba-seq abba-tog || return
         RUN_FS=btrfs run_cases "$k" bthole btwhole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
-            dhalf-fsgfs2 dhalf-fsother stall nsops fiemap-private fiemap-nosync || return
+            dhalf-fsgfs2 dhalf-fsother stall nsops abba-seq abba-tog fiemap-private fiemap-nosync || return
     else
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fsgfs2 dhalf-fsother stall \
-            nsops fiemap-private fiemap-nosync || return
+            nsops abba-seq abba-tog fiemap-private fiemap-nosync || return
     fi
     if [ "$k" != 5.10 ]; then
         RUN_FS=btrfs run_cases "$k" bthole btwhole btdread btdwrite || return
@@ -596,6 +609,42 @@ livelock_tests() {
             expect "$k" "$name" "child exit" "$(jcount $name .child_status.exit_code)" 0
         done
     fi
+    local ord='map(select(.type=="lock_order"))' dl='map(select(.type=="deadlock"))'
+    if [ "$k" = 5.10 ]; then
+        # One after the other: the inversion, once, both orders named.
+        expect "$k" abba-seq "faultlock exit, child exit" "$(case_rc abba-seq) $(jcount abba-seq .child_status.exit_code)" '0 0'
+        expect "$k" abba-seq "lock_order count, events" \
+            "$(jcount abba-seq .counts.lock_order) $(jevents abba-seq lock_order)" '1 1'
+        expect "$k" abba-seq "warning, modes conflict" \
+            "$(case_json abba-seq | jq -r -s "$ord[0] | \"\(.severity) \(.conflict)\"")" 'warning true'
+        expect "$k" abba-seq "both inode glocks, each held by one task, asked for by the other" \
+            "$(case_json abba-seq | jq -r -s "$ord[0] | [.lock == .second.holds, .lock == .first.requests, .requested_lock == .first.holds, .lock != .requested_lock, (.lock | test(\"^2:\")), (.requested_lock | test(\"^2:\")), .first.tid != .second.tid] | all")" true
+        expect "$k" abba-seq "modes: EX held, SH asked for, in a fault, on both sides" \
+            "$(case_json abba-seq | jq -r -s "$ord[0] | [.first, .second] | map(\"\(.held_state)/\(.requested_state)/\(.in_fault)\") | join(\" \")")" 'EX/SH/true EX/SH/true'
+        expect "$k" abba-seq "sites: held in the write, asked for in gfs2_fault" \
+            "$(case_json abba-seq | jq -r -s "$ord[0] | [.first, .second] | map((.held_site | split(\"+\")[0]) + \" \" + (.requested_site | split(\"+\")[0])) | join(\", \")")" \
+            '[a-z0-9_]+ gfs2_fault, [a-z0-9_]+ gfs2_fault'
+        expect "$k" abba-seq "both stacks through the fault" \
+            "$(case_json abba-seq | jq -r -s "$ord[0] | [.first.stack, .second.stack] | map(map(select(startswith(\"gfs2_fault+\"))) | length > 0) | all")" true
+        expect "$k" abba-seq "deadlock" "$(jcount abba-seq .counts.deadlock) $(jevents abba-seq deadlock)" '0 0'
+        # At the same moment: the two wait for each other for good.
+        expect "$k" abba-tog "faultlock exit" "$(case_rc abba-tog)" 1
+        expect "$k" abba-tog "deadlock count, events" "$(jcount abba-tog .counts.deadlock) $(jevents abba-tog deadlock)" '1 1'
+        expect "$k" abba-tog "error, confirmed by the glock dump" \
+            "$(case_json abba-tog | jq -r -s "$dl[0] | \"\(.severity) \(.verified) \(.tasks)\"")" 'error true 2'
+        expect "$k" abba-tog "cycle: each waits SH for the other's EX inode glock" \
+            "$(case_json abba-tog | jq -r -s "$dl[0].cycle | [.[0].waits_for != .[1].waits_for, .[0].held_by.tid == .[1].tid, .[1].held_by.tid == .[0].tid, (map(\"\(.requested_state)/\(.held_by.held_state)\") == [\"SH/EX\", \"SH/EX\"])] | all")" true
+        expect "$k" abba-tog "within --stall-ms + 1 s of the younger wait" \
+            "$(case_json abba-tog | jq -r -s "$dl[0].cycle | map(.waited_ms) | min | . <= 2000")" true
+        expect "$k" abba-tog "waiters' stacks in the glock wait" \
+            "$(case_json abba-tog | jq -r -s "$dl[0].cycle | map(.stack | map(select(startswith(\"gfs2_glock_wait+\") or startswith(\"gfs2_glock_nq+\"))) | length > 0) | all")" true
+        expect "$k" abba-tog "the inversion reported first" "$(jevents abba-tog lock_order)" 1
+        expect "$k" abba-tog "fl-abba itself ends on the SIGINT" "$(jcount abba-tog .child_status.signal)" 2
+    else
+        for name in abba-seq abba-tog; do
+            expect "$k" "$name" "faultlock exit, child exit" "$(case_rc $name) $(jcount $name .child_status.exit_code)" '0 0'
+        done
+    fi
     # gfs2's own namespace operations: they complete, no order is reported.
     expect "$k" nsops "faultlock exit, child exit" "$(case_rc nsops) $(jcount nsops .child_status.exit_code)" '0 0'
     expect "$k" nsops "glock acquisitions" "$(jcount nsops .counts.lock_acquisitions)" '[0-9]{3,}'
@@ -623,6 +672,7 @@ livelock_tests() {
 # SIGTERM; the host checks the exposition with promtool and reads the values.
 # 6.x: the half-resident DIO read (fault_in, partial, retry); 5.10 has no
 # fault_in_* and BUGs on same-file I/O, so there: the anonymous-buffer read.
+# Then the sequential AB-BA writes: one lock_order on 5.10, none on 6.x.
 DAEMON_GUEST='
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 faultlock daemon --listen 127.0.0.1:9477 --stall-ms 1000 --events /tmp/events.json & pid=$!
@@ -634,6 +684,7 @@ until wget -q -O /dev/null http://127.0.0.1:9477/metrics; do
 done
 fl-mmapio -q "$@" /mnt/d || exit 22
 fl-stall /mnt/s 2500 || exit 23
+fl-abba -q --mode sequential /mnt/ab || exit 24
 echo @@METRICS@@
 wget -q -O - http://127.0.0.1:9477/metrics
 echo @@END@@
@@ -649,7 +700,7 @@ daemon_tests() {
     fi
     vm --kernel "$k" --fs gfs2 \
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
-        --add "$STALL:/usr/local/bin/fl-stall" -- \
+        --add "$STALL:/usr/local/bin/fl-stall" --add "$ABBA:/usr/local/bin/fl-abba" -- \
         sh -c "$DAEMON_GUEST" sh "${args[@]}"
     if [ "$rc" -ne 0 ]; then
         fail "$k daemon: guest run failed: $(harness_status_text "$rc") [${secs}s]"
@@ -670,8 +721,13 @@ daemon_tests() {
     expect "$k" daemon "gfs2 device with lock counters" "$dev" '[0-9]+:[0-9]+'
     expect "$k" daemon "lock_acquisitions_total" "$(metric "faultlock_lock_acquisitions_total{$lbl,lock=\"glock\"}")" '[1-9][0-9]*'
     expect "$k" daemon "recursive_lock_total" "$(metric "faultlock_recursive_lock_total{$lbl,lock=\"glock\"}")" 0
+    # 5.10: AB-BA's writes fault under their glocks
     expect "$k" daemon "fault_under_lock_total none" \
-        "$(metric "faultlock_fault_under_lock_total{$lbl,lock=\"glock\",protection=\"none\"}")" 0
+        "$(metric "faultlock_fault_under_lock_total{$lbl,lock=\"glock\",protection=\"none\"}")" \
+        "$([ "$k" = 5.10 ] && echo '[2-9]|[1-9][0-9]+' || echo 0)"
+    expect "$k" daemon "lock_order_total" "$(metric 'faultlock_lock_order_total{fstype="gfs2",lock="glock"}')" \
+        "$([ "$k" = 5.10 ] && echo 1 || echo 0)"
+    expect "$k" daemon "deadlocks_total" "$(metric faultlock_deadlocks_total)" 0
     expect "$k" daemon "lock_hold_seconds_count" \
         "$(metric 'faultlock_lock_hold_seconds_count{fstype="gfs2",lock="glock"}')" '[1-9][0-9]*'
     expect "$k" daemon "hook_attached gfs2_glock_nq" \

@@ -85,6 +85,7 @@
 #include <unistd.h>
 
 #define PROG "fl-mmapio"
+#include "wl.h"
 #define MAX_PAGES 65536
 
 enum op { OP_READ, OP_WRITE };
@@ -114,39 +115,10 @@ static struct {
 static size_t ps;
 static const char *cleanup_path; /* unlinked on error unless --keep */
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-
-static void fail(int err, const char *fmt, va_list ap) __attribute__((noreturn));
-static void fail(int err, const char *fmt, va_list ap)
+static void wl_cleanup(void)
 {
-	char what[512];
-
-	vsnprintf(what, sizeof(what), fmt, ap);
-	if (err)
-		fprintf(stderr, PROG ": %s: %s\n", what, strerror(err));
-	else
-		fprintf(stderr, PROG ": %s\n", what);
 	if (cleanup_path && !cfg.keep)
 		unlink(cleanup_path);
-	exit(1);
-}
-
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fail(0, fmt, ap);
-}
-
-static void die_errno(const char *fmt, ...)
-{
-	int err = errno;
-	va_list ap;
-
-	va_start(ap, fmt);
-	fail(err, fmt, ap);
 }
 
 static void usage(FILE *f)
@@ -154,45 +126,6 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " [--op read|write] [--direct] [--buf same|half|hole|anon]\n"
 		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached] [-q] FILE\n");
-}
-
-static void usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void usage_error(const char *fmt, ...)
-{
-	va_list ap;
-
-	fprintf(stderr, PROG ": ");
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	usage(stderr);
-	exit(2);
-}
-
-/* Position-dependent content: every byte/page of the file differs. */
-static uint8_t pat(uint64_t off, uint64_t seed)
-{
-	uint64_t x = off + (seed << 40) + 0x9e3779b97f4a7c15ULL;
-
-	x ^= x >> 33;
-	x *= 0xff51afd7ed558ccdULL;
-	x ^= x >> 33;
-	x *= 0xc4ceb9fe1a85ec53ULL;
-	x ^= x >> 33;
-	return (uint8_t)x;
-}
-
-static long parse_long(const char *s, const char *opt)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno || end == s || *end)
-		usage_error("invalid %s value '%s'", opt, s);
-	return v;
 }
 
 static void parse_args(int argc, char **argv)
