@@ -178,6 +178,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	fl_textfile_update(&d->textfile);
 }
 
+static int task_stack(void *arg, pid_t pid, pid_t tid, char frames[][128], int max)
+{
+	const struct daemon *d = arg;
+
+	(void)pid;
+	return fl_loader__task_stack(&d->loader, tid, d->out.ksyms, frames, max);
+}
+
 /* lock_stall and deadlock: a scan of the waiter slots; findings go to the event log. */
 static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 {
@@ -317,7 +325,7 @@ int cmd_daemon(int argc, char **argv)
 {
 	static struct daemon d;
 	static const int sigs[] = { SIGTERM, SIGINT, SIGHUP };
-	struct fl_loader_opts lo = { .all = true };
+	struct fl_loader_opts lo = { .all = true, .task_stacks = true };
 	char where[128] = "", line[512];
 	int ret = FL_EXIT_ENV, err;
 
@@ -396,6 +404,9 @@ int cmd_daemon(int argc, char **argv)
 	}
 	if (fl_loader__stall_init(&d.loader, &d.stalls)) {
 		fl_deadlock_init(&d.deadlocks, d.stalls.waiters, d.stalls.holders, d.stalls.threshold_ns);
+		/* Holders' stacks through the iterator: /proc wants CAP_SYS_ADMIN, dropped below. */
+		d.stalls.read_stack = d.deadlocks.read_stack = task_stack;
+		d.stalls.read_stack_arg = d.deadlocks.read_stack_arg = &d;
 		/* a scan per quarter of the threshold, at most 4 a second */
 		long ms = opts.common.stall_ms / 4 < 250 ? 250 : opts.common.stall_ms / 4;
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };

@@ -261,21 +261,28 @@ int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 	return reported;
 }
 
+struct print_ctx {
+	struct fl_deadlock_finder *f;
+	struct fl_output *o;
+};
+
 static void print_deadlock(struct fl_deadlock *d, void *arg)
 {
-	struct fl_output *o = arg;
+	struct print_ctx *p = arg;
 
-	if (!o->f)
+	if (!p->o->f)
 		return;		/* counted only (a daemon without --events) */
 	for (int i = 0; i < d->n; i++)
-		d->links[i].nr_frames = fl_stall_read_stack(d->links[i].w.pid, d->links[i].w.tid,
+		d->links[i].nr_frames = fl_stall_task_stack(p->f->read_stack, p->f->read_stack_arg,
+							    d->links[i].w.pid, d->links[i].w.tid,
 							    d->links[i].frames, FL_STALL_FRAMES);
-	fl_output_deadlock(o, d);
+	fl_output_deadlock(p->o, d);
 }
 
 int fl_deadlock_report(struct fl_deadlock_finder *f, uint64_t now, struct fl_output *o)
 {
-	int n = fl_deadlock_scan(f, now, print_deadlock, o);
+	struct print_ctx p = { .f = f, .o = o };
+	int n = fl_deadlock_scan(f, now, print_deadlock, &p);
 
 	if (n > 0 && o->f)
 		fflush(o->f);

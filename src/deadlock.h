@@ -51,6 +51,8 @@ struct fl_deadlock_finder {
 	int next_reported;
 	uint64_t found, unverified, contradicted;
 	uint64_t verify_after;		/* no dump read before (backoff after a contradiction) */
+	fl_stack_reader read_stack;	/* NULL: /proc only */
+	void *read_stack_arg;
 };
 
 void fl_deadlock_init(struct fl_deadlock_finder *f, const volatile struct fl_waiter *waiters,

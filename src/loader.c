@@ -4,10 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "faultlock.h"
 #include "faultlock.skel.h"
+#include "ksyms.h"
 #include "loader.h"
 #include "stall.h"
 
@@ -105,7 +107,14 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 		return err;
 	/* The catalogue picks each program (and the counting twin of the
 	 * fault program when bpf_find_vma is missing: see fault.bpf.c). */
-	return fl_hooks_apply(skel->obj, states, si->find_vma);
+	err = fl_hooks_apply(skel->obj, states, si->find_vma);
+	if (err)
+		return err;
+	if (o->task_stacks && si->task_iter)
+		err = bpf_program__set_autoload(skel->progs.task_stack, true);
+	else if (o->task_stacks)
+		vlog("no task iterator with bpf_get_task_stack here: holder stacks from /proc only");
+	return err;
 }
 
 /* A BPF_F_MMAPABLE array, read-only; NULL on failure. */
@@ -240,6 +249,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("cannot attach BPF programs: %s", strerror(-err));
 		return err;
 	}
+	l->task_stack_link = l->skel->links.task_stack;	/* attached by the skeleton when loaded */
 	return attach_late_kprobes(l);
 }
 
@@ -415,6 +425,29 @@ static uint64_t order_edges_evicted(const struct fl_loader *l, uint64_t inserted
 		live++;
 	}
 	return inserted - live;
+}
+
+int fl_loader__task_stack(const struct fl_loader *l, pid_t tid, const struct fl_ksyms *ks,
+			  char frames[][128], int max)
+{
+	__u64 ips[FL_MAX_STACK];
+	ssize_t n, got = 0;
+	int fd, nr = 0;
+
+	if (!l->task_stack_link || tid <= 0)
+		return 0;
+	l->skel->bss->stack_tid = (__u32)tid;	/* the mapped .bss: no system call, no capability */
+	fd = bpf_iter_create(bpf_link__fd(l->task_stack_link));
+	if (fd < 0)
+		return 0;
+	while (got < (ssize_t)sizeof(ips) &&
+	       (n = read(fd, (char *)ips + got, sizeof(ips) - got)) > 0)
+		got += n;
+	close(fd);
+	l->skel->bss->stack_tid = 0;
+	for (size_t i = 0; i < (size_t)got / sizeof(ips[0]) && nr < max; i++)
+		fl_ksyms__format(ks, ips[i], frames[nr++], 128);
+	return nr;
 }
 
 int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)

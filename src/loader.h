@@ -21,6 +21,7 @@ struct fl_loader_opts {
 	bool all;		/* ... or every task */
 	bool stacks;		/* kernel stacks in findings */
 	bool no_task_storage;	/* force the tid hash (tests) */
+	bool task_stacks;	/* load the task-stack iterator (the daemon, whose /proc reads lose CAP_SYS_ADMIN) */
 	struct fl_common_opts common;	/* --fs, --cgroup, --btf, --ringbuf-size, --stall-ms */
 };
 
@@ -41,6 +42,7 @@ struct fl_loader {
 	/* lock_stall slots, mapped read-only once loaded (NULL if that failed) */
 	const volatile struct fl_waiter *waiters;
 	const volatile struct fl_holder *holders;
+	struct bpf_link *task_stack_link;	/* the task-stack iterator, NULL if not loaded */
 };
 
 /*
@@ -56,6 +58,12 @@ struct fl_stall_scanner;
 /* Readies s for lock_stall scans of this loader's slots; false when there is
  * nothing to scan (--stall-ms 0, no glock hooks, slots not mapped). */
 bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s);
+/* The kernel stack of task tid, symbolised with ks, through the task-stack
+ * iterator (no capability needed): frames written, 0 when there is no
+ * iterator or no such task. */
+struct fl_ksyms;
+int fl_loader__task_stack(const struct fl_loader *l, pid_t tid, const struct fl_ksyms *ks,
+			  char frames[][128], int max);
 /* Counting starts/stops (every program checks this flag first). */
 void fl_loader__activate(struct fl_loader *l, bool on);
 int fl_loader__events_fd(const struct fl_loader *l);

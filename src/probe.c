@@ -304,6 +304,14 @@ bool fl_probe_task_storage(void)
 	       libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_task_storage_get, NULL) > 0;
 }
 
+bool fl_probe_task_iter(struct fl_probe_ctx *ctx)
+{
+	return ctx->vmlinux_btf &&
+	       btf__find_by_name_kind(ctx->vmlinux_btf, "bpf_iter__task", BTF_KIND_STRUCT) > 0 &&
+	       fl_probe_helper_btf(ctx, "BPF_FUNC_get_task_stack") &&
+	       fl_probe_helper_btf(ctx, "BPF_FUNC_seq_write");
+}
+
 bool fl_probe_find_vma(void)
 {
 	return libbpf_probe_bpf_helper(BPF_PROG_TYPE_TRACEPOINT, BPF_FUNC_find_vma, NULL) > 0;

@@ -31,6 +31,8 @@ bool fl_probe_fentry(struct fl_probe_ctx *ctx, const char *func, const char *mod
 bool fl_probe_kprobe(const char *func, bool retprobe, char *why, size_t why_len);
 bool fl_probe_task_storage(void);
 bool fl_probe_find_vma(void);
+/* Task iterators with bpf_get_task_stack and bpf_seq_write (5.9+). */
+bool fl_probe_task_iter(struct fl_probe_ctx *ctx);
 bool fl_probe_helper_btf(struct fl_probe_ctx *ctx, const char *func_id_name);
 bool fl_probe_ringbuf(void);
 

@@ -217,6 +217,11 @@ bool fl_hook_prog_chosen(int hook, const struct fl_hook_state *st, bool have_fin
 	return true;
 }
 
+bool fl_prog_is_iter(const struct bpf_program *prog)
+{
+	return !strncmp(bpf_program__section_name(prog), "iter/", 5);
+}
+
 int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states, bool have_find_vma)
 {
 	struct bpf_program *prog;
@@ -227,6 +232,11 @@ int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states, b
 		const struct fl_hook *h = fl_hook_of_prog(name, &role);
 		bool late = false, chosen = false;
 
+		if (fl_prog_is_iter(prog)) {	/* not a hook: the loader decides */
+			if (bpf_program__set_autoload(prog, false))
+				return -EINVAL;
+			continue;
+		}
 		if (!h) {
 			/* a program the catalogue does not name is a build error
 			 * (test_catalog); never load it silently */

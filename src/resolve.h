@@ -38,8 +38,11 @@ const struct fl_hook *fl_hook_of_prog(const char *prog, enum fl_prog_role *role)
  * itself, after the rest (kretprobes first, then entry kprobes). */
 bool fl_hook_prog_chosen(int hook, const struct fl_hook_state *st, bool have_find_vma,
 			 const char *prog, bool *late);
+struct bpf_program;
+/* A BPF iterator (task_stack): not a hook, loaded by the loader's choice. */
+bool fl_prog_is_iter(const struct bpf_program *prog);
 /* Sets autoload (and, for late entry probes, autoattach off) of every
- * program; -EINVAL when a program is not in the catalogue. */
+ * program, iterators off; -EINVAL when a program is not in the catalogue. */
 int fl_hooks_apply(struct bpf_object *obj, const struct fl_hook_state *states, bool have_find_vma);
 
 #endif

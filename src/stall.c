@@ -96,20 +96,35 @@ int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max)
 	return n;
 }
 
+int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid, char frames[][128],
+			int max)
+{
+	int n = reader ? reader(arg, pid, tid, frames, max) : 0;
+
+	return n > 0 ? n : fl_stall_read_stack(pid, tid, frames, max);
+}
+
+struct print_ctx {
+	struct fl_stall_scanner *s;
+	struct fl_output *o;
+};
+
 static void print_stall(struct fl_stall *st, void *arg)
 {
-	struct fl_output *o = arg;
+	struct print_ctx *p = arg;
 
-	if (!o->f)
+	if (!p->o->f)
 		return;		/* counted only (a daemon without --events) */
 	if (st->have_holder)
-		st->nr_frames = fl_stall_read_stack(st->h.pid, st->h.tid, st->frames, FL_STALL_FRAMES);
-	fl_output_stall(o, st);
+		st->nr_frames = fl_stall_task_stack(p->s->read_stack, p->s->read_stack_arg, st->h.pid,
+						    st->h.tid, st->frames, FL_STALL_FRAMES);
+	fl_output_stall(p->o, st);
 }
 
 int fl_stall_report(struct fl_stall_scanner *s, uint64_t now, struct fl_output *o)
 {
-	int n = fl_stall_scan(s, now, print_stall, o);
+	struct print_ctx p = { .s = s, .o = o };
+	int n = fl_stall_scan(s, now, print_stall, &p);
 
 	if (n > 0 && o->f)
 		fflush(o->f);

@@ -27,12 +27,18 @@ struct fl_stall {
 	char frames[FL_STALL_FRAMES][128];
 };
 
+/* Another way to read a task's kernel stack (the daemon's task iterator):
+ * frames written, 0 to fall back to /proc. */
+typedef int (*fl_stack_reader)(void *arg, pid_t pid, pid_t tid, char frames[][128], int max);
+
 struct fl_stall_scanner {
 	const volatile struct fl_waiter *waiters;	/* FL_STALL_SLOTS, written by BPF */
 	const volatile struct fl_holder *holders;	/* FL_STALL_SLOTS * FL_STALL_WAYS */
 	uint64_t threshold_ns;
 	uint64_t reported[FL_STALL_SLOTS];	/* `since` of the wait reported per slot */
 	uint64_t found;				/* findings so far */
+	fl_stack_reader read_stack;		/* NULL: /proc only */
+	void *read_stack_arg;
 };
 
 void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
@@ -54,6 +60,9 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 /* The kernel stack of task tid of process pid from /proc (root); 0 frames
  * if it is gone or the kernel does not show stacks. */
 int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max);
+/* reader's view of the stack if it has one, else /proc's. */
+int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid, char frames[][128],
+			int max);
 
 struct fl_output;
 /* fl_stall_scan, printing each finding to o with the holder's stack. */

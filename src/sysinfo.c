@@ -82,4 +82,5 @@ void fl_sysinfo_read(struct fl_sysinfo *si, struct fl_probe_ctx *ctx)
 	/* Both need a BTF task pointer. */
 	si->task_storage = si->task_storage && si->task_btf;
 	si->find_vma = fl_probe_find_vma() && si->task_btf;
+	si->task_iter = fl_probe_task_iter(ctx);
 }

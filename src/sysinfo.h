@@ -17,6 +17,7 @@ struct fl_sysinfo {
 	bool task_storage;
 	bool find_vma;
 	bool task_btf;		/* bpf_get_current_task_btf */
+	bool task_iter;		/* task iterators with bpf_get_task_stack (holder stacks without /proc) */
 	int dio_done_before_arg;	/* __iomap_dio_rw's done_before: argument index, -1 none */
 	struct fl_btrfs_facts btrfs;	/* read when the btrfs hooks resolve */
 };

@@ -141,6 +141,7 @@ FIEMAP=$(workload fl-fiemap)	# the retry livelock of today's gfs2
 CONTEND=$(workload fl-contend)	# many tasks on one inode glock
 NSOPS=$(workload fl-nsops)	# creates, links, renames, statfs: gfs2's own multi-glock orders
 ABBA=$(workload fl-abba)	# two writes, each from a mapping of the other's file
+FLOCKWL=$(workload fl-flock)	# a flock held while sleeping: a stall on every kernel
 for w in STALL FIEMAP CONTEND; do
     [ -n "${!w}" ] || fail "build workload for \$$w"
 done
@@ -672,7 +673,10 @@ livelock_tests() {
 # SIGTERM; the host checks the exposition with promtool and reads the values.
 # 6.x: the half-resident DIO read (fault_in, partial, retry); 5.10 has no
 # fault_in_* and BUGs on same-file I/O, so there: the anonymous-buffer read.
-# Then the sequential AB-BA writes: one lock_order on 5.10, none on 6.x.
+# Then the sequential AB-BA writes: one lock_order on 5.10, none on 6.x. Then
+# a flock held 2.5 s while another task waits for it (every kernel: a stall
+# whose holder sleeps; its stack from the daemon's task iterator, as /proc
+# wants the CAP_SYS_ADMIN the daemon dropped).
 DAEMON_GUEST='
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 faultlock daemon --listen 127.0.0.1:9477 --stall-ms 1000 --events /tmp/events.json & pid=$!
@@ -685,6 +689,10 @@ done
 fl-mmapio -q "$@" /mnt/d || exit 22
 fl-stall /mnt/s 2500 || exit 23
 fl-abba -q --mode sequential /mnt/ab || exit 24
+fl-flock -s 2500 /mnt/fl.lock /mnt/fl.m1 & f=$!
+sleep 0.5
+fl-flock /mnt/fl.lock /mnt/fl.m2 || exit 25
+wait $f || exit 26
 echo @@METRICS@@
 wget -q -O - http://127.0.0.1:9477/metrics
 echo @@END@@
@@ -700,7 +708,8 @@ daemon_tests() {
     fi
     vm --kernel "$k" --fs gfs2 \
         --add "$FAULTLOCK:/usr/local/bin/faultlock" --add "$MMAPIO:/usr/local/bin/fl-mmapio" \
-        --add "$STALL:/usr/local/bin/fl-stall" --add "$ABBA:/usr/local/bin/fl-abba" -- \
+        --add "$STALL:/usr/local/bin/fl-stall" --add "$ABBA:/usr/local/bin/fl-abba" \
+        --add "$FLOCKWL:/usr/local/bin/fl-flock" -- \
         sh -c "$DAEMON_GUEST" sh "${args[@]}"
     if [ "$rc" -ne 0 ]; then
         fail "$k daemon: guest run failed: $(harness_status_text "$rc") [${secs}s]"
@@ -735,13 +744,17 @@ daemon_tests() {
     # fl-stall: the 5.10 stall, found by the daemon's scan, counted and logged
     local ev want_stall=0
     ev=$(awk '/^@@END-EVENTS@@/ { p = 0 } p { print } /^@@EVENTS@@/ { p = 1 }' "$WORK/out")
-    [ "$k" = 5.10 ] && want_stall=1
+    want_stall=1	# the flock
+    [ "$k" = 5.10 ] && want_stall=2
     expect "$k" daemon "lock_stalls_total" "$(metric 'faultlock_lock_stalls_total{lock="glock"}')" "$want_stall"
     expect "$k" daemon "lock_stall in the event log" \
         "$(jq -c 'select(.type == "lock_stall")' <<<"$ev" 2>/dev/null | wc -l)" "$want_stall"
+    expect "$k" daemon "flock stall: holder, and its stack asleep (task iterator)" \
+        "$(jq -r 'select(.type == "lock_stall" and (.lock | startswith("6:"))) | "\(.holder.comm) \(.holder.stack | map(select(test("nanosleep"))) | length > 0)"' <<<"$ev" 2>/dev/null)" \
+        'fl-flock true'
     if [ "$k" = 5.10 ]; then
         expect "$k" daemon "logged stall names the holder's site" \
-            "$(jq -r 'select(.type == "lock_stall") | .holder.held_site' <<<"$ev" 2>/dev/null)" 'gfs2_file_read_iter\+.*'
+            "$(jq -r 'select(.type == "lock_stall" and (.lock | startswith("2:"))) | .holder.held_site' <<<"$ev" 2>/dev/null)" 'gfs2_file_read_iter\+.*'
         expect "$k" daemon "dio_calls_total" "$(metric "faultlock_dio_calls_total{$lbl,op=\"read\"}")" 1
     else
         expect "$k" daemon "dio_retries_total" "$(metric "faultlock_dio_retries_total{$lbl,op=\"read\"}")" 1

@@ -4,12 +4,15 @@
  * a mapping of another (gfs2: a flock glock, held across system calls; on
  * kernels without GL_NOPID it is not marked as the file system's).
  *
- *   fl-flock [-p PAGES] LOCKFILE MAPFILE
+ *   fl-flock [-p PAGES] [-s MS] LOCKFILE MAPFILE
  *
  * flock(LOCK_EX) on LOCKFILE, MAPFILE written (PAGES pages, default 8) and
  * mapped shared, every page read and written through the mapping (a fault
- * each), msync, LOCK_UN. Nothing here is a deadlock: a tracer must report
- * no fault_under_lock. Exit 0 on success, 1 on an error, 2 usage.
+ * each), msync, a sleep of MS milliseconds (default 0) with the lock still
+ * held, LOCK_UN. Nothing here is a deadlock: a tracer must report no
+ * fault_under_lock. Two at once on one LOCKFILE, the first with -s: the
+ * second waits for the lock (on gfs2 in gfs2_glock_nq, a flock glock) while
+ * the first sleeps. Exit 0 on success, 1 on an error, 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -18,6 +21,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/mman.h>
+#include <time.h>
 #include <unistd.h>
 
 static int die(const char *what, const char *path)
@@ -29,15 +33,18 @@ static int die(const char *what, const char *path)
 int main(int argc, char **argv)
 {
 	long ps = sysconf(_SC_PAGESIZE);
-	int pages = 8, c, lfd, mfd;
+	int pages = 8, hold_ms = 0, c, lfd, mfd;
 	char *map, *buf;
 
-	while ((c = getopt(argc, argv, "p:")) != -1) {
-		if (c != 'p')
+	while ((c = getopt(argc, argv, "p:s:")) != -1) {
+		if (c == 'p')
+			pages = atoi(optarg);
+		else if (c == 's')
+			hold_ms = atoi(optarg);
+		else
 			goto usage;
-		pages = atoi(optarg);
 	}
-	if (optind != argc - 2 || pages < 1)
+	if (optind != argc - 2 || pages < 1 || hold_ms < 0)
 		goto usage;
 	lfd = open(argv[optind], O_RDWR | O_CREAT, 0644);
 	if (lfd < 0)
@@ -60,10 +67,16 @@ int main(int argc, char **argv)
 	}
 	if (msync(map, pages * ps, MS_SYNC))
 		return die("msync", argv[optind + 1]);
+	if (hold_ms) {
+		struct timespec ts = { hold_ms / 1000, (hold_ms % 1000) * 1000000L };
+
+		while (nanosleep(&ts, &ts) && errno == EINTR)
+			;
+	}
 	if (flock(lfd, LOCK_UN))
 		return die("unlock", argv[optind]);
 	return 0;
 usage:
-	fprintf(stderr, "usage: fl-flock [-p PAGES] LOCKFILE MAPFILE\n");
+	fprintf(stderr, "usage: fl-flock [-p PAGES] [-s MS] LOCKFILE MAPFILE\n");
 	return 2;
 }
