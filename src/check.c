@@ -65,9 +65,10 @@ static void print_text(const struct fl_sysinfo *si, const struct fl_hook_state *
 		printf("            trace needs --btf PATH (a BTF of this kernel) for CO-RE\n");
 	printf("gfs2        %s\n", si->gfs2_loaded ? "loaded" : "not loaded");
 	printf("lockdown    %s\n", si->lockdown);
-	printf("bpf         ringbuf %s, task storage %s, bpf_find_vma %s\n",
+	printf("bpf         ringbuf %s, task storage %s, bpf_find_vma %s, task stack iterator %s\n",
 	       si->ringbuf ? "yes" : "no", si->task_storage ? "yes" : "no (tid hash instead)",
-	       si->find_vma ? "yes" : "no (same_file_fault unavailable)");
+	       si->find_vma ? "yes" : "no (same_file_fault unavailable)",
+	       si->task_iter ? "yes" : "no (the daemon shows no holder stacks)");
 	printf("\n%-28s %-11s %s\n", "HOOK", "MODE", "STATUS");
 	for (int i = 0; i < fl_nr_hooks; i++) {
 		const char *target = fl_hook_target(&fl_hooks[i], st[i].mode);
@@ -133,6 +134,7 @@ static void print_json(const struct fl_sysinfo *si, const struct fl_hook_state *
 	jw_bool(&w, "ringbuf", si->ringbuf);
 	jw_bool(&w, "task_storage", si->task_storage);
 	jw_bool(&w, "find_vma", si->find_vma);
+	jw_bool(&w, "task_iter", si->task_iter);
 	jw_end_object(&w);
 	jw_array(&w, "hooks");
 	for (int i = 0; i < fl_nr_hooks; i++) {

@@ -122,6 +122,9 @@ json=$("$FL" check --json)
 t_eq "check --json: every hook of the table" "$(grep -cE '^[a-z0-9_]+ +(-|tp_btf|tracepoint|fentry|kprobe) +(ok|unavailable)' <<<"$out")" \
 	"$(jq '.hooks | length' <<<"$json")"
 t_ge "check --json: hooks listed" 13 "$(jq '.hooks | length' <<<"$json")"
+# Linux 6.18: task iterators and bpf_get_task_stack (the daemon's holder stacks)
+t_eq "check: the task stack iterator" "true yes" \
+	"$(jq -r .features.task_iter <<<"$json") $(sed -n 's/.*task stack iterator \([a-z]*\).*/\1/p' <<<"$out")"
 for h in $(jq -r '.hooks[].hook' <<<"$json"); do
 	m=$(jq -r --arg h "$h" '.hooks[] | select(.hook == $h) | .mode' <<<"$json")
 	if [ "$m" = - ]; then
