@@ -31,10 +31,16 @@ volatile __u32 btrfs_ranges_live = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* A child of a traced task is traced: follows CMD's whole process tree. */
+/*
+ * A child of a traced task is traced: follows CMD's whole process tree.
+ * With -a (the daemon) every task is in scope anyway and gets its state at
+ * its first lock or direct I/O: a fork then costs no allocation.
+ */
 SEC("tp_btf/sched_process_fork")
 int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 {
+	if (trace_all)
+		return 0;
 	if (!task_get_or_create_traced(parent))
 		return 0;
 	task_create_fresh(child);

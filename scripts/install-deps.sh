@@ -14,7 +14,7 @@ make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev 
 libevent-dev libcmocka-dev
 btrfs-progs xfsprogs e2fsprogs util-linux
 qemu-system-x86 gfs2-utils busybox-static cpio kmod xz-utils zstd
-prometheus prometheus-node-exporter curl python3 jq
+prometheus prometheus-node-exporter curl python3 jq bpftrace
 dpkg-dev debhelper fakeroot lintian man-db bash-completion
 "
 missing=""

@@ -423,8 +423,11 @@ echo "== bench harness (one round; the numbers are not checked: docs/performance
 if [ -x "$top/.output/bench/fl-empty" ]; then
 	BENCH_ROUNDS=1 "$top/bench/run.sh" >"$work/bench.out" 2>&1; rc=$?
 	t_eq "bench/run.sh: exit 0" 0 "$rc"
-	t_eq "bench/run.sh: a row per workload and configuration" 12 \
+	configs=4	# none, empty, untraced, traced; and bpftrace where it runs
+	command -v bpftrace >/dev/null && configs=5
+	t_eq "bench/run.sh: a row per workload (4) and configuration" $((4 * configs)) \
 		"$(awk -F'\t' 'NR > 1 && $3 > 0' "$top/.output/bench/results.tsv" | wc -l)"
+	t_ge "bench/run.sh: the per-hook table" 6 "$(awk 'NR > 1' "$top/.output/bench/hooks.tsv" | wc -l)"
 else
 	t_fail "bench binaries missing (make test builds them)"
 fi
