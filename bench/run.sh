@@ -70,6 +70,7 @@ cleanup() {
 	rm -rf "$work"
 }
 trap cleanup EXIT
+trap "exit 130" INT TERM	# the EXIT trap runs then too: nothing left mounted or attached
 mkdir "$mnt" "$bmnt"
 truncate -s 512M "$work/ext4.img"
 mkfs.ext4 -q -F "$work/ext4.img"
