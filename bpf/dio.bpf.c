@@ -15,17 +15,58 @@ struct iov_iter___510 {
 	unsigned int type;
 } __attribute__((preserve_access_index));
 
+/* What a direct I/O's begin reads of its arguments. */
+struct dio_args {
+	struct inode *inode;
+	struct super_block *sb;
+	__u64 ino;
+	__u32 dev;
+	__u32 op;
+	__s64 pos;
+	__u64 count;
+	__u32 nofault;
+};
+
 /*
- * A write's iterator is the data source. (IOCB_WRITE is no help: its bit
- * moved between kernel versions and is not in BTF.)
+ * tp_btf and fentry hand typed (BTF) pointers: plain loads, relocated by
+ * CO-RE and fault-safe, with no helper call per field — the bulk of what a
+ * traced direct I/O cost (docs/performance.md). A write's iterator is the
+ * data source (IOCB_WRITE is no help: its bit moved between kernel versions
+ * and is not in BTF).
  */
-static __always_inline bool iter_is_source(struct iov_iter *iter)
+static __always_inline void dio_args_btf(struct dio_args *a, struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct iov_iter___510 *old = (void *)iter;
 
+	a->inode = iocb->ki_filp->f_inode;
+	a->sb = a->inode->i_sb;
+	a->ino = a->inode->i_ino;
+	a->dev = a->sb->s_dev;
 	if (bpf_core_field_exists(iter->data_source))
-		return BPF_CORE_READ(iter, data_source);
-	return BPF_CORE_READ(old, type) & 1;
+		a->op = iter->data_source ? FL_OP_WRITE : FL_OP_READ;
+	else
+		a->op = old->type & 1 ? FL_OP_WRITE : FL_OP_READ;
+	a->pos = iocb->ki_pos;
+	a->count = iter->count;
+	a->nofault = bpf_core_field_exists(iter->nofault) ? iter->nofault : 0;
+}
+
+/* kprobes see untyped registers: every field through bpf_probe_read. */
+static __always_inline void dio_args_probe(struct dio_args *a, struct kiocb *iocb, struct iov_iter *iter)
+{
+	struct iov_iter___510 *old = (void *)iter;
+
+	a->inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	a->sb = BPF_CORE_READ(a->inode, i_sb);
+	a->ino = BPF_CORE_READ(a->inode, i_ino);
+	a->dev = BPF_CORE_READ(a->sb, s_dev);
+	if (bpf_core_field_exists(iter->data_source))
+		a->op = BPF_CORE_READ(iter, data_source) ? FL_OP_WRITE : FL_OP_READ;
+	else
+		a->op = BPF_CORE_READ(old, type) & 1 ? FL_OP_WRITE : FL_OP_READ;
+	a->pos = BPF_CORE_READ(iocb, ki_pos);
+	a->count = BPF_CORE_READ(iter, count);
+	a->nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
 }
 
 static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 op,
@@ -64,19 +105,24 @@ static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, _
 const volatile int done_before_arg = -1;
 
 static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
-					__u64 done_before)
+					__u64 done_before, const bool typed)
 {
 	struct task_struct *task = current_task();
 	struct fl_task *t = task_get_or_create_traced(task);
 	struct fl_fs_counters *c;
+	struct dio_args a;
 	struct inode *inode;
 	struct super_block *sb;
 	__u32 retry = 0;
 
 	if (!t)
 		return 0;
-	inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	sb = BPF_CORE_READ(inode, i_sb);
+	if (typed)	/* a constant at each call: one branch is compiled */
+		dio_args_btf(&a, iocb, iter);
+	else
+		dio_args_probe(&a, iocb, iter);
+	inode = a.inode;
+	sb = a.sb;
 	if (nr_fs_filter) {	/* pruned at load without --fs */
 		char fstype[FL_FSTYPE_LEN];
 
@@ -88,13 +134,13 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	btrfs_forget(t);	/* ranges of an earlier call are not this one's */
 	t->dio_iocb = (__u64)iocb;
 	t->dio_inode = (__u64)inode;
-	t->dio_ino = BPF_CORE_READ(inode, i_ino);
-	t->dio_dev = BPF_CORE_READ(sb, s_dev);
-	t->dio_op = iter_is_source(iter) ? FL_OP_WRITE : FL_OP_READ;
-	t->dio_pos = BPF_CORE_READ(iocb, ki_pos);
-	t->dio_count = BPF_CORE_READ(iter, count);
+	t->dio_ino = a.ino;
+	t->dio_dev = a.dev;
+	t->dio_op = a.op;
+	t->dio_pos = a.pos;
+	t->dio_count = a.count;
 	t->dio_done_before = done_before;
-	t->dio_nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
+	t->dio_nofault = a.nofault;
 	t->dio_sb = (__u64)sb;
 
 	if (done_before)
@@ -194,7 +240,7 @@ SEC("tp_btf/iomap_dio_rw_begin")
 int BPF_PROG(handle_dio_begin, struct kiocb *iocb, struct iov_iter *iter,
 	     unsigned int dio_flags, size_t done_before)
 {
-	return on_dio_begin(ctx, iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before, true);
 }
 
 SEC("tp_btf/iomap_dio_complete")
@@ -219,7 +265,7 @@ int BPF_PROG(fentry_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 		asm volatile("%0 = *(u64 *)(%1 + 40)" : "=r"(done_before) : "r"(ctx));
 	else if (done_before_arg == 6)
 		asm volatile("%0 = *(u64 *)(%1 + 48)" : "=r"(done_before) : "r"(ctx));
-	return on_dio_begin(ctx, iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before, true);
 }
 
 SEC("fentry/iomap_dio_complete")
@@ -256,7 +302,7 @@ int BPF_KPROBE(kprobe_dio_begin, struct kiocb *iocb, struct iov_iter *iter)
 	else if (done_before_arg == 6)
 		done_before = PT_REGS_PARM7(ctx);	/* in a register elsewhere */
 #endif
-	return on_dio_begin(ctx, iocb, iter, done_before);
+	return on_dio_begin(ctx, iocb, iter, done_before, false);
 }
 
 /* The return probe sees no arguments: the entry marks the call as ours. */
