@@ -123,6 +123,15 @@ struct dump_match {
  * n: is TYPE/NUMBER in hex; an H: line's f: has H when granted, W when
  * waiting; p: is the owner's pid (the tid that queued it).
  */
+static bool all_matched(const struct fl_deadlock *d, const struct dump_match *m)
+{
+	for (int i = 0; i < d->n; i++)
+		if (!m[i].waits || !m[i].holds)
+			return false;
+	return true;
+}
+
+/* Returns once every link is seen: a big file system's dump is long. */
 static void match_dump(FILE *in, const struct fl_deadlock *d, struct dump_match *m)
 {
 	unsigned type = 0;
@@ -161,6 +170,8 @@ static void match_dump(FILE *in, const struct fl_deadlock *d, struct dump_match 
 			if (pid == (long)l->h.tid && strchr(flags, 'H'))
 				m[i].holds = true;
 		}
+		if (all_matched(d, m))
+			return;
 	}
 }
 
@@ -175,7 +186,7 @@ enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const cha
 		snprintf(why, len, "no gfs2 glock dump at %s (debugfs not mounted, or not root)", pattern);
 		return FL_DL_UNVERIFIED;
 	}
-	for (size_t i = 0; i < g.gl_pathc; i++) {
+	for (size_t i = 0; i < g.gl_pathc && !all_matched(d, m); i++) {
 		FILE *in = fopen(g.gl_pathv[i], "re");
 
 		if (!in)
