@@ -84,8 +84,10 @@ void fl_agg_offer(struct fl_agg *a, uint64_t key, uint64_t now, const void *rec,
 {
 	struct fl_agg_slot *s = NULL, *victim = NULL;
 
-	if (size > FL_AGG_REC_MAX)
-		size = FL_AGG_REC_MAX;	/* a longer record's tail is not printed */
+	if (size > FL_AGG_REC_MAX) {	/* cannot be held whole: out now, never cut */
+		a->emit(a->arg, rec, size, 1);
+		return;
+	}
 	for (uint32_t i = 0; i < FL_AGG_PROBE; i++) {
 		struct fl_agg_slot *c = &a->slot[(key + i) & (FL_AGG_SLOTS - 1)];
 
