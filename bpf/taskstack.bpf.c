@@ -21,7 +21,9 @@ int task_stack(struct bpf_iter__task *ctx)
 	if (!task || !stack_tid || (__u32)task->pid != stack_tid)
 		return 0;
 	n = bpf_get_task_stack(task, ips, sizeof(ips), 0);
-	if (n > 0)
-		bpf_seq_write(seq, ips, n);
+	/* bounded for verifiers that do not know the helper's range (5.10) */
+	if (n <= 0 || n > (long)sizeof(ips))
+		return 0;
+	bpf_seq_write(seq, ips, n);
 	return 0;
 }

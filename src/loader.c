@@ -198,8 +198,33 @@ static int attach_late_kprobes(struct fl_loader *l)
 	return 0;
 }
 
+/* Open, configure, load: 0 or a negative errno; *refused: it was the load
+ * that failed (not yet said), else the failure was said here. */
+static int open_and_load(struct fl_loader *l, const struct fl_loader_opts *o, bool *refused)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->common.btf_path);
+	int err;
+
+	*refused = false;
+	l->skel = faultlock_bpf__open_opts(&oo);
+	if (!l->skel) {
+		err = -errno;
+		elog("cannot open BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = configure(l->skel, &l->si, l->states, o);
+	if (err) {
+		elog("cannot configure BPF object: %s", strerror(-err));
+		return err;
+	}
+	err = faultlock_bpf__load(l->skel);
+	*refused = err != 0;
+	return err;
+}
+
 int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 {
+	bool refused;
 	int err;
 
 	l->opts = *o;
@@ -211,23 +236,18 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		elog("this kernel has no BTF (/sys/kernel/btf/vmlinux): give one with --btf PATH");
 		return -EOPNOTSUPP;
 	}
-	{
-		LIBBPF_OPTS(bpf_object_open_opts, oo, .btf_custom_path = o->common.btf_path);
-
-		l->skel = faultlock_bpf__open_opts(&oo);
-	}
-	if (!l->skel) {
-		err = -errno;
-		elog("cannot open BPF object: %s", strerror(-err));
-		return err;
-	}
 	fl_hooks_scope(l->states, &o->common.fs);
-	err = configure(l->skel, &l->si, l->states, o);
-	if (err) {
-		elog("cannot configure BPF object: %s", strerror(-err));
-		return err;
+	err = open_and_load(l, o, &refused);
+	if (refused && bpf_program__autoload(l->skel->progs.task_stack)) {
+		/* The holder-stack iterator is a nicety: never the reason to fail. */
+		elog("the kernel refused the task stack iterator: holder stacks from /proc only");
+		faultlock_bpf__destroy(l->skel);
+		l->skel = NULL;
+		l->opts.task_stacks = false;
+		err = open_and_load(l, &l->opts, &refused);
 	}
-	err = faultlock_bpf__load(l->skel);
+	if (err && !refused)
+		return err;
 	if (err) {
 		elog("the kernel refused faultlock's BPF programs: %s (rerun with -vv for the verifier log)",
 		     strerror(-err));
