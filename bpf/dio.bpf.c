@@ -37,11 +37,13 @@ struct dio_args {
 static __always_inline void dio_args_btf(struct dio_args *a, struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct iov_iter___510 *old = (void *)iter;
+	struct inode *inode = iocb->ki_filp->f_inode;
+	struct super_block *sb = inode->i_sb;
 
-	a->inode = iocb->ki_filp->f_inode;
-	a->sb = a->inode->i_sb;
-	a->ino = a->inode->i_ino;
-	a->dev = a->sb->s_dev;
+	a->inode = inode;
+	a->sb = sb;
+	a->ino = inode->i_ino;
+	a->dev = sb->s_dev;
 	if (bpf_core_field_exists(iter->data_source))
 		a->op = iter->data_source ? FL_OP_WRITE : FL_OP_READ;
 	else
@@ -51,15 +53,19 @@ static __always_inline void dio_args_btf(struct dio_args *a, struct kiocb *iocb,
 	a->nofault = bpf_core_field_exists(iter->nofault) ? iter->nofault : 0;
 }
 
-/* kprobes see untyped registers: every field through bpf_probe_read. */
+/* kprobes see untyped registers: every field through bpf_probe_read (a
+ * BPF_CORE_READ's source must be a kernel type's pointer, not a->field:
+ * the macro would relocate dio_args itself). */
 static __always_inline void dio_args_probe(struct dio_args *a, struct kiocb *iocb, struct iov_iter *iter)
 {
 	struct iov_iter___510 *old = (void *)iter;
+	struct inode *inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
+	struct super_block *sb = BPF_CORE_READ(inode, i_sb);
 
-	a->inode = BPF_CORE_READ(iocb, ki_filp, f_inode);
-	a->sb = BPF_CORE_READ(a->inode, i_sb);
-	a->ino = BPF_CORE_READ(a->inode, i_ino);
-	a->dev = BPF_CORE_READ(a->sb, s_dev);
+	a->inode = inode;
+	a->sb = sb;
+	a->ino = BPF_CORE_READ(inode, i_ino);
+	a->dev = BPF_CORE_READ(sb, s_dev);
 	if (bpf_core_field_exists(iter->data_source))
 		a->op = BPF_CORE_READ(iter, data_source) ? FL_OP_WRITE : FL_OP_READ;
 	else
