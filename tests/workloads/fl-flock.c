@@ -11,8 +11,9 @@
  * each), msync, a sleep of MS milliseconds (default 0) with the lock still
  * held, LOCK_UN. Nothing here is a deadlock: a tracer must report no
  * fault_under_lock. Two at once on one LOCKFILE, the first with -s: the
- * second waits for the lock (on gfs2 in gfs2_glock_nq, a flock glock) while
- * the first sleeps. Exit 0 on success, 1 on an error, 2 usage.
+ * second waits for the lock while the first sleeps (on gfs2 over lock_dlm
+ * in gfs2_glock_nq, a flock glock; lock_nolock keeps flocks local). Exit 0
+ * on success, 1 on an error, 2 usage.
  */
 #include <errno.h>
 #include <fcntl.h>
