@@ -350,7 +350,7 @@ run_cases() {
                 # Ctrl-C after a while; uptimes at the signal and at trace's
                 # exit. (A task still looping while trace detaches needs a
                 # single-threaded TCG boot: RUN_VMARGS, see detector_tests.)
-                script+="echo '@@CASE $name@@'; ($trace >/tmp/case.out 2>/tmp/case.err & t=\$!; i=0; until grep -q '\"type\":\"ready\"' /tmp/case.out || [ \$i -ge 900 ]; do sleep 0.1; i=\$((i+1)); done; i=0; while [ \$i -lt $((${CASE_SIGINT[$name]} * 10)) ] && kill -0 \$t 2>/dev/null; do sleep 0.1; i=\$((i+1)); done; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
+                script+="echo '@@CASE $name@@'; (rm -f /tmp/case.out; $trace >/tmp/case.out 2>/tmp/case.err & t=\$!; i=0; until grep -q '\"type\":\"ready\"' /tmp/case.out || [ \$i -ge 900 ]; do sleep 0.1; i=\$((i+1)); done; i=0; while [ \$i -lt $((${CASE_SIGINT[$name]} * 10)) ] && kill -0 \$t 2>/dev/null; do sleep 0.1; i=\$((i+1)); done; kill -INT \$t 2>/dev/null; read a b </proc/uptime; wait \$t; r=\$?; read c d </proc/uptime; cat /tmp/case.out; echo \"@@SIGINT \$a \$c@@\"; echo \"@@RC \$r@@\"); "
             else
                 script+="echo '@@CASE $name@@'; $trace; echo \"@@RC \$?@@\"; "
             fi
