@@ -98,7 +98,7 @@ static const struct argp trace_argp = {
 	       "  faultlock trace --json -p 1234 -d 10\n"
 	       "  faultlock trace -a -d 30 --stacks\n\n"
 	       "Exit status: 0 nothing found, 1 a finding of severity error, 2 usage, "
-	       "3 environment (not root, BPF refused, ...).",
+	       "3 environment (not root, BPF refused, ...), 130 interrupted before tracing started.",
 };
 
 static volatile sig_atomic_t signalled, nr_signals;
