@@ -341,6 +341,9 @@ run_cases() {
         CHECK_FIRST=0
     fi
     for want in "$@"; do
+        # Writeback of the last case done before the next one patches
+        # its probes in: a quieter guest for multi-threaded TCG.
+        script+="sync; "
         for c in "${DETECTOR_CASES[@]}"; do
             name=${c%%:*}
             args=${c#*:}
@@ -383,7 +386,7 @@ detector_tests() {
         done
         run_cases "$k" control dcontrol stall contend1 contend16 nsops fiemap || return
         run_cases "$k" abba-seq abba-rp abba-tog || return
-        RUN_FS=btrfs run_cases "$k" bthole btwhole || return
+        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
             dhalf-fsgfs2 dhalf-fsother stall nsops abba-seq abba-rp abba-tog fiemap-private fiemap-nosync || return
@@ -392,7 +395,11 @@ detector_tests() {
             nsops abba-seq abba-rp abba-tog fiemap-private fiemap-nosync || return
     fi
     if [ "$k" != 5.10 ]; then
-        RUN_FS=btrfs run_cases "$k" bthole btwhole btdread btdwrite btpar || return
+        # btrfs on one TCG thread: its workers still run set/clear_extent_bit
+        # after a case, while the next case's trace patches those
+        # tracepoints in; multi-threaded TCG turned that into an Oops
+        # (6.12 btwhole, CI 2026-12-03).
+        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole btdread btdwrite btpar || return
         # The livelock, in its own boot on one TCG thread: trace detaches
         # while the task still loops through the probed functions, which
         # multi-threaded TCG can turn into an Oops (machine-facts.md).
