@@ -197,6 +197,15 @@ typedef struct {
 	__type(value, struct fl_holder);
 } holders_map_t;
 
+/* remote_demote: mmapped by user space, matched with the holders. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, FL_DEMOTE_SLOTS);
+	__type(key, __u32);
+	__type(value, struct fl_demote);
+} demotes_map_t;
+
 /* btrfs: per inode, how many of its extent-lock clears ran in a task other
  * than the one that took a tracked range (bio completion workers): a held
  * range taken before a later count may be partly unlocked. */
@@ -232,6 +241,7 @@ extern btrfs_clears_map_t btrfs_clears SEC(".maps");
 extern btrfs_ordered_map_t btrfs_ordered SEC(".maps");
 extern waiters_map_t waiters SEC(".maps");
 extern holders_map_t holders SEC(".maps");
+extern demotes_map_t demotes SEC(".maps");
 extern cgroup_map_t cgroup_filter SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");

@@ -80,7 +80,7 @@ static __always_inline void waiter_clear(void)
  * lock_stall: who holds gl, for a waiter to be shown. An entry of gl's set:
  * a free one, else one this holder had, else (counted) the one gh hashes to.
  */
-static __always_inline void holder_set(__u64 gh, __u64 gl, __u64 now)
+static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_id *id, __u64 now)
 {
 	__u32 base = fl_stall_slot_of_gl(gl) * FL_STALL_WAYS, k;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
@@ -108,6 +108,7 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, __u64 now)
 	h->gh = gh;
 	h->since = now;
 	h->ip = rd64(gh + GH_IP);
+	h->id = *id;
 	h->pid = pid_tgid >> 32;
 	h->tid = (__u32)pid_tgid;
 	h->state = rd16(gh + GH_STATE);
@@ -442,7 +443,7 @@ static __always_inline int on_nq_return(long ret)
 	if (ret != 0)
 		return 0;
 	gl = rd64(gh + GH_GL);
-	holder_set(gh, gl, now);
+	holder_set(gh, gl, &p->id, now);
 	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
 		retry_note_lock(t, &p->id);
 	counter_add(FL_CNT_LOCK_ACQUISITIONS, 1);
@@ -532,6 +533,60 @@ int handle_glock_queue(struct glock_queue_args *ctx)
 	counter_add(FL_CNT_GFS2_LAYOUT_CHECKS, 1);
 	if (p->id.number != ctx->glnum || p->id.type != ctx->gltype || p->id.dev != ctx->dev)
 		counter_add(FL_CNT_GFS2_LAYOUT_MISMATCH, 1);
+	return 0;
+}
+
+/*
+ * Another node wants a glock this node has (the DLM's blocking callback
+ * runs gfs2_glock_cb → request_demote with remote set): counted per glock
+ * type and kept per glock for the holder's side of a cross-node wait. Any
+ * context (the DLM's callback thread); no task filter: the holder may be
+ * any task here. Classic record layout, the same in 5.10 .. 6.12.
+ */
+struct demote_rq_args {
+	__u64 common;
+	__u32 dev;
+	__u32 pad;
+	__u64 glnum;
+	__u32 gltype;
+	__u8 cur_state;
+	__u8 dmt_state;
+	__u16 pad2;
+	__u64 flags;
+	__u8 remote;
+};
+
+SEC("tracepoint/gfs2/gfs2_demote_rq")
+int handle_demote_rq(struct demote_rq_args *ctx)
+{
+	__u32 type = ctx->gltype, slot;
+	struct fl_lock_counters *lc;
+	struct fl_demote *d;
+
+	if (!ready || !ctx->remote)
+		return 0;
+	if (type < FL_GLOCK_TYPES)
+		counter_add(FL_CNT_REMOTE_DEMOTE_TYPE + type, 1);
+	lc = glock_counters(ctx->dev, 0);	/* the device's row, made by its first acquisition */
+	if (lc)
+		lc->remote_demotes++;
+	slot = fl_demote_slot_of(type, ctx->glnum);
+	d = bpf_map_lookup_elem(&demotes, &slot);
+	if (!d)
+		return 0;
+	if (d->since && (d->id.number != ctx->glnum || d->id.type != type || d->id.dev != ctx->dev)) {
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		d->count = 0;
+	}
+	d->since = 0;		/* invalid while it changes */
+	barrier_mem();
+	d->id.number = ctx->glnum;
+	d->id.type = type;
+	d->id.dev = ctx->dev;
+	d->dmt_state = ctx->dmt_state;
+	d->count++;
+	barrier_mem();
+	d->since = bpf_ktime_get_ns();
 	return 0;
 }
 

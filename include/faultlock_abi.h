@@ -32,6 +32,9 @@ enum fl_rec_type {
 	FL_REC_TYPE_MAX,
 };
 
+/* gfs2 glock types (ln_type, LM_TYPE_*): 0 .. 9 (journal) */
+#define FL_GLOCK_TYPES 10
+
 /* Global counters: index into the per-CPU array map `counters`. */
 enum fl_counter {
 	FL_CNT_FAULTS = 0,		/* page faults by traced tasks */
@@ -73,7 +76,9 @@ enum fl_counter {
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
 	/* per enum fl_livelock_kind: FL_CNT_RETRY_LIVELOCK_KIND + kind */
 	FL_CNT_RETRY_LIVELOCK_KIND = FL_CNT_FAULT_IN_SHORT_KIND + 3,
-	FL_CNT_MAX = FL_CNT_RETRY_LIVELOCK_KIND + 4,
+	/* remote demote requests per glock type: FL_CNT_REMOTE_DEMOTE_TYPE + ln_type */
+	FL_CNT_REMOTE_DEMOTE_TYPE = FL_CNT_RETRY_LIVELOCK_KIND + 4,
+	FL_CNT_MAX = FL_CNT_REMOTE_DEMOTE_TYPE + FL_GLOCK_TYPES,
 };
 
 /* Direction of a direct I/O, from IOCB_WRITE. */
@@ -170,6 +175,7 @@ struct fl_lock_counters {
 	__u64 acquisitions;
 	__u64 recursive;
 	__u64 order;				/* lock_order findings */
+	__u64 remote_demotes;			/* glocks: other nodes' demote requests */
 	__u64 fault_under_lock[FL_PROT_MAX];	/* by enum fl_protection */
 	char fstype[FL_FSTYPE_LEN];		/* s_type->name, set on first use */
 };
@@ -425,6 +431,7 @@ struct fl_holder {
 	__u64 gh;		/* the granted struct gfs2_holder * (dq clears by it) */
 	__u64 since;		/* granted at */
 	__u64 ip;		/* gh_ip: acquisition site */
+	struct fl_lock_id id;	/* the glock's name (remote_demote matches by it) */
 	__u32 pid;
 	__u32 tid;
 	__u16 state;
@@ -432,6 +439,27 @@ struct fl_holder {
 	__u32 pad;
 	char comm[FL_COMM_LEN];
 };
+
+/*
+ * remote_demote: another node's request for a glock (gfs2_demote_rq with
+ * remote set: the DLM's blocking callback), the newest per slot, by the
+ * glock's name hashed into FL_DEMOTE_SLOTS. User space matches it with the
+ * holders granted before it: who on this node keeps the other node waiting.
+ */
+#define FL_DEMOTE_SLOTS	1024	/* a power of 2 */
+
+struct fl_demote {
+	__u64 since;		/* bpf_ktime_get_ns() of the request; 0: free or changing */
+	struct fl_lock_id id;
+	__u32 count;		/* remote requests seen in this slot */
+	__u16 dmt_state;	/* the mode asked for (DLM mode, as the tracepoint gives it) */
+	__u16 pad;
+};
+
+static inline __u32 fl_demote_slot_of(__u32 type, __u64 number)
+{
+	return (__u32)(number ^ (number >> 20) ^ ((__u64)type << 7)) & (FL_DEMOTE_SLOTS - 1);
+}
 
 static inline __u32 fl_stall_slot_of_gl(__u64 gl)
 {
@@ -443,7 +471,7 @@ FL_ASSERT_SIZE(struct fl_hdr, 40);
 FL_ASSERT_SIZE(struct fl_fs_key, 8);
 FL_ASSERT_SIZE(struct fl_fs_counters, 64);
 FL_ASSERT_SIZE(struct fl_lock_key, 8);
-FL_ASSERT_SIZE(struct fl_lock_counters, 56);
+FL_ASSERT_SIZE(struct fl_lock_counters, 64);
 FL_ASSERT_SIZE(struct fl_rec_dio, 112);
 FL_ASSERT_SIZE(struct fl_rec_fault, 368);
 FL_ASSERT_SIZE(struct fl_lock_id, 16);
@@ -454,7 +482,8 @@ FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
 FL_ASSERT_SIZE(struct fl_rec_livelock, 424);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
 FL_ASSERT_SIZE(struct fl_waiter, 72);
-FL_ASSERT_SIZE(struct fl_holder, 64);
+FL_ASSERT_SIZE(struct fl_holder, 80);
+FL_ASSERT_SIZE(struct fl_demote, 32);
 FL_ASSERT_SIZE(struct fl_order_key, 32);
 FL_ASSERT_SIZE(struct fl_order_edge, 200);
 FL_ASSERT_SIZE(struct fl_order_side, 64);

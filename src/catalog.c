@@ -49,6 +49,11 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		.target = "gfs2_glock_queue", .module = "gfs2", .scope = "gfs2",
 		.fields = "dev@8 glnum@16 gltype@24 queue@28",
 		.progs = { [FL_MODE_TRACEPOINT] = { "handle_glock_queue" } } },
+	/* Other nodes' requests (remote_demote, faultlock_glock_remote_demotes_total). */
+	[FL_HOOK_GLOCK_DEMOTE_RQ] = { .name = "gfs2_demote_rq", .category = "gfs2",
+		.target = "gfs2_demote_rq", .module = "gfs2", .scope = "gfs2",
+		.fields = "dev@8 glnum@16 gltype@24 dmt_state@29 remote@40",
+		.progs = { [FL_MODE_TRACEPOINT] = { "handle_demote_rq" } } },
 	/* handle_mm_fault only matters while a lock is held. */
 	[FL_HOOK_HANDLE_MM_FAULT] = { FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"),
 		.scope = "gfs2,btrfs" },
@@ -95,6 +100,9 @@ const struct fl_event_type fl_event_types[] = {
 	{ .type = "lock_order", .severity = FL_SEV_WARNING,
 	  REC(FL_REC_LOCK_ORDER, fl_rec_order), STACK(fl_rec_order),
 	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_lock_order_total" },
+	/* the holder's side of another node's wait, found in user space */
+	{ .type = "remote_demote", .severity = FL_SEV_WARNING,
+	  .needs = { { GLOCK_HOOKS, "gfs2_demote_rq" } }, .metric = "faultlock_remote_demote_stalls_total" },
 	/* a cycle of lock_stall waits, found in user space */
 	{ .type = "deadlock", .severity = FL_SEV_ERROR,
 	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_deadlocks_total" },
@@ -129,6 +137,7 @@ const struct fl_summary_count fl_summary_counts[] = {
 	{ .key = "lock_stall", .src = FL_SRC_LOCK_STALLS, .event = "lock_stall" },
 	COUNTER("lock_order", FL_CNT_LOCK_ORDER, "lock_order"),
 	{ .key = "deadlock", .src = FL_SRC_DEADLOCKS, .event = "deadlock" },
+	{ .key = "remote_demote", .src = FL_SRC_REMOTE_DEMOTES, .event = "remote_demote" },
 	COUNTER("retry_livelock", FL_CNT_RETRY_LIVELOCK, "retry_livelock"),
 	{ .key = "faults", .src = FL_SRC_COUNTER, .counter = FL_CNT_FAULTS, .hook = "page_fault_kernel" },
 	COUNTER("dio_calls", FL_CNT_DIO_CALLS, "dio_retry"),

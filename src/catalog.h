@@ -34,6 +34,7 @@ enum fl_hook_id {
 	FL_HOOK_DIO_BEGIN,
 	FL_HOOK_DIO_COMPLETE,
 	FL_HOOK_GLOCK_QUEUE,
+	FL_HOOK_GLOCK_DEMOTE_RQ,
 	FL_HOOK_HANDLE_MM_FAULT,
 	FL_HOOK_GLOCK_NQ,
 	FL_HOOK_GLOCK_DQ,
@@ -104,6 +105,7 @@ enum fl_count_src {
 	FL_SRC_COUNTER,		/* a kernel counter, .counter */
 	FL_SRC_LOCK_STALLS,	/* lock_stall findings made in user space */
 	FL_SRC_DEADLOCKS,	/* deadlock findings made in user space */
+	FL_SRC_REMOTE_DEMOTES,	/* remote_demote findings made in user space */
 	FL_SRC_LOST,		/* the sum of the drop counters */
 };
 

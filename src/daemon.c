@@ -28,6 +28,7 @@
 #include "export.h"
 #include "metrics.h"
 #include "report.h"
+#include "remote.h"
 #include "stall.h"
 #include "textfile.h"
 #include "aggregate.h"
@@ -151,6 +152,8 @@ struct daemon {
 	struct event *rb_ev, *tick, *stall_tick, *agg_tick, *sigs[3];
 	struct fl_stall_scanner stalls;
 	struct fl_deadlock_finder deadlocks;
+	struct fl_remote_scanner remotes;
+	bool remote_on;
 	struct fl_eventlog log;		/* --events */
 	struct fl_output out;		/* out.f: log.f, NULL if no event log */
 	struct fl_textfile textfile;	/* --textfile */
@@ -186,7 +189,7 @@ static int task_stack(void *arg, pid_t pid, pid_t tid, char frames[][128], int m
 	return fl_loader__task_stack(&d->loader, tid, d->out.ksyms, frames, max);
 }
 
-/* lock_stall and deadlock: a scan of the waiter slots; findings go to the event log. */
+/* lock_stall, deadlock and remote_demote: scans of the slots; findings go to the event log. */
 static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct daemon *d = arg;
@@ -196,6 +199,8 @@ static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	d->sum.lock_stalls += fl_stall_report(&d->stalls, now, &d->out);
 	d->sum.deadlocks += fl_deadlock_report(&d->deadlocks, now, &d->out);
+	if (d->remote_on)
+		d->sum.remote_demotes += fl_remote_report(&d->remotes, now, &d->out);
 }
 
 /* ---- events ------------------------------------------------------------- */
@@ -407,6 +412,9 @@ int cmd_daemon(int argc, char **argv)
 		/* Holders' stacks through the iterator: /proc wants CAP_SYS_ADMIN, dropped below. */
 		d.stalls.read_stack = d.deadlocks.read_stack = task_stack;
 		d.stalls.read_stack_arg = d.deadlocks.read_stack_arg = &d;
+		d.remote_on = fl_loader__remote_init(&d.loader, &d.remotes);
+		d.remotes.read_stack = task_stack;
+		d.remotes.read_stack_arg = &d;
 		/* a scan per quarter of the threshold, at most 4 a second */
 		long ms = opts.common.stall_ms / 4 < 250 ? 250 : opts.common.stall_ms / 4;
 		struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
-#include <glob.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include "deadlock.h"
+#include "glockdump.h"
 #include "report.h"
 
 #define VERIFY_BACKOFF_NS 1000000000ULL	/* after a contradiction, a dump a second at most */
@@ -115,97 +115,57 @@ struct dump_match {
 	bool waits, holds;
 };
 
-/*
- * One glock dump. Its lines (5.10 .. 6.12):
- *   G:  s:EX n:2/8052 f:... t:EX d:UN/0 a:0 v:0 r:3 m:200 p:1
- *    H: s:EX f:H e:0 p:245 [fl-abba] gfs2_iomap_begin+0x... [gfs2]
- *    H: s:SH f:W e:0 p:246 [fl-abba] gfs2_fault+0x... [gfs2]
- * n: is TYPE/NUMBER in hex; an H: line's f: has H when granted, W when
- * waiting; p: is the owner's pid (the tid that queued it).
- */
-static bool all_matched(const struct fl_deadlock *d, const struct dump_match *m)
+struct verify_ctx {
+	const struct fl_deadlock *d;
+	struct dump_match m[FL_DEADLOCK_MAX];
+};
+
+static bool all_matched(const struct verify_ctx *c)
 {
-	for (int i = 0; i < d->n; i++)
-		if (!m[i].waits || !m[i].holds)
+	for (int i = 0; i < c->d->n; i++)
+		if (!c->m[i].waits || !c->m[i].holds)
 			return false;
 	return true;
 }
 
-/* Returns once every link is seen: a big file system's dump is long. */
-static void match_dump(FILE *in, const struct fl_deadlock *d, struct dump_match *m)
+/* Each holder line of the dumps: a wait or a hold of the cycle? */
+static bool match_holder(void *arg, const struct fl_dump_glock *g, const struct fl_dump_holder *h)
 {
-	unsigned type = 0;
-	uint64_t number = 0;
-	bool in_glock = false;
-	char line[1024];
+	struct verify_ctx *c = arg;
 
-	while (fgets(line, sizeof(line), in)) {
-		const char *p = line;
-		char flags[32];
-		long pid;
+	for (int i = 0; i < c->d->n; i++) {
+		const struct fl_deadlock_link *l = &c->d->links[i];
 
-		while (*p == ' ')
-			p++;
-		if (!strncmp(p, "G:", 2)) {
-			const char *n = strstr(p, " n:");
-
-			in_glock = n && sscanf(n, " n:%u/%" SCNx64, &type, &number) == 2;
+		if (l->w.id.type != g->type || l->w.id.number != g->number)
 			continue;
-		}
-		if (!in_glock || strncmp(p, "H:", 2))
-			continue;
-		{
-			const char *fp = strstr(p, " f:"), *pp = strstr(p, " p:");
-
-			if (!fp || !pp || sscanf(fp, " f:%31s", flags) != 1 || sscanf(pp, " p:%ld", &pid) != 1)
-				continue;
-		}
-		for (int i = 0; i < d->n; i++) {
-			const struct fl_deadlock_link *l = &d->links[i];
-
-			if (l->w.id.type != type || l->w.id.number != number)
-				continue;
-			if (pid == (long)l->w.tid && strchr(flags, 'W'))
-				m[i].waits = true;
-			if (pid == (long)l->h.tid && strchr(flags, 'H'))
-				m[i].holds = true;
-		}
-		if (all_matched(d, m))
-			return;
+		if (h->pid == (long)l->w.tid && strchr(h->flags, 'W'))
+			c->m[i].waits = true;
+		if (h->pid == (long)l->h.tid && strchr(h->flags, 'H'))
+			c->m[i].holds = true;
 	}
+	return all_matched(c);
 }
 
 enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const char *pattern,
 					  char *why, size_t len)
 {
-	struct dump_match m[FL_DEADLOCK_MAX] = {};
-	bool read_one = false;
-	glob_t g;
+	struct verify_ctx c = { .d = d };
+	int read = fl_dump_walk_glob(pattern, match_holder, &c);
 
-	if (glob(pattern, 0, NULL, &g)) {
+	if (read < 0) {
 		snprintf(why, len, "no gfs2 glock dump at %s (debugfs not mounted, or not root)", pattern);
 		return FL_DL_UNVERIFIED;
 	}
-	for (size_t i = 0; i < g.gl_pathc && !all_matched(d, m); i++) {
-		FILE *in = fopen(g.gl_pathv[i], "re");
-
-		if (!in)
-			continue;
-		read_one = true;
-		match_dump(in, d, m);
-		fclose(in);
-	}
-	globfree(&g);
-	if (!read_one) {
+	if (!read) {
 		snprintf(why, len, "cannot read the gfs2 glock dumps at %s", pattern);
 		return FL_DL_UNVERIFIED;
 	}
 	for (int i = 0; i < d->n; i++) {
-		if (!m[i].waits || !m[i].holds) {
+		if (!c.m[i].waits || !c.m[i].holds) {
 			snprintf(why, len, "the glock dump shows no %s of %u:%" PRIu64 " by tid %u",
-				 m[i].waits ? "hold" : "wait", d->links[i].w.id.type,
+				 c.m[i].waits ? "hold" : "wait", d->links[i].w.id.type,
 				 (uint64_t)d->links[i].w.id.number,
-				 m[i].waits ? d->links[i].h.tid : d->links[i].w.tid);
+				 c.m[i].waits ? d->links[i].h.tid : d->links[i].w.tid);
 			return FL_DL_CONTRADICTED;
 		}
 	}

@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include "deadlock.h"
+#include "remote.h"
 #include "events.h"
 #include "ksyms.h"
 #include "json.h"
@@ -55,7 +56,8 @@ static void lock(struct jw *w, const struct fl_view_lock *l)
 	jw_str(w, "provider", "gfs2");
 	jw_u64(w, "lock_type", l->type);
 	jw_str(w, "dev", l->dev);
-	if (l->type == 2)	/* LM_TYPE_INODE: the number is the inode's */
+	/* inode, iopen and flock glocks are named by the inode's number */
+	if (l->type == 2 || l->type == 5 || l->type == 6)
 		jw_u64(w, "ino", l->number);
 	else
 		jw_null(w, "ino");
@@ -270,6 +272,33 @@ static void retry_livelock(struct jw *w, const struct fl_emit *e, const struct f
 		stack(w, e, v);
 }
 
+/* A stack read from /proc or the task iterator: symbolised already. */
+static void frames_array(struct jw *w, const char *name, const char (*frames)[128], int n)
+{
+	jw_array(w, name);
+	for (int i = 0; i < n && i < FL_STALL_FRAMES; i++) {
+		char frame[129];
+
+		fl_copy_printable(frame, frames[i], sizeof(frame));
+		jw_str(w, NULL, frame);
+	}
+	jw_end_array(w);
+}
+
+/* A glock's holder on this node (lock_stall, remote_demote): v's site and hold time. */
+static void holder_fields(struct jw *w, const struct fl_view *v, const struct fl_holder *h, const char *comm,
+			  int nr_holders, const char (*frames)[128], int nr_frames)
+{
+	jw_u64(w, "pid", h->pid);
+	jw_u64(w, "tid", h->tid);
+	jw_str(w, "comm", comm);
+	jw_str(w, "held_state", fl_lock_state_name(h->state));
+	jw_str(w, "held_site", v->site);
+	jw_u64(w, "held_ms", v->held_ms);
+	jw_u64(w, "holders", nr_holders);
+	frames_array(w, "stack", frames, nr_frames);
+}
+
 static void lock_stall(struct jw *w, const struct fl_view *v)
 {
 	const struct fl_stall *st = v->stall;
@@ -285,21 +314,28 @@ static void lock_stall(struct jw *w, const struct fl_view *v)
 		return;
 	}
 	jw_object(w, "holder");
-	jw_u64(w, "pid", h->pid);
-	jw_u64(w, "tid", h->tid);
-	jw_str(w, "comm", v->holder_comm);
-	jw_str(w, "held_state", fl_lock_state_name(h->state));
-	jw_str(w, "held_site", v->site);
-	jw_u64(w, "held_ms", v->held_ms);
-	jw_u64(w, "holders", st->nr_holders);
-	jw_array(w, "stack");
-	for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
-		char frame[129];
+	holder_fields(w, v, h, v->holder_comm, st->nr_holders, st->frames, st->nr_frames);
+	jw_end_object(w);
+}
 
-		fl_copy_printable(frame, st->frames[i], sizeof(frame));
-		jw_str(w, NULL, frame);
+/* The holder here of a glock another node asked for. */
+static void remote_demote(struct jw *w, const struct fl_view *v)
+{
+	const struct fl_remote_demote *r = v->remote;
+
+	lock(w, &v->lock);
+	jw_str(w, "glock_type", fl_glock_type_name(v->lock.type));
+	jw_str(w, "demote_to", fl_trace_state_name(r->d.dmt_state));
+	jw_u64(w, "requested_ms", v->waited_ms);
+	jw_u64(w, "requests", r->d.count);
+	jw_bool(w, "verified", r->check == FL_RD_VERIFIED);
+	jw_str(w, "why", r->check == FL_RD_VERIFIED ? NULL : r->why);
+	if (r->check == FL_RD_VERIFIED) {
+		jw_str(w, "glock_flags", r->glock_flags);
+		jw_u64(w, "demote_age_ms", r->dump_demote_us / 1000);
 	}
-	jw_end_array(w);
+	jw_object(w, "holder");
+	holder_fields(w, v, &r->h, v->comm, r->nr_holders, r->frames, r->nr_frames);
 	jw_end_object(w);
 }
 
@@ -339,14 +375,7 @@ static void deadlock(struct jw *w, const struct fl_emit *e, const struct fl_view
 		jw_str(w, "held_site", site);
 		jw_u64(w, "held_ms", d->now > l->h.since ? (d->now - l->h.since) / 1000000 : 0);
 		jw_end_object(w);
-		jw_array(w, "stack");
-		for (int k = 0; k < l->nr_frames && k < FL_STALL_FRAMES; k++) {
-			char frame[129];
-
-			fl_copy_printable(frame, l->frames[k], sizeof(frame));
-			jw_str(w, NULL, frame);
-		}
-		jw_end_array(w);
+		frames_array(w, "stack", l->frames, l->nr_frames);
 		jw_end_object(w);
 	}
 	jw_end_array(w);
@@ -396,6 +425,8 @@ void fl_event_json(const struct fl_emit *e, const struct fl_view *v)
 			lock_stall(&w, v);
 		else if (v->deadlock)
 			deadlock(&w, e, v);
+		else if (v->remote)
+			remote_demote(&w, v);
 		break;
 	}
 	jw_end_object(&w);

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdint.h>
 #include "deadlock.h"
+#include "remote.h"
 #include "events.h"
 #include "ksyms.h"
 #include "livelock.h"
@@ -180,6 +181,17 @@ static void retry_livelock(const struct fl_emit *e, const struct fl_view *v)
 	stack(e, v);
 }
 
+/* A stack read from /proc or the task iterator, one frame a line. */
+static void frame_lines(const struct fl_emit *e, const char (*frames)[128], int n)
+{
+	for (int i = 0; i < n && i < FL_STALL_FRAMES; i++) {
+		char frame[129];
+
+		fl_copy_printable(frame, frames[i], sizeof(frame));
+		fprintf(e->f, "%12s       %s\n", "", frame);
+	}
+}
+
 static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_stall *st = v->stall;
@@ -196,12 +208,23 @@ static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 	if (st->nr_holders > 1)
 		fprintf(e->f, " (and %d more holders)", st->nr_holders - 1);
 	fprintf(e->f, "%s\n", st->nr_frames ? "; its kernel stack now:" : "");
-	for (int i = 0; i < st->nr_frames && i < FL_STALL_FRAMES; i++) {
-		char frame[129];
+	frame_lines(e, st->frames, st->nr_frames);
+}
 
-		fl_copy_printable(frame, st->frames[i], sizeof(frame));
-		fprintf(e->f, "%12s       %s\n", "", frame);
-	}
+static void remote_demote(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_remote_demote *r = v->remote;
+	const struct fl_holder *h = &r->h;
+
+	fprintf(e->f, "holds gfs2 glock %s (%s, dev %s) %s for %" PRIu64 " ms, acquired at %s\n", v->lock.name,
+		fl_glock_type_name(v->lock.type), v->lock.dev, fl_lock_state_name(h->state), v->held_ms,
+		v->site);
+	fprintf(e->f, INDENT "another node asked for it %" PRIu64 " ms ago (demote to %s, %u request%s) "
+		"and waits until it is released%s\n", "", v->waited_ms, fl_trace_state_name(r->d.dmt_state),
+		r->d.count, r->d.count == 1 ? "" : "s", r->nr_frames ? "; the holder's kernel stack now:" : "");
+	frame_lines(e, r->frames, r->nr_frames);
+	if (r->check != FL_RD_VERIFIED)
+		fprintf(e->f, INDENT "not confirmed by the kernel: %s\n", "", r->why);
 }
 
 static void deadlock(const struct fl_emit *e, const struct fl_view *v)
@@ -224,12 +247,7 @@ static void deadlock(const struct fl_emit *e, const struct fl_view *v)
 			(uint64_t)l->w.id.number, fl_lock_state_name(l->w.state), site,
 			fl_lock_state_name(l->h.state), hcomm, l->h.pid, l->h.tid, hsite,
 			l->nr_frames ? "; the waiter's stack:" : "");
-		for (int k = 0; k < l->nr_frames && k < FL_STALL_FRAMES; k++) {
-			char frame[129];
-
-			fl_copy_printable(frame, l->frames[k], sizeof(frame));
-			fprintf(e->f, "%12s       %s\n", "", frame);
-		}
+		frame_lines(e, l->frames, l->nr_frames);
 	}
 	if (d->check != FL_DL_VERIFIED)
 		fprintf(e->f, INDENT "not confirmed by the kernel: %s\n", "", d->why);
@@ -266,6 +284,8 @@ void fl_event_text(const struct fl_emit *e, const struct fl_view *v)
 			lock_stall(e, v);
 		else if (v->deadlock)
 			deadlock(e, v);
+		else if (v->remote)
+			remote_demote(e, v);
 		else
 			fputc('\n', e->f);
 		break;

@@ -122,6 +122,7 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		m->acquisitions = r->acquisitions;
 		m->recursive = r->recursive;
 		m->order = r->order;
+		m->remote_demotes = r->remote_demotes;
 		/* fault_under_lock is a glock finding (gfs2's faults take glocks). */
 		for (int p = 0; r->lock == FL_LOCK_GLOCK && p < FL_PROT_MAX; p++) {
 			struct fl_metrics_ful_row *u = &ful[s.nr_ful++];
@@ -149,6 +150,10 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		lock_hist.wait = &wait;
 		s.lock_hists = &lock_hist;
 		s.nr_lock_hists = 1;
+	}
+	if (hook_attached(states, "gfs2_glock_nq") && hook_attached(states, "gfs2_demote_rq")) {
+		s.remote_demotes_by_type = &sum->snap->counters[FL_CNT_REMOTE_DEMOTE_TYPE];
+		s.remote_demote_stalls = &sum->remote_demotes;
 	}
 	s.livelocks = livelocks;
 	s.nr_livelocks = livelock_rows(sum, states, livelocks);

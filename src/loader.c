@@ -11,12 +11,14 @@
 #include "faultlock.skel.h"
 #include "ksyms.h"
 #include "loader.h"
+#include "remote.h"
 #include "stall.h"
 
 #define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
 /* lock_stall slot arrays, mapped whole */
 #define WAITERS_BYTES (FL_STALL_SLOTS * sizeof(struct fl_waiter))
 #define HOLDERS_BYTES (FL_STALL_SLOTS * FL_STALL_WAYS * sizeof(struct fl_holder))
+#define DEMOTES_BYTES (FL_DEMOTE_SLOTS * sizeof(struct fl_demote))
 
 /* The btrfs range-lock hooks need this kernel's bit values and lock
  * function; without them they stay off, saying why. */
@@ -255,6 +257,7 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 	}
 	l->waiters = map_slots(l->skel->maps.waiters, WAITERS_BYTES);
 	l->holders = map_slots(l->skel->maps.holders, HOLDERS_BYTES);
+	l->demotes = map_slots(l->skel->maps.demotes, DEMOTES_BYTES);
 	if (o->common.cgroup_fd > 0) {
 		__u32 zero = 0, fd = o->common.cgroup_fd;
 
@@ -282,6 +285,16 @@ bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s
 	return true;
 }
 
+bool fl_loader__remote_init(const struct fl_loader *l, struct fl_remote_scanner *s)
+{
+	if (!l->opts.common.stall_ms || !l->demotes || !l->holders ||
+	    l->states[FL_HOOK_GLOCK_NQ].mode == FL_MODE_NONE ||
+	    l->states[FL_HOOK_GLOCK_DEMOTE_RQ].mode == FL_MODE_NONE)
+		return false;
+	fl_remote_init(s, l->demotes, l->holders, l->opts.common.stall_ms * 1000000ULL);
+	return true;
+}
+
 void fl_loader__activate(struct fl_loader *l, bool on)
 {
 	if (l->skel)
@@ -299,8 +312,11 @@ void fl_loader__destroy(struct fl_loader *l)
 		munmap((void *)l->waiters, WAITERS_BYTES);
 	if (l->holders)
 		munmap((void *)l->holders, HOLDERS_BYTES);
+	if (l->demotes)
+		munmap((void *)l->demotes, DEMOTES_BYTES);
 	l->waiters = NULL;
 	l->holders = NULL;
+	l->demotes = NULL;
 	while (l->nr_late_links > 0)
 		bpf_link__destroy(l->late_links[--l->nr_late_links]);
 	while (l->nr_rets > 0)
@@ -386,6 +402,7 @@ static void add_lock_row(struct fl_snapshot *s, const void *k, const void *v, in
 		r->acquisitions += lv[c].acquisitions;
 		r->recursive += lv[c].recursive;
 		r->order += lv[c].order;
+		r->remote_demotes += lv[c].remote_demotes;
 		for (int p = 0; p < FL_PROT_MAX; p++)
 			r->fault_under_lock[p] += lv[c].fault_under_lock[p];
 	}

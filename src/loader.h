@@ -42,6 +42,7 @@ struct fl_loader {
 	/* lock_stall slots, mapped read-only once loaded (NULL if that failed) */
 	const volatile struct fl_waiter *waiters;
 	const volatile struct fl_holder *holders;
+	const volatile struct fl_demote *demotes;	/* remote_demote slots */
 	struct bpf_link *task_stack_link;	/* the task-stack iterator, NULL if not loaded */
 };
 
@@ -65,6 +66,10 @@ struct fl_ksyms;
 int fl_loader__task_stack(const struct fl_loader *l, pid_t tid, const struct fl_ksyms *ks,
 			  char frames[][128], int max);
 /* Counting starts/stops (every program checks this flag first). */
+struct fl_remote_scanner;
+/* Readies s for remote_demote scans; false when there is nothing to scan
+ * (--stall-ms 0, no glock or gfs2_demote_rq hook, slots not mapped). */
+bool fl_loader__remote_init(const struct fl_loader *l, struct fl_remote_scanner *s);
 void fl_loader__activate(struct fl_loader *l, bool on);
 int fl_loader__events_fd(const struct fl_loader *l);
 /* Sums the per-CPU kernel counters, fs and lock rows and histograms into s. */

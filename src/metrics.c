@@ -412,6 +412,48 @@ static void render_orders(FILE *f, const struct fl_metrics_lock_row **rows, int 
 	fl_metrics_sample_u64(f, "faultlock_deadlocks_total", NULL, 0, *deadlocks);
 }
 
+/*
+ * Other nodes' requests for glocks held here (the DLM's blocking
+ * callbacks): per device (the contract's family), per glock kind, and the
+ * remote_demote findings — requests a holder here kept waiting.
+ */
+static void render_remote(FILE *f, const struct fl_metrics_lock_row **rows, int n,
+			  const uint64_t *by_type, const uint64_t *stalls)
+{
+	char fstype[FL_FSTYPE_LEN], dev[24];
+	struct fl_label l[2] = { { "fstype", fstype }, { "dev", dev } };
+	const struct fl_label glock[1] = { { "lock", "glock" } };
+	bool family = false;
+
+	if (!by_type)
+		return;
+	for (int i = 0; i < n; i++) {
+		if (strcmp(rows[i]->lock, "glock"))
+			continue;
+		if (!family)
+			fl_metrics_family(f, "faultlock_glock_remote_demotes_total", "counter",
+					  "Other cluster nodes' requests for glocks this node holds "
+					  "(the DLM's blocking callbacks).");
+		family = true;
+		copy_fstype(fstype, rows[i]->fstype);
+		fl_format_dev(rows[i]->dev, dev, sizeof(dev));
+		fl_metrics_sample_u64(f, "faultlock_glock_remote_demotes_total", l, 2, rows[i]->remote_demotes);
+	}
+	fl_metrics_family(f, "faultlock_glock_remote_demotes_by_kind_total", "counter",
+			  "Other cluster nodes' requests for glocks this node holds, by glock kind.");
+	for (uint32_t t = 1; t < FL_GLOCK_TYPES; t++) {
+		const struct fl_label k[1] = { { "kind", fl_glock_type_name(t) } };
+
+		if (t == 7)
+			continue;	/* LM_TYPE_PLOCK: no glock of it */
+		fl_metrics_sample_u64(f, "faultlock_glock_remote_demotes_by_kind_total", k, 1, by_type[t]);
+	}
+	fl_metrics_family(f, "faultlock_remote_demote_stalls_total", "counter",
+			  "Other nodes' glock requests kept waiting longer than --stall-ms by a holder here "
+			  "(remote_demote findings).");
+	fl_metrics_sample_u64(f, "faultlock_remote_demote_stalls_total", glock, 1, *stalls);
+}
+
 static void render_livelocks(FILE *f, const struct fl_metrics_livelock_row *rows, int n)
 {
 	struct fl_label l[2] = { { "fstype", NULL }, { "kind", NULL } };
@@ -564,6 +606,8 @@ int fl_metrics_render(FILE *f, const struct fl_metrics_snapshot *s)
 	render_stalls(f, s->lock_stalls);
 	render_orders(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks, s->deadlocks);
 	render_livelocks(f, s->livelocks, s->nr_livelocks);
+	render_remote(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks, s->remote_demotes_by_type,
+		      s->remote_demote_stalls);
 	render_ful(f, (const struct fl_metrics_ful_row **)ful, s->nr_ful);
 	render_lock_hists(f, (const struct fl_metrics_lock_hist **)hists, s->nr_lock_hists);
 	render_dio(f, (const struct fl_fs_row **)fs, s->nr_fs);

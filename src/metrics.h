@@ -62,7 +62,7 @@ struct fl_metrics_lock_row {		/* lock_acquisitions, recursive_lock */
 	char fstype[FL_FSTYPE_LEN];
 	uint32_t dev;
 	const char *lock;		/* provider: "glock" */
-	uint64_t acquisitions, recursive, order;
+	uint64_t acquisitions, recursive, order, remote_demotes;
 };
 
 struct fl_metrics_ful_row {		/* fault_under_lock */
@@ -110,6 +110,10 @@ struct fl_metrics_snapshot {
 	int nr_fault_in;
 	const uint64_t *lock_stalls;	/* glock lock_stall findings; NULL: not watched */
 	const uint64_t *deadlocks;	/* deadlock findings; NULL: not watched */
+	/* gfs2_demote_rq attached: FL_GLOCK_TYPES requests by glock type, and
+	 * the remote_demote findings; NULL: not watched */
+	const uint64_t *remote_demotes_by_type;
+	const uint64_t *remote_demote_stalls;
 	const struct fl_metrics_livelock_row *livelocks;	/* sorted by the caller */
 	int nr_livelocks;
 };

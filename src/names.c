@@ -33,6 +33,22 @@ const char *fl_protection_name(uint32_t prot)
 	return prot == FL_PROT_MAY_DEMOTE ? "may_demote" : "none";
 }
 
+const char *fl_trace_state_name(unsigned int mode)
+{
+	static const char *const names[6] = { "UN", "CR", "DF", "SH", "PW", "EX" };
+
+	return mode < 6 ? names[mode] : "??";
+}
+
+const char *fl_glock_type_name(uint32_t type)
+{
+	static const char *const names[FL_GLOCK_TYPES] = {
+		"reserved", "nondisk", "inode", "rgrp", "meta", "iopen", "flock", "plock", "quota", "journal",
+	};
+
+	return type < FL_GLOCK_TYPES ? names[type] : "unknown";
+}
+
 const char *fl_lock_kind_name(uint32_t kind)
 {
 	static const char *const names[FL_LOCK_KINDS] = {

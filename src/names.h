@@ -17,6 +17,11 @@ void fl_format_dev(uint32_t dev, char *buf, size_t len);
 const char *fl_op_name(uint32_t op);
 /* gfs2's lock states as gfs2 prints them: UN EX DF SH. */
 const char *fl_lock_state_name(unsigned int st);
+/* gfs2's lock states as its tracepoints give them (DLM modes): NL → UN,
+ * PR → SH, CW → DF, EX → EX (CR, PW: gfs2 asks for neither). */
+const char *fl_trace_state_name(unsigned int mode);
+/* A glock type (ln_type, LM_TYPE_*): "inode", "flock", ...; "unknown". */
+const char *fl_glock_type_name(uint32_t type);
 /* "readable" / "writeable" / "safe_writeable". */
 const char *fl_fault_in_kind_name(uint32_t kind);
 /* A fault_under_lock's protection: "may_demote" or "none". */

@@ -7,6 +7,7 @@
 #include "names.h"
 #include "record.h"
 #include "deadlock.h"
+#include "remote.h"
 #include "stall.h"
 #include "syscalls.h"
 
@@ -276,6 +277,24 @@ void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const stru
 	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
 	view_hdr(v, &hdr);
 	view_lock(&v->lock, &w->id);
+}
+
+void fl_view_remote(struct fl_view *v, const struct fl_remote_demote *r, const struct fl_ksyms *ks)
+{
+	const struct fl_holder *h = &r->h;
+	struct fl_hdr hdr = { .pid = h->pid, .tid = h->tid, .ts = r->now };
+
+	memset(v, 0, sizeof(*v));
+	v->et = fl_event_type_by_name("remote_demote");
+	v->severity = v->et->severity;
+	v->remote = r;
+	v->count = 1;
+	memcpy(hdr.comm, h->comm, sizeof(hdr.comm));
+	view_hdr(v, &hdr);
+	view_lock(&v->lock, &h->id);
+	fl_ksyms__format(ks, h->ip, v->site, sizeof(v->site));
+	v->waited_ms = r->d.since <= r->now ? (r->now - r->d.since) / 1000000 : 0;
+	v->held_ms = h->since <= r->now ? (r->now - h->since) / 1000000 : 0;
 }
 
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,

@@ -16,6 +16,7 @@
 struct fl_ksyms;
 struct fl_stall;
 struct fl_deadlock;
+struct fl_remote_demote;
 
 /* Validates a raw record: its type, or -EINVAL if malformed or truncated. */
 int fl_record_type(const void *data, size_t size);
@@ -67,8 +68,9 @@ struct fl_view {
 	const void *raw;		/* the validated record */
 	const struct fl_stall *stall;	/* lock_stall */
 	const struct fl_deadlock *deadlock;	/* deadlock */
+	const struct fl_remote_demote *remote;	/* remote_demote */
 	char holder_comm[FL_COMM_LEN + 1];	/* lock_stall */
-	uint64_t waited_ms, held_ms;	/* lock_stall */
+	uint64_t waited_ms, held_ms;	/* lock_stall; remote_demote: asked, held */
 };
 
 /* Decodes a record fl_record_type accepted as `type`; ks may be NULL. */
@@ -77,6 +79,8 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl_ksyms *ks);
 /* The same for a deadlock cycle found in user space. */
 void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const struct fl_ksyms *ks);
+/* The same for another node's request of a lock held here. */
+void fl_view_remote(struct fl_view *v, const struct fl_remote_demote *r, const struct fl_ksyms *ks);
 /* Calls fn for each frame of v's stack, symbolised with ks, BPF's own
  * frames at the top left out. */
 void fl_view_frames(const struct fl_view *v, const struct fl_ksyms *ks,

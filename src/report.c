@@ -116,6 +116,15 @@ void fl_output_deadlock(struct fl_output *o, const struct fl_deadlock *d)
 	emit(o, &v);
 }
 
+void fl_output_remote(struct fl_output *o, const struct fl_remote_demote *r)
+{
+	struct fl_view v;
+
+	fl_view_remote(&v, r, o->ksyms);
+	o->findings[v.severity]++;
+	emit(o, &v);
+}
+
 void fl_output_ready(struct fl_output *o, const char *target, uint64_t ts)
 {
 	struct jw w;

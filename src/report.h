@@ -49,6 +49,9 @@ void fl_output_ready(struct fl_output *o, const char *target, uint64_t ts);
 /* Prints a lock_stall finding (counted as a warning). */
 void fl_output_stall(struct fl_output *o, const struct fl_stall *st);
 struct fl_deadlock;
+struct fl_remote_demote;
+/* Prints a remote_demote finding (a warning). */
+void fl_output_remote(struct fl_output *o, const struct fl_remote_demote *r);
 /* Prints a deadlock finding (an error when verified, else a warning). */
 void fl_output_deadlock(struct fl_output *o, const struct fl_deadlock *d);
 #endif

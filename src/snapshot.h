@@ -25,7 +25,7 @@ struct fl_lock_row {
 	uint32_t dev;
 	uint32_t lock;			/* enum fl_lock_kind */
 	char fstype[FL_FSTYPE_LEN];
-	uint64_t acquisitions, recursive, order;
+	uint64_t acquisitions, recursive, order, remote_demotes;
 	uint64_t fault_under_lock[FL_PROT_MAX];	/* by enum fl_protection */
 };
 

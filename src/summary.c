@@ -71,6 +71,9 @@ static void summary_counts(const struct fl_summary *s, const char **names, int64
 		case FL_SRC_DEADLOCKS:
 			vals[i] = (int64_t)s->deadlocks;
 			break;
+		case FL_SRC_REMOTE_DEMOTES:
+			vals[i] = (int64_t)s->remote_demotes;
+			break;
 		case FL_SRC_LOST:
 			vals[i] = (int64_t)fl_snapshot_lost(s->snap);
 			break;

@@ -18,6 +18,7 @@ struct fl_summary {
 	double duration_s;
 	uint64_t lock_stalls;			/* lock_stall findings (user space) */
 	uint64_t deadlocks;			/* deadlock findings (user space) */
+	uint64_t remote_demotes;		/* remote_demote findings (user space) */
 	const struct fl_livelocks *livelocks;	/* episodes by fstype (the daemon's metric) */
 	/* A target that did not exit when told to (trace's hang report). */
 	bool child_alive;

@@ -21,6 +21,7 @@
 #include "report.h"
 #include "loader.h"
 #include "deadlock.h"
+#include "remote.h"
 #include "stall.h"
 #include "aggregate.h"
 #include "taskstate.h"
@@ -132,8 +133,9 @@ int cmd_trace(int argc, char **argv)
 	static struct fl_summary sum = { .snap = &snap };
 	static struct fl_stall_scanner stalls;
 	static struct fl_deadlock_finder deadlocks;
+	static struct fl_remote_scanner remotes;
 	static struct fl_thread_state stuck[FL_TS_MAX];
-	bool stall_on;
+	bool stall_on, remote_on;
 	struct ring_buffer *rb = NULL;
 	struct fl_child child = { .pid = -1, .go_fd = -1, .err_fd = -1 };
 	struct fl_loader_opts lo = {};
@@ -213,6 +215,7 @@ int cmd_trace(int argc, char **argv)
 	stall_on = fl_loader__stall_init(&loader, &stalls);
 	if (stall_on)
 		fl_deadlock_init(&deadlocks, stalls.waiters, stalls.holders, stalls.threshold_ns);
+	remote_on = fl_loader__remote_init(&loader, &remotes);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = fl_now_ns();
 	if (opts.duration)
@@ -242,6 +245,8 @@ int cmd_trace(int argc, char **argv)
 			sum.lock_stalls += fl_stall_report(&stalls, now, &out);
 			sum.deadlocks += fl_deadlock_report(&deadlocks, now, &out);
 		}
+		if (remote_on)
+			sum.remote_demotes += fl_remote_report(&remotes, now, &out);
 		fl_output_flush(&out, now);
 		if (nr_signals > 1)
 			break;		/* the second Ctrl-C: report now */

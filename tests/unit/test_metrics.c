@@ -438,9 +438,9 @@ static void test_render_lock_and_fault_in_families(void **state)
 	static const uint64_t hold_c[] = { 5, 2, 1 }, wait_c[] = { 0, 0, 1 };
 	const struct fl_hist hold = { 2, bounds, hold_c, 0.25 }, wait = { 2, bounds, wait_c, 3 };
 	/* lock_order is summed over the devices of a type */
-	struct fl_metrics_lock_row locks[] = { { "gfs2", DEV(253, 3), "glock", 100, 1, 3 },
-					       { "gfs2", DEV(253, 4), "glock", 7, 0, 2 },
-					       { "btrfs", DEV(8, 1), "btrfs_extent", 5, 0, 0 } };
+	struct fl_metrics_lock_row locks[] = { { "gfs2", DEV(253, 3), "glock", 100, 1, 3, 0 },
+					       { "gfs2", DEV(253, 4), "glock", 7, 0, 2, 0 },
+					       { "btrfs", DEV(8, 1), "btrfs_extent", 5, 0, 0, 0 } };
 	uint64_t deadlocks = 1;
 	struct fl_metrics_ful_row ful[] = {
 		{ "gfs2", DEV(253, 3), "glock", "none", 2 },
@@ -514,6 +514,42 @@ static void test_render_lock_and_fault_in_families(void **state)
 	text = render(&s);
 	lint(text);
 	assert_null(strstr(text, "_seconds"));
+	free(text);
+}
+
+/* Other nodes' demote requests: per gfs2 device (the contract's family), per
+ * glock kind, and the remote_demote findings; nothing without the hook. */
+static void test_render_remote_demotes(void **state)
+{
+	struct fl_metrics_lock_row locks[] = { { "gfs2", DEV(253, 3), "glock", 100, 0, 0, 7 },
+					       { "btrfs", DEV(8, 1), "btrfs_extent", 5, 0, 0, 0 } };
+	uint64_t counters[FL_CNT_MAX] = {}, stalls = 2;
+	struct fl_metrics_snapshot s = {
+		.version = "v", .kernel = "k", .hooks = hooks3, .nr_hooks = 3, .counters = counters,
+		.locks = locks, .nr_locks = 2,
+	};
+	char *text;
+
+	(void)state;
+	text = render(&s);
+	assert_null(strstr(text, "remote_demote"));
+	free(text);
+	counters[FL_CNT_REMOTE_DEMOTE_TYPE + 2] = 4;
+	counters[FL_CNT_REMOTE_DEMOTE_TYPE + 6] = 3;
+	s.remote_demotes_by_type = &counters[FL_CNT_REMOTE_DEMOTE_TYPE];
+	s.remote_demote_stalls = &stalls;
+	text = render(&s);
+	lint(text);
+	assert_non_null(strstr(text, "# TYPE faultlock_glock_remote_demotes_total counter\n"
+		"faultlock_glock_remote_demotes_total{fstype=\"gfs2\",dev=\"253:3\"} 7\n# HELP "));
+	assert_non_null(strstr(text, "# TYPE faultlock_glock_remote_demotes_by_kind_total counter\n"
+		"faultlock_glock_remote_demotes_by_kind_total{kind=\"nondisk\"} 0\n"
+		"faultlock_glock_remote_demotes_by_kind_total{kind=\"inode\"} 4\n"));
+	assert_non_null(strstr(text, "faultlock_glock_remote_demotes_by_kind_total{kind=\"flock\"} 3\n"
+		"faultlock_glock_remote_demotes_by_kind_total{kind=\"quota\"} 0\n"));
+	assert_null(strstr(text, "kind=\"plock\""));
+	assert_null(strstr(text, "kind=\"reserved\""));
+	assert_non_null(strstr(text, "faultlock_remote_demote_stalls_total{lock=\"glock\"} 2\n"));
 	free(text);
 }
 
@@ -951,6 +987,7 @@ int main(void)
 		T(test_same_file_fault_sums_ops),
 		T(test_fstype_untrusted),
 		T(test_render_lock_and_fault_in_families),
+		T(test_render_remote_demotes),
 		T(test_render_lint_exact_snapshot),
 		T(test_render_stream_error),
 		T(test_parse_listen_ok),

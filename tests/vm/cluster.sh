@@ -10,6 +10,13 @@
 #                from LOCK_NB, then blocks in LOCK_EX until node 1 releases
 #                (waited >= 1 s, node 1's "released" file visible once granted):
 #                a cross-node DLM lock, not a local one
+#   stall        a cross-node wait seen from both sides, each node under
+#                `faultlock trace --json --stall-ms 1000`: node 1 holds
+#                flock(LOCK_EX) on /mnt/stall.f until 3 s after node 2 is
+#                about to block on it; node 2 reports lock_stall on that
+#                flock glock (6:<ino>, the ino both nodes print) and node 1
+#                remote_demote naming fl-cluster as the holder, verified in
+#                its glock dump, the request >= 1 s old
 #   write        both nodes at once (a barrier inside the traced command) write
 #                4 MiB of random data and 100 small files into their own
 #                files, under `faultlock trace --json`; then each reads the
@@ -137,6 +144,25 @@ else
 fi
 barrier flock
 
+# a cross-node wait under faultlock on both nodes (the command's own output
+# kept apart from faultlock's JSON)
+if have_fl; then
+    if [ "$N" = 1 ]; then
+        faultlock trace --json --stall-ms 1000 -- sh -c 'exec fl-cluster hold /mnt/stall.f 3000 /mnt/stall.held /mnt/stall.released /mnt/stall.waiting >/tmp/stall.out' \
+            >/tmp/stall.json 2>/tmp/stall.err
+        say "rc-stall $?"
+    else
+        fl-cluster waitfile /mnt/stall.held 60000 || say "stall-held-timeout 1"
+        faultlock trace --json --stall-ms 1000 -- sh -c ': >/mnt/stall.waiting; exec fl-cluster wait /mnt/stall.f /mnt/stall.released >/tmp/stall.out' \
+            >/tmp/stall.json 2>/tmp/stall.err
+        say "rc-stall $?"
+    fi
+    sed 's/^/json:stall /' /tmp/stall.json
+    sed 's/^/stderr:stall /' /tmp/stall.err
+    sed 's/^/stall-out /' /tmp/stall.out
+fi
+barrier stall
+
 # concurrent writes to different files (both start together, once traced)
 traced write sh -c "
     : >/mnt/.go.$N
@@ -186,7 +212,13 @@ workload_rc() {	# workload_rc N CASE → the case's command's exit status
 }
 findings() {	# findings N CASE → number of finding events
     node_out "$1" | sed -n "s/^json:$2 //p" |
-        jq -r -s 'map(select(.type == "recursive_lock" or .type == "fault_under_lock" or .type == "lock_stall" or .type == "retry_livelock")) | length' 2>/dev/null
+        jq -r -s 'map(select(.type == "recursive_lock" or .type == "fault_under_lock" or .type == "lock_stall" or .type == "retry_livelock" or .type == "remote_demote" or .type == "deadlock")) | length' 2>/dev/null
+}
+event() {	# event N CASE TYPE JQ → JQ of the first TYPE event of CASE on node N
+    node_out "$1" | sed -n "s/^json:$2 //p" | jq -r -s "map(select(.type==\"$3\"))[0]$4" 2>/dev/null
+}
+stall_out() {	# stall_out N KEY → KEY=value of the stall case's command on node N
+    node_out "$1" | sed -n "s/^stall-out $2=//p" | tail -n 1
 }
 
 for k in $KERNELS; do
@@ -226,6 +258,26 @@ $(marker 2 dlm-lockspaces)"
 
     # faultlock on both nodes
     if [ -n "$FAULTLOCK" ]; then
+        # the cross-node wait, from both sides
+        ino=$(stall_out 1 ino)
+        t_eq "$k stall: faultlock exit on both nodes" "0 0" "$(marker 1 rc-stall) $(marker 2 rc-stall)"
+        t_eq "$k stall: both nodes name the same inode" "$ino" "$(stall_out 2 ino)"
+        t_ge "$k stall: node 2 blocked on node 1's flock (ms)" 1000 "$(stall_out 2 waited_ms)"
+        t_eq "$k stall: node 2 lock_stall on flock glock 6:$ino, waited >= 1 s" "6:$ino true" \
+            "$(event 2 stall lock_stall '| "\(.lock) \(.waited_ms >= 1000)"')"
+        t_ge "$k stall: node 2 summary lock_stall" 1 "$(summary 2 stall .counts.lock_stall)"
+        t_eq "$k stall: node 1 remote_demote on 6:$ino held by fl-cluster, verified in the glock dump" \
+            "6:$ino flock fl-cluster true" \
+            "$(event 1 stall remote_demote '| "\(.lock) \(.glock_type) \(.holder.comm) \(.verified)"')"
+        t_eq "$k stall: node 1 remote_demote: asked >= 1 s ago, held longer than asked" "true true" \
+            "$(event 1 stall remote_demote '| "\(.requested_ms >= 1000) \(.holder.held_ms >= .requested_ms)"')"
+        t_ge "$k stall: node 1 summary remote_demote" 1 "$(summary 1 stall .counts.remote_demote)"
+        t_eq "$k stall: node 1 no error finding, node 2 no remote_demote" "0 0" \
+            "$(summary 1 stall .findings.error) $(summary 2 stall '.counts.remote_demote // 0')"
+        if [ "$T_FAIL" -gt "$f0" ]; then
+            node_out 1 | grep -E '^(json|stderr):stall ' | grep -v '"type":"ready"' | head -n 20 | indent
+            node_out 2 | grep -E '^(json|stderr):stall ' | grep -v '"type":"ready"' | head -n 20 | indent
+        fi
         t_eq "$k faultlock check exit on both nodes" "0 0" "$(marker 1 check-rc) $(marker 2 check-rc)"
         node_out 1 | sed -n 's/^check| //p' | indent
         for n in 1 2; do

@@ -1,13 +1,15 @@
 /* fl-cluster — flock(2) steps for the two-node gfs2 test (tests/vm/cluster.sh).
  *
- *   fl-cluster hold FILE MS HELD RELEASED
+ *   fl-cluster hold FILE MS HELD RELEASED [AFTER]
  *       flock(FILE, LOCK_EX), create HELD (fsync'ed), keep the lock MS
- *       milliseconds, create RELEASED (fsync'ed), LOCK_UN.
+ *       milliseconds (with AFTER: MS once AFTER exists, 90 s at most),
+ *       create RELEASED (fsync'ed), LOCK_UN. Prints "ino=N" (the flock
+ *       glock's number on gfs2).
  *   fl-cluster try FILE
  *       flock(FILE, LOCK_EX | LOCK_NB): prints "try=busy" (EWOULDBLOCK,
  *       exit 1) or "try=got" (exit 0, lock released again).
  *   fl-cluster wait FILE [RELEASED]
- *       blocking flock(FILE, LOCK_EX); prints "waited_ms=N", and with RELEASED
+ *       blocking flock(FILE, LOCK_EX); prints "ino=N", "waited_ms=N", and with RELEASED
  *       "released_seen=1|0": whether the holder's RELEASED file existed once
  *       the lock was granted.
  *   fl-cluster waitfile PATH TIMEOUT_MS
@@ -17,6 +19,7 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -63,6 +66,28 @@ static void touch_sync(const char *path)
 	}
 }
 
+static void print_ino(int fd)
+{
+	struct stat st;
+
+	if (!fstat(fd, &st))
+		printf("ino=%llu\n", (unsigned long long)st.st_ino);
+}
+
+/* Polls until path exists; false after timeout_ms. */
+static bool wait_file(const char *path, long timeout_ms)
+{
+	long long deadline = now_ms() + timeout_ms;
+	struct stat st;
+
+	while (stat(path, &st)) {
+		if (now_ms() > deadline)
+			return false;
+		sleep_ms(20);
+	}
+	return true;
+}
+
 static void lock_or_die(int fd, int op, const char *what)
 {
 	if (flock(fd, op)) {
@@ -78,13 +103,16 @@ int main(int argc, char **argv)
 	int fd;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	if (!strcmp(cmd, "hold") && argc == 6) {
+	if (!strcmp(cmd, "hold") && (argc == 6 || argc == 7)) {
 		fd = open_lockfile(argv[2]);
+		print_ino(fd);
 		t0 = now_ms();
 		lock_or_die(fd, LOCK_EX, "LOCK_EX");
 		printf("locked_ms=%lld\n", now_ms() - t0);
 		touch_sync(argv[4]);
 		printf("held=1\n");
+		if (argc == 7 && !wait_file(argv[6], 90000))
+			fprintf(stderr, "fl-cluster: %s did not appear within 90 s\n", argv[6]);
 		sleep_ms(atol(argv[3]));
 		touch_sync(argv[5]);
 		lock_or_die(fd, LOCK_UN, "LOCK_UN");
@@ -107,6 +135,7 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(cmd, "wait") && (argc == 3 || argc == 4)) {
 		fd = open_lockfile(argv[2]);
+		print_ino(fd);
 		t0 = now_ms();
 		lock_or_die(fd, LOCK_EX, "LOCK_EX");
 		printf("waited_ms=%lld\n", now_ms() - t0);
@@ -116,19 +145,12 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (!strcmp(cmd, "waitfile") && argc == 4) {
-		long long deadline = now_ms() + atol(argv[3]);
-		struct stat st;
-
-		while (stat(argv[2], &st)) {
-			if (now_ms() > deadline) {
-				fprintf(stderr, "fl-cluster: %s did not appear within %s ms\n", argv[2], argv[3]);
-				return 1;
-			}
-			sleep_ms(20);
-		}
-		return 0;
+		if (wait_file(argv[2], atol(argv[3])))
+			return 0;
+		fprintf(stderr, "fl-cluster: %s did not appear within %s ms\n", argv[2], argv[3]);
+		return 1;
 	}
-	fprintf(stderr, "usage: fl-cluster hold FILE MS HELD RELEASED | try FILE | wait FILE [RELEASED] |"
+	fprintf(stderr, "usage: fl-cluster hold FILE MS HELD RELEASED [AFTER] | try FILE | wait FILE [RELEASED] |"
 			" waitfile PATH TIMEOUT_MS\n");
 	return 2;
 }
