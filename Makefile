@@ -43,7 +43,7 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -D__bpf__ $(WARNINGS) \
 	-Iinclude -I$(VMLINUX_DIR) $(CLANG_BPF_SYS_INCLUDES)
 # Static so the same binary runs in a bare initramfs on any kernel.
 LDFLAGS_STATIC := -static
-LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libevent.a
+LDLIBS := -l:libbpf.a -l:libelf.a -l:libz.a -l:libevent.a -l:libjson-c.a
 
 # common.bpf.c (the definitions of the shared maps) first: bpftool's linker
 # leaves externs of objects before it unresolved in the .maps section.
@@ -64,7 +64,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 # The record decoder and emitters alone: no libbpf (it must not be needed to print).
 FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c src/event_text.c \
 	src/summary.c src/names.c src/snapshot.c src/json.c src/ksyms.c src/catalog.c \
-	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c
+	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c src/dlmview.c src/gfs2fs.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text \
 	$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options
@@ -133,7 +133,7 @@ $(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/work
 
 $(OUTPUT)/unit/%: tests/unit/%.c $(LIB_OBJS) | $(OUTPUT)/unit
 	$(call msg,CC,$@)
-	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -l:libevent.a -lcmocka -o $@
+	$(Q)$(CC) $(CFLAGS) $(FL_CFLAGS) -MMD -MP $^ -l:libbpf.a -lelf -lz -l:libevent.a -l:libjson-c.a -lcmocka -o $@
 
 unit: $(UNIT_BINS)
 	$(Q)TIERS=unit tests/run-all.sh
@@ -168,7 +168,7 @@ $(SAN_OUTPUT)/src/%.o: src/%.c | $(SAN_OUTPUT)/src $(SKEL)
 
 $(SAN_BIN): $(SAN_OBJS)
 	$(call msg,LD-SAN,$@)
-	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $(FL_CFLAGS) $^ -lbpf -lelf -lz -levent -o $@
+	$(Q)$(CC) $(CFLAGS) $(SAN_CFLAGS) $(FL_CFLAGS) $^ -lbpf -lelf -lz -levent -ljson-c -o $@
 
 # Leak canary LD_PRELOADed by the san tier (tests/san/canary.c).
 $(SAN_OUTPUT)/canary.so: tests/san/canary.c | $(SAN_OUTPUT)/src

@@ -11,7 +11,7 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 PKGS="
 make gcc clang llvm libclang-rt-14-dev libbpf-dev bpftool libelf-dev zlib1g-dev pkg-config
-libevent-dev libcmocka-dev
+libevent-dev libjson-c-dev libcmocka-dev
 btrfs-progs xfsprogs e2fsprogs util-linux
 qemu-system-x86 gfs2-utils busybox-static cpio kmod xz-utils zstd
 prometheus prometheus-node-exporter curl python3 jq bpftrace

@@ -28,6 +28,8 @@
 #include "export.h"
 #include "metrics.h"
 #include "report.h"
+#include "dlmview.h"
+#include "glocks.h"
 #include "remote.h"
 #include "stall.h"
 #include "textfile.h"
@@ -170,6 +172,30 @@ static int render_metrics(FILE *f, void *arg)
 	if (err)
 		return err;
 	return fl_export_render(f, &d->sum, d->loader.states, d->loader.si.release);
+}
+
+/* /glocks: this node's waits and the holders keeping someone waiting. */
+static int render_glocks(FILE *f, void *arg)
+{
+	struct daemon *d = arg;
+	static struct fl_gfs2_fs fs[FL_GFS2_MAX_FS];
+	char host[256] = "";
+	struct fl_glocks_src s = {
+		.waiters = d->loader.waiters,
+		.holders = d->loader.holders,
+		.demotes = d->remote_on ? d->loader.demotes : NULL,
+		.now = fl_now_ns(),
+		.hostname = host,
+		.nodeid = fl_dlm_our_node(NULL),
+		.fs = fs,
+		.nr_fs = fl_gfs2_fs_list(NULL, fs, FL_GFS2_MAX_FS),
+		.ks = d->out.ksyms,
+		.dump_glob = "/sys/kernel/debug/gfs2/*/glocks",
+	};
+
+	if (gethostname(host, sizeof(host) - 1) || !strcmp(host, "(none)"))
+		s.hostname = NULL;	/* the kernel's default: not a name */
+	return fl_glocks_render(f, &s);
 }
 
 static void on_tick(evutil_socket_t fd, short what, void *arg)
@@ -411,6 +437,7 @@ int cmd_daemon(int argc, char **argv)
 		fl_deadlock_init(&d.deadlocks, d.stalls.waiters, d.stalls.holders, d.stalls.threshold_ns);
 		/* Holders' stacks through the iterator: /proc wants CAP_SYS_ADMIN, dropped below. */
 		d.stalls.read_stack = d.deadlocks.read_stack = task_stack;
+		d.stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
 		d.stalls.read_stack_arg = d.deadlocks.read_stack_arg = &d;
 		d.remote_on = fl_loader__remote_init(&d.loader, &d.remotes);
 		d.remotes.read_stack = task_stack;
@@ -422,6 +449,11 @@ int cmd_daemon(int argc, char **argv)
 		d.stall_tick = event_new(d.base, -1, EV_PERSIST, on_stall_tick, &d);
 		if (!d.stall_tick || event_add(d.stall_tick, &tv)) {
 			elog("cannot set up the lock_stall timer");
+			goto out;
+		}
+		if (d.http && fl_http__add_route(d.http, "/glocks", "application/json", "Glock waits and holders",
+						 render_glocks, &d)) {
+			elog("cannot serve /glocks");
 			goto out;
 		}
 	}

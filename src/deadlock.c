@@ -138,9 +138,9 @@ static bool match_holder(void *arg, const struct fl_dump_glock *g, const struct 
 
 		if (l->w.id.type != g->type || l->w.id.number != g->number)
 			continue;
-		if (h->pid == (long)l->w.tid && strchr(h->flags, 'W'))
+		if (fl_dump_pid_is(g, h, l->w.tid) && strchr(h->flags, 'W'))
 			c->m[i].waits = true;
-		if (h->pid == (long)l->h.tid && strchr(h->flags, 'H'))
+		if (fl_dump_pid_is(g, h, l->h.tid) && strchr(h->flags, 'H'))
 			c->m[i].holds = true;
 	}
 	return all_matched(c);

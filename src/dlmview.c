@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "dlmview.h"
+#include "gfs2fs.h"
 
 #define DLM_LKSTS_WAITING 1	/* fs/dlm/dlm_internal.h */
 #define DLM_LKSTS_GRANTED 2
@@ -238,60 +239,22 @@ path_of(char *buf, size_t len, const char *root, const char *fmt, ...)
 	return m < 0 || (size_t)m >= len - n ? -ENAMETOOLONG : 0;
 }
 
-/* The first line of a small (sysfs, configfs) file, newline stripped. */
-static bool read_first_line(const char *path, char *buf, size_t len)
-{
-	FILE *f = fopen(path, "re");
-	bool ok;
-
-	if (!f)
-		return false;
-	ok = fgets(buf, (int)len, f) != NULL;
-	fclose(f);
-	if (ok)
-		buf[strcspn(buf, "\n")] = '\0';
-	return ok;
-}
-
 int fl_dlm_lockspace_of(const char *root, uint32_t dev, char *ls, size_t len)
 {
-	char path[4096], id[64];
-	struct dirent *de;
-	int err = -ENODEV;
-	DIR *d;
+	struct fl_gfs2_fs fs[FL_GFS2_MAX_FS];
+	const char *table = fl_gfs2_table_of(fs, fl_gfs2_fs_list(root, fs, FL_GFS2_MAX_FS), dev), *fsname;
 
-	if (path_of(path, sizeof(path), root, "/sys/fs/gfs2"))
-		return -ENAMETOOLONG;
-	d = opendir(path);
-	if (!d)
+	if (!table)
 		return -ENODEV;
-	while ((de = readdir(d))) {
-		unsigned major, minor;
-		const char *fsname;
-
-		if (de->d_name[0] == '.')
-			continue;
-		/* sys.c id_show: "%u:%u\n", MAJOR and MINOR of s_dev. */
-		if (path_of(path, sizeof(path), root, "/sys/fs/gfs2/%s/id", de->d_name) ||
-		    !read_first_line(path, id, sizeof(id)) ||
-		    sscanf(id, "%u:%u", &major, &minor) != 2 || major != dev >> 20 ||
-		    minor != (dev & 0xfffff))
-			continue;
-		/* The directory is the lock table; gdlm_mount() names the
-		 * lockspace after what follows its ':' (lock_nolock: no ':'). */
-		fsname = strchr(de->d_name, ':');
-		if (!fsname || !fsname[1]) {
-			err = -ENOENT;
-		} else if (strlen(fsname + 1) >= len) {
-			err = -ENAMETOOLONG;
-		} else {
-			strcpy(ls, fsname + 1);
-			err = 0;
-		}
-		break;
-	}
-	closedir(d);
-	return err;
+	/* The directory is the lock table; gdlm_mount() names the lockspace
+	 * after what follows its ':' (lock_nolock: no ':'). */
+	fsname = strchr(table, ':');
+	if (!fsname || !fsname[1])
+		return -ENOENT;
+	if (strlen(fsname + 1) >= len)
+		return -ENAMETOOLONG;
+	strcpy(ls, fsname + 1);
+	return 0;
 }
 
 int fl_dlm_our_node(const char *root)
@@ -311,11 +274,11 @@ int fl_dlm_our_node(const char *root)
 			continue;
 		if (path_of(path, sizeof(path), root, "/sys/kernel/config/dlm/cluster/comms/%s/local",
 			    de->d_name) ||
-		    !read_first_line(path, buf, sizeof(buf)) || atoi(buf) != 1)
+		    !fl_read_first_line(path, buf, sizeof(buf)) || atoi(buf) != 1)
 			continue;
 		if (!path_of(path, sizeof(path), root,
 			     "/sys/kernel/config/dlm/cluster/comms/%s/nodeid", de->d_name) &&
-		    read_first_line(path, buf, sizeof(buf)))
+		    fl_read_first_line(path, buf, sizeof(buf)))
 			node = atoi(buf) > 0 ? atoi(buf) : 0;
 	}
 	closedir(d);

@@ -309,12 +309,46 @@ static void lock_stall(struct jw *w, const struct fl_view *v)
 	jw_u64(w, "requested_flags", st->w.flags);
 	jw_str(w, "requested_site", v->req_site);
 	jw_u64(w, "waited_ms", v->waited_ms);
-	if (!st->have_holder) {
+	if (st->have_holder) {
+		jw_object(w, "holder");
+		holder_fields(w, v, h, v->holder_comm, st->nr_holders, st->frames, st->nr_frames);
+		if (st->our_node)
+			jw_u64(w, "node", (uint64_t)st->our_node);
+		else
+			jw_null(w, "node");
+		jw_bool(w, "remote", false);
+		jw_end_object(w);
+		return;
+	}
+	if (!st->have_dlm) {
 		jw_null(w, "holder");
 		return;
 	}
+	/* Not traced here: the DLM's granted lock (lock_dlm), on whatever node. */
 	jw_object(w, "holder");
-	holder_fields(w, v, h, v->holder_comm, st->nr_holders, st->frames, st->nr_frames);
+	if (st->dlm.pid)
+		jw_u64(w, "pid", (uint64_t)st->dlm.pid);
+	else
+		jw_null(w, "pid");
+	jw_null(w, "tid");
+	jw_null(w, "comm");
+	jw_str(w, "held_state", fl_trace_state_name((unsigned)st->dlm.mode));
+	jw_null(w, "held_site");
+	jw_null(w, "held_ms");
+	jw_u64(w, "holders", 0);
+	jw_array(w, "stack");
+	jw_end_array(w);
+	if (st->dlm.node)
+		jw_u64(w, "node", (uint64_t)st->dlm.node);
+	else
+		jw_null(w, "node");
+	jw_bool(w, "remote", !st->dlm.local);
+	jw_bool(w, "inferred", st->dlm.inferred);
+	if (st->dlm.master)
+		jw_u64(w, "master", (uint64_t)st->dlm.master);
+	else
+		jw_null(w, "master");
+	jw_str(w, "source", "dlm");
 	jw_end_object(w);
 }
 

@@ -199,8 +199,20 @@ static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 
 	fprintf(e->f, "waits %" PRIu64 " ms for gfs2 glock %s (dev %s) %s, requested at %s\n",
 		v->waited_ms, v->lock.name, v->lock.dev, fl_lock_state_name(st->w.state), v->req_site);
+	if (!st->have_holder && st->have_dlm && !st->dlm.local) {
+		fprintf(e->f, INDENT "held %s on node %d (%s); that node's faultlock names the task "
+			"(remote_demote)\n", "", fl_trace_state_name((unsigned)st->dlm.mode), st->dlm.node,
+			st->dlm.inferred ? "the DLM: the lock's master, nothing granted here" :
+					   "the DLM's granted lock");
+		if (st->dlm.pid)
+			fprintf(e->f, INDENT "the DLM names pid %d there\n", "", st->dlm.pid);
+		return;
+	}
 	if (!st->have_holder) {
-		fprintf(e->f, INDENT "holder unknown (not traced, or granted before faultlock started)\n", "");
+		fprintf(e->f, INDENT "holder unknown (not traced, or granted before faultlock started)%s\n", "",
+			st->have_dlm && st->dlm.pid ? "; the DLM names a local pid" : "");
+		if (st->have_dlm && st->dlm.pid)
+			fprintf(e->f, INDENT "the DLM's granted lock here: pid %d\n", "", st->dlm.pid);
 		return;
 	}
 	fprintf(e->f, INDENT "held %s by %s[%u/%u] for %" PRIu64 " ms, acquired at %s", "",

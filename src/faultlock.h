@@ -33,6 +33,7 @@ static inline int fl_prepare_exit(int err)
 int cmd_check(int argc, char **argv);
 int cmd_trace(int argc, char **argv);
 int cmd_daemon(int argc, char **argv);
+int cmd_cluster(int argc, char **argv);
 
 /* Root (or CAP_BPF+CAP_PERFMON) is needed to load programs: 0, or -EPERM
  * after one line on stderr (caps.c). */

@@ -41,6 +41,13 @@ bool fl_dump_parse_holder(const char *line, struct fl_dump_holder *h);
  * true stops the walk: a big file system's dump is long). Returns true if
  * fn stopped it.
  */
+/* A holder line of glock g that may be task tid's: its pid, or none at all
+ * on a flock glock (6.1+ queues flocks GL_NOPID: p:-1, no task). */
+static inline bool fl_dump_pid_is(const struct fl_dump_glock *g, const struct fl_dump_holder *h, uint32_t tid)
+{
+	return h->pid == (long)tid || (h->pid <= 0 && g->type == 6);
+}
+
 bool fl_dump_walk(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
 				       const struct fl_dump_holder *h), void *arg);
 

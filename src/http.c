@@ -31,6 +31,12 @@ struct fl_http {
 	struct fl_connlimit *limit;
 	fl_http_render_fn render;
 	void *arg;
+	struct fl_http_route {
+		const char *path, *type, *title;
+		fl_http_render_fn render;
+		void *arg;
+	} routes[FL_HTTP_MAX_ROUTES];	/* beside /metrics */
+	int nr_routes;
 	bool accept_error_logged;
 };
 
@@ -183,13 +189,19 @@ void fl_http_format_addr(const struct sockaddr *sa, char *buf, size_t len)
 
 /* ---- requests ----------------------------------------------------------- */
 
-static const char index_page[] =
-	"<!DOCTYPE html>\n"
-	"<html><head><title>faultlock</title></head>\n"
-	"<body><h1>faultlock</h1>\n"
-	"<p>eBPF detector of page faults under filesystem locks.</p>\n"
-	"<p><a href=\"/metrics\">Metrics</a></p>\n"
-	"</body></html>\n";
+/* The index: /metrics and the other routes, each a link. */
+static int render_index(FILE *f, const struct fl_http *h)
+{
+	fputs("<!DOCTYPE html>\n"
+	      "<html><head><title>faultlock</title></head>\n"
+	      "<body><h1>faultlock</h1>\n"
+	      "<p>eBPF detector of page faults under filesystem locks.</p>\n"
+	      "<p><a href=\"/metrics\">Metrics</a></p>\n", f);
+	for (int i = 0; i < h->nr_routes; i++)
+		fprintf(f, "<p><a href=\"%s\">%s</a></p>\n", h->routes[i].path, h->routes[i].title);
+	fputs("</body></html>\n", f);
+	return 0;
+}
 
 static void send_body(struct evhttp_request *req, int code, const char *reason, const char *type,
 		      const void *data, size_t len)
@@ -216,7 +228,9 @@ static void send_body(struct evhttp_request *req, int code, const char *reason, 
 	evbuffer_free(buf);
 }
 
-static void serve_metrics(struct fl_http *h, struct evhttp_request *req)
+/* A body made by render into memory, then sent: 500 if it fails. */
+static void serve(struct evhttp_request *req, const char *path, const char *type, fl_http_render_fn render,
+		  void *arg)
 {
 	char *data = NULL;
 	size_t len = 0;
@@ -227,16 +241,30 @@ static void serve_metrics(struct fl_http *h, struct evhttp_request *req)
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 		return;
 	}
-	err = h->render(f, h->arg);
+	err = render(f, arg);
 	if (fclose(f) && !err)
 		err = -EIO;
 	if (err) {
-		elog("/metrics: cannot read kernel counters: %s", strerror(-err));
+		elog("%s: cannot read kernel state: %s", path, strerror(-err));
 		evhttp_send_error(req, HTTP_INTERNAL, NULL);
 	} else {
-		send_body(req, HTTP_OK, "OK", FL_METRICS_CONTENT_TYPE, data, len);
+		send_body(req, HTTP_OK, "OK", type, data, len);
 	}
 	free(data);
+}
+
+static int index_render(FILE *f, void *arg)
+{
+	return render_index(f, arg);
+}
+
+int fl_http__add_route(struct fl_http *h, const char *path, const char *type, const char *title,
+		       fl_http_render_fn render, void *arg)
+{
+	if (h->nr_routes == FL_HTTP_MAX_ROUTES)
+		return -ENOSPC;
+	h->routes[h->nr_routes++] = (struct fl_http_route){ path, type, title, render, arg };
+	return 0;
 }
 
 static void on_request(struct evhttp_request *req, void *arg)
@@ -246,8 +274,13 @@ static void on_request(struct evhttp_request *req, void *arg)
 	const char *path = uri ? evhttp_uri_get_path(uri) : NULL;
 	enum evhttp_cmd_type cmd = evhttp_request_get_command(req);
 
+	const struct fl_http_route *route = NULL;
+
 	fl_connlimit__request(h->limit, req);
-	if (!path || (strcmp(path, "/metrics") && strcmp(path, "/"))) {
+	for (int i = 0; path && i < h->nr_routes; i++)
+		if (!strcmp(path, h->routes[i].path))
+			route = &h->routes[i];
+	if (!path || (!route && strcmp(path, "/metrics") && strcmp(path, "/"))) {
 		evhttp_send_error(req, HTTP_NOTFOUND, NULL);
 		return;
 	}
@@ -259,10 +292,12 @@ static void on_request(struct evhttp_request *req, void *arg)
 		send_body(req, 405, "Method Not Allowed", "text/plain; charset=utf-8", msg, sizeof(msg) - 1);
 		return;
 	}
-	if (!strcmp(path, "/"))
-		send_body(req, HTTP_OK, "OK", "text/html; charset=utf-8", index_page, sizeof(index_page) - 1);
+	if (route)
+		serve(req, path, route->type, route->render, route->arg);
+	else if (!strcmp(path, "/"))
+		serve(req, path, "text/html; charset=utf-8", index_render, h);
 	else
-		serve_metrics(h, req);
+		serve(req, path, FL_METRICS_CONTENT_TYPE, h->render, h->arg);
 }
 
 /* ---- accept errors ------------------------------------------------------ */

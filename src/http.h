@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
  * The daemon's HTTP front end on libevent's evhttp: GET /metrics (and HEAD),
- * `/` with a link to it, a proper 4xx for everything else. Bounded: request
+ * routes added beside it (/glocks), `/` with links to them, a proper 4xx for
+ * everything else. Bounded: request
  * line + headers, body, idle/slow connections (timeout), and the number of
  * open connections; it never blocks the event loop it shares with the ring
  * buffer. The body comes from a render callback; no BPF here.
@@ -19,6 +20,7 @@ struct fl_http;
 #define FL_HTTP_TIMEOUT_S	10	/* read/write inactivity per connection */
 #define FL_HTTP_MAX_HEADERS	8192	/* request line + headers, bytes */
 #define FL_HTTP_MAX_BODY	1024	/* request body, bytes */
+#define FL_HTTP_MAX_ROUTES	4	/* paths beside / and /metrics */
 
 /* Writes the /metrics body to f; 0 or -errno (answered with 500). */
 typedef int (*fl_http_render_fn)(FILE *f, void *arg);
@@ -39,6 +41,10 @@ void fl_http_format_addr(const struct sockaddr *sa, char *buf, size_t len);
  */
 struct fl_http *fl_http__new(struct event_base *base, const struct sockaddr *sa, socklen_t len,
 			     fl_http_render_fn render, void *arg);
+/* Serves GET/HEAD path (exact) with render's body of content type `type`;
+ * title is its link on the index page. 0, or -ENOSPC. */
+int fl_http__add_route(struct fl_http *h, const char *path, const char *type, const char *title,
+		       fl_http_render_fn render, void *arg);
 /* The address actually bound (the real port when 0 was asked for). */
 int fl_http__local_addr(const struct fl_http *h, struct sockaddr_storage *ss, socklen_t *len);
 /* Open connections right now (for tests). */

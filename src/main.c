@@ -16,7 +16,9 @@ static const char usage[] =
 "  check [--json]                  what this kernel lets faultlock hook\n"
 "  trace [OPTIONS] -- CMD [ARGS]   trace CMD and its descendants\n"
 "  trace [OPTIONS] -p PID | -a     trace a process, or every task\n"
-"  daemon [OPTIONS]                long-running service with /metrics\n"
+"  daemon [OPTIONS]                long-running service with /metrics, /glocks\n"
+"  cluster ADDR:PORT...            the cluster's glock wait-for graph from every\n"
+"                                  node's daemon\n"
 "\n"
 "`faultlock COMMAND --help` lists a command's options.\n"
 "Exit status: 0 nothing found, 1 error finding, 2 usage, 3 environment.\n";
@@ -28,6 +30,7 @@ static const struct {
 	{ "check", cmd_check },
 	{ "trace", cmd_trace },
 	{ "daemon", cmd_daemon },
+	{ "cluster", cmd_cluster },
 };
 
 int main(int argc, char **argv)

@@ -52,8 +52,7 @@ static bool match_holder(void *arg, const struct fl_dump_glock *g, const struct 
 		/* D: demote requested; d: pending until the minimum hold time is up */
 		c->demote_flag = strchr(g->flags, 'D') || strchr(g->flags, 'd');
 	}
-	/* GL_NOPID holders (6.1+ flocks) show no pid: a granted one counts */
-	if (strchr(h->flags, 'H') && (h->pid == (long)c->r->h.tid || h->pid <= 0))
+	if (strchr(h->flags, 'H') && fl_dump_pid_is(g, h, c->r->h.tid))
 		c->held = true;
 	return c->demote_flag && c->held;
 }

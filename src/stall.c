@@ -104,6 +104,20 @@ int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid,
 	return n > 0 ? n : fl_stall_read_stack(pid, tid, frames, max);
 }
 
+bool fl_stall_pick_dlm(const struct fl_dlm_holder *h, int n, struct fl_dlm_holder *out)
+{
+	int best = -1;
+
+	for (int i = 0; i < n; i++)
+		if (best < 0 || (h[best].local && !h[i].local) ||
+		    (h[best].local == h[i].local && h[best].inferred && !h[i].inferred))
+			best = i;
+	if (best < 0)
+		return false;
+	*out = h[best];
+	return true;
+}
+
 struct print_ctx {
 	struct fl_stall_scanner *s;
 	struct fl_output *o;
@@ -118,6 +132,13 @@ static void print_stall(struct fl_stall *st, void *arg)
 	if (st->have_holder)
 		st->nr_frames = fl_stall_task_stack(p->s->read_stack, p->s->read_stack_arg, st->h.pid,
 						    st->h.tid, st->frames, FL_STALL_FRAMES);
+	if (!st->have_holder && p->s->dlm_root) {
+		struct fl_dlm_holder dh[8];
+		int n = fl_dlm_find_holders(p->s->dlm_root, st->w.id.dev, st->w.id.type, st->w.id.number, dh, 8);
+
+		st->have_dlm = n > 0 && fl_stall_pick_dlm(dh, n, &st->dlm);
+		st->our_node = fl_dlm_our_node(p->s->dlm_root);
+	}
 	fl_output_stall(p->o, st);
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 #include "faultlock_abi.h"
+#include "dlmview.h"
 
 #define FL_STALL_FRAMES 32
 
@@ -25,6 +26,10 @@ struct fl_stall {
 	int nr_holders;			/* holders known */
 	int nr_frames;			/* the holder's kernel stack, now */
 	char frames[FL_STALL_FRAMES][128];
+	/* No holder here: the DLM's view (lock_dlm), filled by the reporter. */
+	bool have_dlm;			/* a granted DLM lock is known ... */
+	struct fl_dlm_holder dlm;	/* ... this one (another node's first) */
+	int our_node;			/* this node's DLM id, 0 unknown */
 };
 
 /* Another way to read a task's kernel stack (the daemon's task iterator):
@@ -39,6 +44,8 @@ struct fl_stall_scanner {
 	uint64_t found;				/* findings so far */
 	fl_stack_reader read_stack;		/* NULL: /proc only */
 	void *read_stack_arg;
+	const char *dlm_root;			/* the DLM's debugfs under it ("": this
+						 * system); NULL: not asked (tests) */
 };
 
 void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
@@ -56,6 +63,13 @@ bool fl_stall_copy_holder(const volatile struct fl_holder *live, struct fl_holde
 
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 		  void (*cb)(struct fl_stall *st, void *arg), void *arg);
+
+/*
+ * Of the DLM's holders of st's glock, the one to name: another node's before
+ * this node's (a waiter with no traced holder here waits for a node more
+ * often than for an untraced task). False if none.
+ */
+bool fl_stall_pick_dlm(const struct fl_dlm_holder *h, int n, struct fl_dlm_holder *out);
 
 /* The kernel stack of task tid of process pid from /proc (root); 0 frames
  * if it is gone or the kernel does not show stacks. */

@@ -213,8 +213,10 @@ int cmd_trace(int argc, char **argv)
 	}
 
 	stall_on = fl_loader__stall_init(&loader, &stalls);
-	if (stall_on)
+	if (stall_on) {
 		fl_deadlock_init(&deadlocks, stalls.waiters, stalls.holders, stalls.threshold_ns);
+		stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
+	}
 	remote_on = fl_loader__remote_init(&loader, &remotes);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */
 	start = out.start_ts = fl_now_ns();

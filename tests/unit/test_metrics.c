@@ -787,6 +787,56 @@ static int status(const char *r)
 	return atoi(r + 9);
 }
 
+static int fake_glocks(FILE *f, void *arg)
+{
+	struct srv *s = arg;
+
+	s->renders++;
+	if (s->fail)
+		return -EIO;
+	fputs("{\"waiters\":[],\"holders\":[]}\n", f);
+	return 0;
+}
+
+/* A route beside /metrics (the daemon's /glocks): served with its type,
+ * linked from the index, HEAD and 405 like /metrics, 500 when it fails;
+ * a path that only starts like it is 404; the route table is bounded. */
+static void test_http_routes(void **state)
+{
+	struct srv *s = *state;
+	char *r;
+
+	assert_int_equal(fl_http__add_route(s->h, "/glocks", "application/json", "Glocks", fake_glocks, s), 0);
+	r = RT(s, "GET /glocks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(status(r), 200);
+	assert_non_null(strstr(r, "\r\nContent-Type: application/json\r\n"));
+	assert_non_null(strstr(r, "\r\n\r\n{\"waiters\":[],\"holders\":[]}\n"));
+	free(r);
+	r = RT(s, "HEAD /glocks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(status(r), 200);
+	assert_non_null(strstr(r, "\r\nContent-Length: 28\r\n"));
+	assert_null(strstr(r, "waiters"));
+	free(r);
+	r = RT(s, "POST /glocks HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+	assert_int_equal(status(r), 405);
+	free(r);
+	r = RT(s, "GET /glocksx HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(status(r), 404);
+	free(r);
+	r = RT(s, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_non_null(strstr(r, "<a href=\"/metrics\">Metrics</a>"));
+	assert_non_null(strstr(r, "<a href=\"/glocks\">Glocks</a>"));
+	free(r);
+	s->fail = 1;
+	r = RT(s, "GET /glocks HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+	assert_int_equal(status(r), 500);
+	free(r);
+	s->fail = 0;
+	for (int i = 1; i < FL_HTTP_MAX_ROUTES; i++)
+		assert_int_equal(fl_http__add_route(s->h, "/x", "text/plain", "x", fake_glocks, s), 0);
+	assert_int_equal(fl_http__add_route(s->h, "/y", "text/plain", "y", fake_glocks, s), -ENOSPC);
+}
+
 static void test_http_metrics(void **state)
 {
 	struct srv *s = *state;
@@ -993,6 +1043,7 @@ int main(void)
 		T(test_parse_listen_ok),
 		T(test_parse_listen_bad),
 		TS(test_http_metrics),
+		TS(test_http_routes),
 		TS(test_http_keepalive),
 		TS(test_http_index_and_errors),
 		TS(test_http_size_limits),

@@ -188,8 +188,10 @@ static void test_output(void **state)
 	assert_json(text, "dev", "\"254:0\"");
 	assert_json(text, "waited_ms", "3000");
 	assert_json(text, "requested_state", "\"EX\"");
-	assert_json_keys(text, "holder", "pid,tid,comm,held_state,held_site,held_ms,holders,stack");
+	assert_json_keys(text, "holder", "pid,tid,comm,held_state,held_site,held_ms,holders,stack,node,remote");
 	assert_json(text, "holder.tid", "99");
+	assert_json(text, "holder.node", "null");	/* no DLM here */
+	assert_json(text, "holder.remote", "false");
 	assert_json(text, "holder.held_ms", "3600");
 	assert_json(text, "holder.stack", "[\"do_flock+0x1a0/0x300 [gfs2]\",\"__x64_sys_flock+0x10/0x20\"]");
 	free(text);
@@ -208,6 +210,57 @@ static void test_output(void **state)
 	text = print(&last, false);
 	assert_non_null(strstr(text, "holder unknown"));
 	free(text);
+
+	/* no holder here, the DLM's lock granted on node 1 (lock_dlm) */
+	last.have_dlm = true;
+	last.our_node = 2;
+	last.dlm = (struct fl_dlm_holder){ .node = 1, .pid = 251, .mode = FL_DLM_EX, .master = 2 };
+	text = print(&last, true);
+	assert_true(jc_is_line(text));
+	assert_json_keys(text, "holder", "pid,tid,comm,held_state,held_site,held_ms,holders,stack,node,remote,"
+			 "inferred,master,source");
+	assert_json(text, "holder.node", "1");
+	assert_json(text, "holder.pid", "251");
+	assert_json(text, "holder.tid", "null");
+	assert_json(text, "holder.held_state", "\"EX\"");
+	assert_json(text, "holder.remote", "true");
+	assert_json(text, "holder.inferred", "false");
+	assert_json(text, "holder.master", "2");
+	assert_json(text, "holder.source", "\"dlm\"");
+	free(text);
+	text = print(&last, false);
+	assert_non_null(strstr(text, "held EX on node 1 (the DLM's granted lock)"));
+	assert_non_null(strstr(text, "the DLM names pid 251 there"));
+	free(text);
+	/* only the master known, nothing granted here: inferred, no pid */
+	last.dlm = (struct fl_dlm_holder){ .node = 1, .mode = FL_DLM_EX, .master = 1, .inferred = true };
+	text = print(&last, true);
+	assert_json(text, "holder.pid", "null");
+	assert_json(text, "holder.inferred", "true");
+	free(text);
+	text = print(&last, false);
+	assert_non_null(strstr(text, "held EX on node 1 (the DLM: the lock's master, nothing granted here)"));
+	free(text);
+}
+
+/* Another node's lock before this node's, a seen one before an inferred one. */
+static void test_pick_dlm(void **state)
+{
+	const struct fl_dlm_holder h[] = {
+		{ .node = 2, .pid = 10, .mode = FL_DLM_PR, .local = true },
+		{ .node = 1, .mode = FL_DLM_EX, .inferred = true },
+		{ .node = 3, .pid = 30, .mode = FL_DLM_PR },
+	};
+	struct fl_dlm_holder out;
+
+	(void)state;
+	assert_false(fl_stall_pick_dlm(h, 0, &out));
+	assert_true(fl_stall_pick_dlm(h, 1, &out));
+	assert_int_equal(out.node, 2);
+	assert_true(fl_stall_pick_dlm(h, 2, &out));
+	assert_int_equal(out.node, 1);
+	assert_true(fl_stall_pick_dlm(h, 3, &out));
+	assert_int_equal(out.node, 3);
 }
 
 int main(void)
@@ -219,6 +272,7 @@ int main(void)
 		cmocka_unit_test_setup(test_free_and_future_slots, setup),
 		cmocka_unit_test_setup(test_read_stack, setup),
 		cmocka_unit_test_setup(test_output, setup),
+		cmocka_unit_test(test_pick_dlm),
 	};
 
 	return cmocka_run_group_tests_name("stall", tests, NULL, NULL);

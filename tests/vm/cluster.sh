@@ -17,6 +17,16 @@
 #                flock glock (6:<ino>, the ino both nodes print) and node 1
 #                remote_demote naming fl-cluster as the holder, verified in
 #                its glock dump, the request >= 1 s old
+#   daemons      `faultlock daemon --stall-ms 1000` on both nodes (listening on
+#                the private link); node 1 holds an flock while node 2 blocks
+#                on it: node 2's /glocks shows the wait (lock table, verified
+#                in its glock dump), `faultlock cluster` on node 2 fetches both
+#                nodes' /glocks and shows the cross-node edge (node 2's task
+#                held up by node 1's, asked >= 1 s ago), no deadlock (exit 0);
+#                the daemons log lock_stall (node 2) and remote_demote (node 1);
+#                on $PROM_KERNELS a real Prometheus on node 1 scrapes both
+#                daemons: both up, node 1's flock remote demote and
+#                remote_demote stall counted, node 2's lock_stall
 #   write        both nodes at once (a barrier inside the traced command) write
 #                4 MiB of random data and 100 small files into their own
 #                files, under `faultlock trace --json`; then each reads the
@@ -30,8 +40,18 @@
 #   dmesg        no BUG, no Oops, no WARNING (but 6.1's known DLM one), no
 #                withdraw, no DLM error
 #
+# And on $ABBA_KERNELS (default all three) a second two-node boot: a cross-node AB-BA. Node 1
+# takes flock A then asks for B, node 2 takes B then asks for A: both wait
+# for good (gfs2's flock waits are uninterruptible, the DLM does not detect
+# deadlocks). `faultlock cluster` reports the cycle as a verified deadlock
+# (exit 1) naming both tasks and nodes; both daemons log lock_stall and
+# remote_demote; the two tasks are still blocked when the guests are ended.
+#
 # Environment:
 #   KERNELS        series to run (default "6.12 6.1 5.10")
+#   PROM_KERNELS   of those, where Prometheus scrapes the daemons (default 6.12;
+#                  needs /usr/bin/prometheus on the host)
+#   ABBA_KERNELS   of those, where the cross-node AB-BA boot runs (default all three)
 #   FAULTLOCK_BIN  static faultlock (default ./faultlock of the repo); without
 #                  one the faultlock checks are skipped (the cluster ones run)
 #   WORKLOAD_DIR   directory with a static fl-mmapio (default .output/workloads;
@@ -46,6 +66,8 @@ set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 VMRUN=$REPO/tests/vm/vmrun
 KERNELS=${KERNELS:-6.12 6.1 5.10}
+PROM_KERNELS=${PROM_KERNELS:-6.12}
+ABBA_KERNELS=${ABBA_KERNELS:-6.12 6.1 5.10}
 VM_TIMEOUT=${VM_TIMEOUT:-240}
 V=${V:-0}
 CC=${CC:-gcc}
@@ -95,6 +117,16 @@ FLOCK=$WORK/bin/fl-flock
 # shellcheck disable=SC2086
 $CC $CFLAGS_WL -o "$FLOCK" "$REPO/tests/workloads/fl-flock.c" || FLOCK=
 [ -n "$FLOCK" ] && ADD+=(--add "$FLOCK:/usr/local/bin/fl-flock")
+# Prometheus (dynamically linked to glibc alone): with the two libraries.
+PROM_ADD=()
+if [ -x /usr/bin/prometheus ]; then
+    PROM_ADD=(--add /usr/bin/prometheus:/usr/local/bin/prometheus)
+    for lib in $(ldd /usr/bin/prometheus | grep -oE '/[^ ]+\.so[^ ]*'); do
+        PROM_ADD+=(--add "$lib:$lib")
+    done
+else
+    echo "# prometheus: not installed on the host; the scrape checks are skipped"
+fi
 echo "# cluster: kernels $KERNELS; faultlock ${FAULTLOCK:-none}; fl-mmapio ${MMAPIO:-none}"
 
 # --- the guest side (same script on both nodes; FL_NODE=1|2) --------------------
@@ -163,6 +195,82 @@ if have_fl; then
 fi
 barrier stall
 
+# daemons on both nodes, the cluster view across them, Prometheus scraping both
+daemon_up() {	# daemon_up: 1 once this node's daemon answers /metrics (60 s at most)
+    i=0
+    while ! wget -q -O /tmp/metrics.0 "http://169.254.0.$N:9477/metrics" 2>/dev/null; do
+        i=$((i + 1))
+        [ $i -gt 600 ] && { echo 0; return; }
+        sleep 0.1
+    done
+    echo 1
+}
+prom_query() {	# prom_query FILE QUERY-URL-ENCODED
+    wget -q -O "$1" "http://127.0.0.1:9090/api/v1/query?query=$2" 2>/dev/null
+}
+if have_fl; then
+    faultlock daemon --listen "169.254.0.$N:9477" --stall-ms 1000 --events /tmp/daemon.json >/tmp/daemon.out 2>&1 &
+    dpid=$!
+    say "daemon-up $(daemon_up)"
+    ppid=
+    if [ "$N" = 1 ] && command -v prometheus >/dev/null; then
+        printf 'global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: faultlock\n    static_configs:\n      - targets: ["169.254.0.1:9477", "169.254.0.2:9477"]\n' >/tmp/prom.yml
+        prometheus --config.file=/tmp/prom.yml --storage.tsdb.path=/tmp/prom \
+            --web.listen-address=127.0.0.1:9090 >/tmp/prom.log 2>&1 &
+        ppid=$!
+    fi
+    barrier daemons
+    if [ "$N" = 1 ]; then
+        fl-cluster hold /mnt/c.f 500 /mnt/c.held /mnt/c.released /mnt/c.queried >/tmp/chold.out
+    else
+        fl-cluster waitfile /mnt/c.held 60000 || say "c-held-timeout 1"
+        fl-cluster wait /mnt/c.f /mnt/c.released >/tmp/cwait.out &
+        wpid=$!
+        sleep 3
+        wget -q -O /tmp/glocks.json "http://169.254.0.2:9477/glocks"
+        say "glocks-rc $?"
+        faultlock cluster --json 169.254.0.1:9477 169.254.0.2:9477 >/tmp/cluster.json 2>/tmp/cluster.err
+        say "cluster-rc $?"
+        faultlock cluster 169.254.0.1:9477 169.254.0.2:9477 >/tmp/cluster.txt 2>&1
+        : >/mnt/c.queried
+        wait $wpid
+        sed 's/^/cwait-out /' /tmp/cwait.out
+    fi
+    barrier cluster
+    sleep 1	# a last stall scan and scrape
+    if [ -n "$ppid" ]; then
+        # until both targets are up and node 1's flock demote is in (60 s at most)
+        q='faultlock_glock_remote_demotes_by_kind_total%7Bkind%3D%22flock%22%7D'
+        i=0
+        while [ $i -lt 60 ]; do
+            prom_query /tmp/prom-up.json up
+            prom_query /tmp/prom-rd.json "$q"
+            [ "$(grep -o '"value":\[[^]]*,"1"\]' /tmp/prom-up.json | wc -l)" = 2 ] &&
+                grep -q '"instance":"169.254.0.1:9477"' /tmp/prom-rd.json && break
+            i=$((i + 1))
+            sleep 1
+        done
+        prom_query /tmp/prom-rds.json 'faultlock_remote_demote_stalls_total'
+        prom_query /tmp/prom-ls.json 'faultlock_lock_stalls_total'
+        for f in up rd rds ls; do sed "s/^/prom-$f /" /tmp/prom-$f.json; echo; done
+        kill $ppid
+        wait $ppid
+        say "prom-ran 1"
+        tail -n 5 /tmp/prom.log | sed 's/^/prom-log /'
+    fi
+    barrier scraped	# node 2's daemon stays up until node 1's Prometheus is done
+    kill $dpid
+    wait $dpid
+    say "daemon-rc $?"
+    sed 's/^/daemon-events /' /tmp/daemon.json
+    sed 's/^/daemon-out /' /tmp/daemon.out
+    [ -f /tmp/glocks.json ] && sed 's/^/glocks-json /' /tmp/glocks.json
+    [ -f /tmp/cluster.json ] && sed 's/^/cluster-json /' /tmp/cluster.json
+    [ -f /tmp/cluster.txt ] && sed 's/^/cluster-txt /' /tmp/cluster.txt
+    [ -f /tmp/cluster.err ] && sed 's/^/cluster-err /' /tmp/cluster.err
+fi
+barrier daemons-done
+
 # concurrent writes to different files (both start together, once traced)
 traced write sh -c "
     : >/mnt/.go.$N
@@ -190,6 +298,56 @@ umount /mnt
 say "umount-rc $?"
 EOF
 ADD+=(--add "$WORK/bin/fl-cluster-case")
+
+# --- the cross-node AB-BA boot (same markers) -----------------------------------
+cat >"$WORK/bin/fl-cluster-abba" <<'EOF'
+#!/bin/sh
+N=$FL_NODE
+O=$((3 - N))
+say() { echo "@@$*@@"; }
+barrier() {
+    : >"/mnt/.barrier.$1.$N"
+    fl-cluster waitfile "/mnt/.barrier.$1.$O" 90000 || { say "barrier-timeout $1"; exit 3; }
+}
+faultlock daemon --listen "169.254.0.$N:9477" --stall-ms 1000 --events /tmp/daemon.json >/tmp/daemon.out 2>&1 &
+dpid=$!
+i=0
+while ! wget -q -O /dev/null "http://169.254.0.$N:9477/metrics" 2>/dev/null && [ $i -lt 600 ]; do
+    i=$((i + 1))
+    sleep 0.1
+done
+say "daemon-up $([ $i -lt 600 ] && echo 1 || echo 0)"
+barrier start
+# node 1: A then B; node 2: B then A. Neither second flock is ever granted.
+if [ "$N" = 1 ]; then
+    fl-cluster pair /mnt/abba.a /mnt/abba.b /mnt/abba.a.held /mnt/abba.b.held >/tmp/pair.out 2>&1 &
+    other=/mnt/abba.b.held
+else
+    fl-cluster pair /mnt/abba.b /mnt/abba.a /mnt/abba.b.held /mnt/abba.a.held >/tmp/pair.out 2>&1 &
+    other=/mnt/abba.a.held
+fi
+fl-cluster waitfile "$other" 60000
+sleep 4	# both second requests queued in the DLM, older than --stall-ms
+if [ "$N" = 1 ]; then
+    faultlock cluster --json 169.254.0.1:9477 169.254.0.2:9477 >/tmp/cluster.json 2>/tmp/cluster.err
+    say "cluster-rc $?"
+    faultlock cluster 169.254.0.1:9477 169.254.0.2:9477 >/tmp/cluster.txt 2>&1
+    sed 's/^/cluster-json /' /tmp/cluster.json
+    sed 's/^/cluster-txt /' /tmp/cluster.txt
+    sed 's/^/cluster-err /' /tmp/cluster.err
+fi
+barrier queried
+sleep 1
+kill $dpid
+wait $dpid
+say "daemon-rc $?"
+sed 's/^/daemon-events /' /tmp/daemon.json
+sed 's/^/pair-out /' /tmp/pair.out
+say "pair-got $(grep -c '^got=1' /tmp/pair.out)"
+# No umount: both tasks wait for good (uninterruptible); vmrun ends the guests.
+exit 0
+EOF
+ADD+=(--add "$WORK/bin/fl-cluster-abba")
 
 # --- per-kernel run and checks ----------------------------------------------------
 node_out() {	# node_out N → that node's lines, prefix removed
@@ -221,21 +379,29 @@ stall_out() {	# stall_out N KEY → KEY=value of the stall case's command on nod
     node_out "$1" | sed -n "s/^stall-out $2=//p" | tail -n 1
 }
 
-for k in $KERNELS; do
-    s=$SECONDS
-    f0=$T_FAIL
+boot() {	# boot SERIES SCRIPT WHAT ADD...: one two-node boot into $WORK/out; 1 if it failed
+    local k=$1 script=$2 what=$3 s=$SECONDS rc secs
+    shift 3
     set +e
-    "$VMRUN" --kernel "$k" --nodes 2 --fs gfs2 --timeout "$VM_TIMEOUT" --dmesg "${ADD[@]}" -- \
-        sh /usr/local/bin/fl-cluster-case >"$WORK/out" 2>&1
+    "$VMRUN" --kernel "$k" --nodes 2 --fs gfs2 --timeout "$VM_TIMEOUT" --dmesg "$@" -- \
+        sh "/usr/local/bin/$script" >"$WORK/out" 2>&1
     rc=$?
     set -e
     secs=$((SECONDS - s))
     if [ "$rc" -ne 0 ]; then
-        t_fail "$k two-node boot: vmrun exit $rc [${secs}s]" "$(indent <"$WORK/out" | tail -n 80)"
-        continue
+        t_fail "$k ${what%%:*}: vmrun exit $rc [${secs}s]" "$(indent <"$WORK/out" | tail -n 80)"
+        return 1
     fi
-    t_ok "$k two-node boot, gfs2 on lock_dlm mounted on both, both exit 0 [${secs}s]"
+    t_ok "$k $what [${secs}s]"
     [ "$V" = 1 ] && indent <"$WORK/out"
+    return 0
+}
+
+for k in $KERNELS; do
+    f0=$T_FAIL
+    add=("${ADD[@]}")
+    [[ " $PROM_KERNELS " == *" $k "* ]] && add+=("${PROM_ADD[@]}")
+    boot "$k" fl-cluster-case "two-node boot, gfs2 on lock_dlm mounted on both, both exit 0" "${add[@]}" || continue
     t_match "$k both nodes in lockspace flfs" '^flfs $' "$(marker 1 dlm-lockspaces)
 $(marker 2 dlm-lockspaces)"
 
@@ -265,6 +431,8 @@ $(marker 2 dlm-lockspaces)"
         t_ge "$k stall: node 2 blocked on node 1's flock (ms)" 1000 "$(stall_out 2 waited_ms)"
         t_eq "$k stall: node 2 lock_stall on flock glock 6:$ino, waited >= 1 s" "6:$ino true" \
             "$(event 2 stall lock_stall '| "\(.lock) \(.waited_ms >= 1000)"')"
+        t_eq "$k stall: node 2 lock_stall names node 1 as the holder (the DLM's view)" "1 true" \
+            "$(event 2 stall lock_stall '| "\(.holder.node) \(.holder.remote)"')"
         t_ge "$k stall: node 2 summary lock_stall" 1 "$(summary 2 stall .counts.lock_stall)"
         t_eq "$k stall: node 1 remote_demote on 6:$ino held by fl-cluster, verified in the glock dump" \
             "6:$ino flock fl-cluster true" \
@@ -277,6 +445,46 @@ $(marker 2 dlm-lockspaces)"
         if [ "$T_FAIL" -gt "$f0" ]; then
             node_out 1 | grep -E '^(json|stderr):stall ' | grep -v '"type":"ready"' | head -n 20 | indent
             node_out 2 | grep -E '^(json|stderr):stall ' | grep -v '"type":"ready"' | head -n 20 | indent
+        fi
+
+        # the daemons, /glocks and faultlock cluster
+        f1=$T_FAIL
+        cino=$(node_out 2 | sed -n 's/^cwait-out ino=//p' | tail -n 1)
+        t_eq "$k daemons: up on both nodes, exit 0 on SIGTERM" "1 1 0 0" \
+            "$(marker 1 daemon-up) $(marker 2 daemon-up) $(marker 1 daemon-rc) $(marker 2 daemon-rc)"
+        t_ge "$k daemons: node 2 blocked on node 1's flock (ms)" 3000 \
+            "$(node_out 2 | sed -n 's/^cwait-out waited_ms=//p' | tail -n 1)"
+        g2=$(node_out 2 | sed -n 's/^glocks-json //p')
+        t_eq "$k /glocks on node 2: node id 2, its wait on 6:$cino in flcluster:flfs, verified in its glock dump" \
+            "2 6:$cino flcluster:flfs true true" \
+            "$(jq -r '"\(.nodeid) \(.waiters[0].lock) \(.waiters[0].table) \(.waiters[0].verified) \(.waiters[0].waited_ms >= 1000)"' <<<"$g2" 2>/dev/null)"
+        t_eq "$k cluster: faultlock cluster exit 0 (no deadlock)" 0 "$(marker 2 cluster-rc)"
+        cj=$(node_out 2 | sed -n 's/^cluster-json //p')
+        t_eq "$k cluster: node 2's wait on 6:$cino held up by node 1's fl-cluster, asked >= 1 s ago" \
+            "2 1 fl-cluster true true" \
+            "$(jq -r -s 'map(select(.type == "cluster_wait" and .wait.lock == "6:'"$cino"'"))[0] | "\(.wait.nodeid) \(.holder.nodeid) \(.holder.comm) \(.remote) \(.holder.requested_ms >= 1000)"' <<<"$cj" 2>/dev/null)"
+        t_eq "$k cluster: both nodes answered, no deadlock" "true true 0" \
+            "$(jq -r -s 'map(select(.type == "cluster_summary"))[0] | "\(.nodes[0].ok) \(.nodes[1].ok) \(.deadlocks)"' <<<"$cj" 2>/dev/null)"
+        t_match "$k cluster: text names the holder on node 1" 'held EX by node 1( \([^)]*\))? fl-cluster\[' \
+            "$(node_out 2 | sed -n 's/^cluster-txt //p')"
+        t_eq "$k daemons: node 1 logs remote_demote, node 2 lock_stall naming node 1, on 6:$cino" \
+            "6:$cino fl-cluster 6:$cino 1" \
+            "$(node_out 1 | sed -n 's/^daemon-events //p' | jq -r -s 'map(select(.type == "remote_demote" and .lock == "6:'"$cino"'"))[0] | "\(.lock) \(.holder.comm)"' 2>/dev/null) $(node_out 2 | sed -n 's/^daemon-events //p' | jq -r -s 'map(select(.type == "lock_stall" and .lock == "6:'"$cino"'"))[0] | "\(.lock) \(.holder.node)"' 2>/dev/null)"
+        if [ -n "$(marker 1 prom-ran)" ]; then
+            t_eq "$k prometheus: scrapes both daemons (up == 1)" "169.254.0.1:9477 169.254.0.2:9477" \
+                "$(node_out 1 | sed -n 's/^prom-up //p' | jq -r '[.data.result[] | select(.value[1] == "1") | .metric.instance] | sort | join(" ")' 2>/dev/null)"
+            t_ge "$k prometheus: node 1's flock remote demote requests" 1 \
+                "$(node_out 1 | sed -n 's/^prom-rd //p' | jq -r '[.data.result[] | select(.metric.instance == "169.254.0.1:9477") | .value[1] | tonumber] | add // 0' 2>/dev/null)"
+            t_ge "$k prometheus: node 1's remote_demote stalls" 1 \
+                "$(node_out 1 | sed -n 's/^prom-rds //p' | jq -r '[.data.result[] | select(.metric.instance == "169.254.0.1:9477") | .value[1] | tonumber] | add // 0' 2>/dev/null)"
+            t_ge "$k prometheus: node 2's lock stalls" 1 \
+                "$(node_out 1 | sed -n 's/^prom-ls //p' | jq -r '[.data.result[] | select(.metric.instance == "169.254.0.2:9477") | .value[1] | tonumber] | add // 0' 2>/dev/null)"
+        elif [ ${#PROM_ADD[@]} -gt 0 ] && [[ " $PROM_KERNELS " == *" $k "* ]]; then
+            t_fail "$k prometheus: did not run in node 1"
+        fi
+        if [ "$T_FAIL" -gt "$f1" ]; then
+            node_out 1 | grep -E '^(daemon-|prom-|cluster-)' | head -n 30 | indent
+            node_out 2 | grep -E '^(daemon-|glocks-|cluster-)' | head -n 30 | indent
         fi
         t_eq "$k faultlock check exit on both nodes" "0 0" "$(marker 1 check-rc) $(marker 2 check-rc)"
         node_out 1 | sed -n 's/^check| //p' | indent
@@ -312,6 +520,35 @@ $(marker 2 dlm-lockspaces)"
     t_nomatch "$k dmesg: no BUG, Oops, WARNING, withdraw or DLM error" \
         'kernel BUG|Oops|WARNING:|withdraw|dlm: .*(error|fail)|recover_members failed' "$(grep -vE "$known" <<<"$d")"
     [ "$T_FAIL" -gt "$f0" ] && [ "$V" != 1 ] && { echo "    output of this boot:"; indent <"$WORK/out" | grep -v '| \[node[12]\] json:' | tail -n 120; }
+done
+
+# --- the cross-node AB-BA -----------------------------------------------------------
+for k in $ABBA_KERNELS; do
+    [[ " $KERNELS " == *" $k "* ]] || continue
+    [ -n "$FAULTLOCK" ] || break
+    f0=$T_FAIL
+    boot "$k" fl-cluster-abba "abba two-node boot: both nodes ran the AB-BA and exited" "${ADD[@]}" || continue
+    t_eq "$k abba: daemons up, exit 0 on SIGTERM" "1 1 0 0" \
+        "$(marker 1 daemon-up) $(marker 2 daemon-up) $(marker 1 daemon-rc) $(marker 2 daemon-rc)"
+    t_eq "$k abba: neither second flock granted (both tasks still wait)" "0 0" "$(marker 1 pair-got) $(marker 2 pair-got)"
+    t_eq "$k abba: faultlock cluster exit 1 (a confirmed deadlock)" 1 "$(marker 1 cluster-rc)"
+    cj=$(node_out 1 | sed -n 's/^cluster-json //p')
+    t_eq "$k abba: one verified error deadlock of 2 tasks, one on each node" "1 error true 2 1 2" \
+        "$(jq -r -s 'map(select(.type == "deadlock")) | "\(length) \(.[0].severity) \(.[0].verified) \(.[0].tasks) \([.[0].cycle[].wait.nodeid] | sort | map(tostring) | join(" "))"' <<<"$cj" 2>/dev/null)"
+    t_eq "$k abba: each waits for the flock glock the other node's task holds" "true true" \
+        "$(jq -r -s 'map(select(.type == "deadlock"))[0].cycle | map((.wait.lock == .held_by.lock) and (.wait.nodeid != .held_by.nodeid) and (.held_by.comm == "fl-cluster")) | map(tostring) | join(" ")' <<<"$cj" 2>/dev/null)"
+    t_match "$k abba: text report" 'error +deadlock: 2 tasks on 2 nodes wait for each other, as every node' \
+        "$(node_out 1 | sed -n 's/^cluster-txt //p')"
+    for n in 1 2; do
+        ev=$(node_out "$n" | sed -n 's/^daemon-events //p')
+        t_eq "$k abba: node $n's daemon logs lock_stall (holder on node $((3 - n))) and remote_demote" "$((3 - n)) 1" \
+            "$(jq -r -s '"\((map(select(.type == "lock_stall"))[0].holder.node)) \(map(select(.type == "remote_demote")) | length | if . > 0 then 1 else 0 end)"' <<<"$ev" 2>/dev/null)"
+    done
+    d=$(awk '/@@FAULTLOCK-VM-DMESG-END@@/ { p = 0 } p { print } /@@FAULTLOCK-VM-DMESG-BEGIN@@/ { p = 1 }' "$WORK/out")
+    known='WARNING: .* at fs/dlm/requestqueue.c:[0-9]+ dlm_add_requestqueue'
+    t_nomatch "$k abba dmesg: no BUG, Oops, WARNING or DLM error" \
+        'kernel BUG|Oops|WARNING:|withdraw|dlm: .*(error|fail)' "$(grep -vE "$known" <<<"$d")"
+    [ "$T_FAIL" -gt "$f0" ] && [ "$V" != 1 ] && { echo "    output of this boot:"; indent <"$WORK/out" | tail -n 120; }
 done
 
 t_done cluster

@@ -12,6 +12,11 @@
  *       blocking flock(FILE, LOCK_EX); prints "ino=N", "waited_ms=N", and with RELEASED
  *       "released_seen=1|0": whether the holder's RELEASED file existed once
  *       the lock was granted.
+ *   fl-cluster pair FIRST SECOND HELD OTHER
+ *       flock(FIRST, LOCK_EX), create HELD, wait until OTHER exists (90 s at
+ *       most), print "requesting=1", then flock(SECOND, LOCK_EX): with
+ *       another node doing the same the other way round, a cross-node AB-BA
+ *       that never ends (gfs2's flock waits are uninterruptible).
  *   fl-cluster waitfile PATH TIMEOUT_MS
  *       polls until PATH exists; exit 1 after TIMEOUT_MS.
  *
@@ -144,6 +149,19 @@ int main(int argc, char **argv)
 		lock_or_die(fd, LOCK_UN, "LOCK_UN");
 		return 0;
 	}
+	if (!strcmp(cmd, "pair") && argc == 6) {
+		int first = open_lockfile(argv[2]), second = open_lockfile(argv[3]);
+
+		lock_or_die(first, LOCK_EX, "LOCK_EX (first)");
+		touch_sync(argv[4]);
+		printf("held=1\n");
+		if (!wait_file(argv[5], 90000))
+			fprintf(stderr, "fl-cluster: %s did not appear within 90 s\n", argv[5]);
+		printf("requesting=1\n");
+		lock_or_die(second, LOCK_EX, "LOCK_EX (second)");
+		printf("got=1\n");
+		return 0;
+	}
 	if (!strcmp(cmd, "waitfile") && argc == 4) {
 		if (wait_file(argv[2], atol(argv[3])))
 			return 0;
@@ -151,6 +169,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: fl-cluster hold FILE MS HELD RELEASED [AFTER] | try FILE | wait FILE [RELEASED] |"
+			" pair FIRST SECOND HELD OTHER |"
 			" waitfile PATH TIMEOUT_MS\n");
 	return 2;
 }
