@@ -14,6 +14,7 @@ cgroup_map_t cgroup_filter SEC(".maps");
 waiters_map_t waiters SEC(".maps");
 holders_map_t holders SEC(".maps");
 demotes_map_t demotes SEC(".maps");
+dlm_seq_map_t dlm_seq SEC(".maps");
 btrfs_clears_map_t btrfs_clears SEC(".maps");
 btrfs_ordered_map_t btrfs_ordered SEC(".maps");
 

@@ -44,6 +44,8 @@ struct fl_pending {
 	__u64 gh;
 	__u64 ts;
 	struct fl_lock_id id;	/* as read at fixed offsets, checked by gfs2_glock_queue */
+	__u32 dlm_seq;		/* the glock's DLM reply count at the request */
+	__u32 pad;
 };
 
 /*
@@ -197,6 +199,15 @@ typedef struct {
 	__type(value, struct fl_holder);
 } holders_map_t;
 
+/* The DLM's replies per glock name (FL_DLM_SEQ_SLOTS): the wait histogram's
+ * `remote` label. Shared by every CPU: atomic adds, no lock. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, FL_DLM_SEQ_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} dlm_seq_map_t;
+
 /* remote_demote: mmapped by user space, matched with the holders. */
 typedef struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -242,6 +253,7 @@ extern btrfs_ordered_map_t btrfs_ordered SEC(".maps");
 extern waiters_map_t waiters SEC(".maps");
 extern holders_map_t holders SEC(".maps");
 extern demotes_map_t demotes SEC(".maps");
+extern dlm_seq_map_t dlm_seq SEC(".maps");
 extern cgroup_map_t cgroup_filter SEC(".maps");
 extern counters_map_t counters SEC(".maps");
 extern fs_counters_map_t fs_counters SEC(".maps");

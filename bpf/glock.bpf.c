@@ -42,6 +42,14 @@ static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct 
  * user space reads a slot only while its key is unchanged around the copy. */
 #define barrier_mem() asm volatile("" ::: "memory")
 
+/* The DLM's reply count of glock id (0 if the slot cannot be read). */
+static __always_inline __u32 dlm_seq_of(const struct fl_lock_id *id)
+{
+	__u32 slot = fl_dlm_seq_slot_of(id->type, id->number), *v = bpf_map_lookup_elem(&dlm_seq, &slot);
+
+	return v ? *v : 0;
+}
+
 /* lock_stall: this task now waits on gl (until its gfs2_glock_nq returns). */
 static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id, __u64 now)
 {
@@ -370,6 +378,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		p->gh = gh;
 		p->ts = bpf_ktime_get_ns();
 		glock_id(gl, &p->id);
+		p->dlm_seq = dlm_seq_of(&p->id);
 		waiter_set(gh, gl, &p->id, p->ts);
 	} else {
 		counter_add(FL_CNT_LOST_HELD, 1);	/* nested deeper than tracked: untracked */
@@ -438,7 +447,8 @@ static __always_inline int on_nq_return(long ret)
 	p = &t->pending[n & (FL_MAX_PENDING - 1)];
 	gh = p->gh;
 	now = bpf_ktime_get_ns();
-	hist_add(FL_HIST_LOCK_WAIT, now - p->ts);
+	/* the grant came through the DLM if its reply count moved meanwhile */
+	hist_add(dlm_seq_of(&p->id) != p->dlm_seq ? FL_HIST_LOCK_WAIT_REMOTE : FL_HIST_LOCK_WAIT, now - p->ts);
 	waiter_clear();
 	if (ret != 0)
 		return 0;
@@ -587,6 +597,33 @@ int handle_demote_rq(struct demote_rq_args *ctx)
 	d->count++;
 	barrier_mem();
 	d->since = bpf_ktime_get_ns();
+	return 0;
+}
+
+/*
+ * The DLM answered one of this node's glock requests (gdlm_ast →
+ * gfs2_update_reply_times): that glock's waits were granted through the
+ * lock manager. lock_dlm only; any context, no task filter. Classic record
+ * layout, the same in 5.10 .. 6.12.
+ */
+struct lock_time_args {
+	__u64 common;
+	__u32 dev;
+	__u32 pad;
+	__u64 glnum;
+	__u32 gltype;
+};
+
+SEC("tracepoint/gfs2/gfs2_glock_lock_time")
+int handle_lock_time(struct lock_time_args *ctx)
+{
+	__u32 slot = fl_dlm_seq_slot_of(ctx->gltype, ctx->glnum), *v;
+
+	if (!ready)
+		return 0;
+	v = bpf_map_lookup_elem(&dlm_seq, &slot);
+	if (v)
+		__sync_fetch_and_add(v, 1);
 	return 0;
 }
 

@@ -141,6 +141,7 @@ enum fl_hist_id {
 	FL_HIST_FAULT_IN_READABLE,
 	FL_HIST_FAULT_IN_WRITEABLE,
 	FL_HIST_FAULT_IN_SAFE_WRITEABLE,
+	FL_HIST_LOCK_WAIT_REMOTE,	/* glock waits whose grant came through the DLM */
 	FL_HIST_MAX,
 };
 
@@ -459,6 +460,20 @@ struct fl_demote {
 static inline __u32 fl_demote_slot_of(__u32 type, __u64 number)
 {
 	return (__u32)(number ^ (number >> 20) ^ ((__u64)type << 7)) & (FL_DEMOTE_SLOTS - 1);
+}
+
+/*
+ * The DLM's replies to this node's glock requests (gfs2_glock_lock_time,
+ * from gdlm_ast), counted per glock name hashed into FL_DLM_SEQ_SLOTS: a
+ * wait during which its glock's count moved was granted through the lock
+ * manager (the `remote` label of the wait histogram). A collision can only
+ * move a wait from remote="false" to "true".
+ */
+#define FL_DLM_SEQ_SLOTS 4096	/* a power of 2 */
+
+static inline __u32 fl_dlm_seq_slot_of(__u32 type, __u64 number)
+{
+	return (__u32)(number ^ (number >> 24) ^ ((__u64)type << 9)) & (FL_DLM_SEQ_SLOTS - 1);
 }
 
 static inline __u32 fl_stall_slot_of_gl(__u64 gl)

@@ -54,6 +54,11 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		.target = "gfs2_demote_rq", .module = "gfs2", .scope = "gfs2",
 		.fields = "dev@8 glnum@16 gltype@24 dmt_state@29 remote@40",
 		.progs = { [FL_MODE_TRACEPOINT] = { "handle_demote_rq" } } },
+	/* The DLM's replies (the wait histogram's remote label). */
+	[FL_HOOK_GLOCK_LOCK_TIME] = { .name = "gfs2_glock_lock_time", .category = "gfs2",
+		.target = "gfs2_glock_lock_time", .module = "gfs2", .scope = "gfs2",
+		.fields = "dev@8 glnum@16 gltype@24",
+		.progs = { [FL_MODE_TRACEPOINT] = { "handle_lock_time" } } },
 	/* handle_mm_fault only matters while a lock is held. */
 	[FL_HOOK_HANDLE_MM_FAULT] = { FN_BOTH("handle_mm_fault", NULL, "handle_mm_fault"),
 		.scope = "gfs2,btrfs" },

@@ -438,6 +438,7 @@ int cmd_daemon(int argc, char **argv)
 		/* Holders' stacks through the iterator: /proc wants CAP_SYS_ADMIN, dropped below. */
 		d.stalls.read_stack = d.deadlocks.read_stack = task_stack;
 		d.stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
+		d.stalls.dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
 		d.stalls.read_stack_arg = d.deadlocks.read_stack_arg = &d;
 		d.remote_on = fl_loader__remote_init(&d.loader, &d.remotes);
 		d.remotes.read_stack = task_stack;

@@ -309,6 +309,7 @@ static void lock_stall(struct jw *w, const struct fl_view *v)
 	jw_u64(w, "requested_flags", st->w.flags);
 	jw_str(w, "requested_site", v->req_site);
 	jw_u64(w, "waited_ms", v->waited_ms);
+	jw_str(w, "glock_flags", st->glock_flags[0] ? st->glock_flags : NULL);
 	if (st->have_holder) {
 		jw_object(w, "holder");
 		holder_fields(w, v, h, v->holder_comm, st->nr_holders, st->frames, st->nr_frames);

@@ -87,11 +87,11 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	struct fl_metrics_hook hooks[FL_MAX_HOOKS];
 	struct fl_metrics_lock_hist lock_hist;
 	struct fl_metrics_fault_in_row fault_in[FL_FI_KINDS];
-	double lock_bounds[2][LOCK_HIST_LAST - LOCK_HIST_FIRST + 1];
-	uint64_t lock_counts[2][LOCK_HIST_LAST - LOCK_HIST_FIRST + 2];
+	double lock_bounds[3][LOCK_HIST_LAST - LOCK_HIST_FIRST + 1];
+	uint64_t lock_counts[3][LOCK_HIST_LAST - LOCK_HIST_FIRST + 2];
 	double fi_bounds[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 1];
 	uint64_t fi_counts[FL_FI_KINDS][FI_HIST_LAST - FI_HIST_FIRST + 2];
-	struct fl_hist hold, wait, fi_lat[FL_FI_KINDS];
+	struct fl_hist hold, wait, wait_remote, fi_lat[FL_FI_KINDS];
 	static struct fl_metrics_livelock_row livelocks[FL_MAX_LIVELOCK_FS + FL_LL_KINDS];
 	struct fl_metrics_snapshot s = {
 		.version = FAULTLOCK_VERSION,
@@ -148,6 +148,11 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 		lock_hist.lock = "glock";
 		lock_hist.hold = &hold;
 		lock_hist.wait = &wait;
+		if (hook_attached(states, "gfs2_glock_lock_time")) {
+			fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_WAIT_REMOTE], LOCK_HIST_FIRST,
+					  LOCK_HIST_LAST, lock_bounds[2], lock_counts[2], &wait_remote);
+			lock_hist.wait_remote = &wait_remote;
+		}
 		s.lock_hists = &lock_hist;
 		s.nr_lock_hists = 1;
 	}

@@ -492,7 +492,7 @@ static void render_ful(FILE *f, const struct fl_metrics_ful_row **rows, int n)
 static void render_lock_hists(FILE *f, const struct fl_metrics_lock_hist **rows, int n)
 {
 	char fstype[FL_FSTYPE_LEN];
-	struct fl_label l[2] = { { "fstype", fstype }, { "lock", NULL } };
+	struct fl_label l[3] = { { "fstype", fstype }, { "lock", NULL }, { "remote", NULL } };
 
 	for (int k = 0; k < 2; k++) {
 		const char *name = k ? "faultlock_lock_wait_seconds" : "faultlock_lock_hold_seconds";
@@ -510,7 +510,14 @@ static void render_lock_hists(FILE *f, const struct fl_metrics_lock_hist **rows,
 			started = true;
 			copy_fstype(fstype, rows[i]->fstype);
 			l[1].value = rows[i]->lock;
-			fl_metrics_hist(f, name, l, 2, h);
+			if (!k || !rows[i]->wait_remote) {
+				fl_metrics_hist(f, name, l, 2, h);
+				continue;
+			}
+			l[2].value = "false";
+			fl_metrics_hist(f, name, l, 3, h);
+			l[2].value = "true";
+			fl_metrics_hist(f, name, l, 3, rows[i]->wait_remote);
 		}
 	}
 }

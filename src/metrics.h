@@ -78,6 +78,9 @@ struct fl_metrics_lock_hist {		/* lock_hold_seconds, lock_wait_seconds */
 	const char *lock;
 	const struct fl_hist *hold;	/* NULL: not measured */
 	const struct fl_hist *wait;
+	/* Waits granted through the lock manager (gfs2 on lock_dlm): then wait
+	 * is the others, and both get a `remote` label; NULL: not told apart. */
+	const struct fl_hist *wait_remote;
 };
 
 struct fl_metrics_fault_in_row {	/* fault_in_calls, fault_in_short, fault_in_seconds */

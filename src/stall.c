@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include "glockdump.h"
 #include "report.h"
 #include "stall.h"
 
@@ -118,6 +119,22 @@ bool fl_stall_pick_dlm(const struct fl_dlm_holder *h, int n, struct fl_dlm_holde
 	return true;
 }
 
+struct flags_ctx {
+	const struct fl_lock_id *id;
+	char *flags;
+};
+
+static bool glock_flags_of(void *arg, const struct fl_dump_glock *g, const struct fl_dump_holder *h)
+{
+	struct flags_ctx *c = arg;
+
+	(void)h;
+	if (g->type != c->id->type || g->number != c->id->number)
+		return false;
+	memcpy(c->flags, g->flags, sizeof(g->flags));
+	return true;
+}
+
 struct print_ctx {
 	struct fl_stall_scanner *s;
 	struct fl_output *o;
@@ -138,6 +155,11 @@ static void print_stall(struct fl_stall *st, void *arg)
 
 		st->have_dlm = n > 0 && fl_stall_pick_dlm(dh, n, &st->dlm);
 		st->our_node = fl_dlm_our_node(p->s->dlm_root);
+	}
+	if (p->s->dump_glob) {
+		struct flags_ctx c = { &st->w.id, st->glock_flags };
+
+		fl_dump_walk_glob(p->s->dump_glob, glock_flags_of, &c);
 	}
 	fl_output_stall(p->o, st);
 }

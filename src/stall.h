@@ -30,6 +30,7 @@ struct fl_stall {
 	bool have_dlm;			/* a granted DLM lock is known ... */
 	struct fl_dlm_holder dlm;	/* ... this one (another node's first) */
 	int our_node;			/* this node's DLM id, 0 unknown */
+	char glock_flags[32];		/* gfs2's glock dump: the glock's f: now; "" unknown */
 };
 
 /* Another way to read a task's kernel stack (the daemon's task iterator):
@@ -46,6 +47,7 @@ struct fl_stall_scanner {
 	void *read_stack_arg;
 	const char *dlm_root;			/* the DLM's debugfs under it ("": this
 						 * system); NULL: not asked (tests) */
+	const char *dump_glob;			/* gfs2's glock dumps; NULL: not read (tests) */
 };
 
 void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,

@@ -216,6 +216,7 @@ int cmd_trace(int argc, char **argv)
 	if (stall_on) {
 		fl_deadlock_init(&deadlocks, stalls.waiters, stalls.holders, stalls.threshold_ns);
 		stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
+		stalls.dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
 	}
 	remote_on = fl_loader__remote_init(&loader, &remotes);
 	fl_loader__activate(&loader, true);	/* every program is attached: start counting */

@@ -21,6 +21,10 @@ t_eq() {
 t_ge() {
 	if [[ "$3" =~ ^[0-9]+$ ]] && [ "$3" -ge "$2" ]; then t_ok "$1"; else t_fail "$1" "expected >= $2" "actual:   $3"; fi
 }
+# t_lt NAME MAX ACTUAL: ACTUAL is a number below MAX
+t_lt() {
+	if [[ "$3" =~ ^[0-9]+$ ]] && [ "$3" -lt "$2" ]; then t_ok "$1"; else t_fail "$1" "expected < $2" "actual:   $3"; fi
+}
 # t_match NAME REGEX TEXT
 t_match() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"; else t_fail "$1" "no match for: $2" "in: $(printf '%s' "$3" | head -c 2000)"; fi

@@ -314,20 +314,20 @@ unknown_names() {
 
 echo "== alerting rules"
 out=$(promtool check rules "$RULES" 2>&1)
-t_match "promtool check rules" 'SUCCESS: 9 rules found' "$out"
+t_match "promtool check rules" 'SUCCESS: 10 rules found' "$out"
 out=$(cd "$(dirname "$RULES_TEST")" && promtool test rules "$(basename "$RULES_TEST")" 2>&1)
 t_eq "promtool test rules: every test passes" "0" "$?"
 [ -n "${out##*SUCCESS*}" ] && printf '%s\n' "$out" | head -n 40
 wait_until 15 test "$(api rules | jq '[.data.groups[].rules[] | select(.lastEvaluation != "0001-01-01T00:00:00Z")] | length')" -ge 8
 rules=$(api rules)
-t_eq "prometheus: loaded the packaged rules" 9 "$(jq '[.data.groups[] | select(.name == "faultlock") | .rules[] | select(.type == "alerting")] | length' <<<"$rules")"
+t_eq "prometheus: loaded the packaged rules" 10 "$(jq '[.data.groups[] | select(.name == "faultlock") | .rules[] | select(.type == "alerting")] | length' <<<"$rules")"
 t_eq "prometheus: every rule evaluates without error" "" \
 	"$(jq -r '.data.groups[].rules[] | select(.health != "ok") | "\(.name): \(.lastError)"' <<<"$rules")"
-want_alerts="FaultlockRecursiveLock FaultlockDeadlock FaultlockLockStall FaultlockLockOrder FaultlockRetryLivelock FaultlockFaultUnderLock FaultlockEventsLost FaultlockHookNotAttached FaultlockDown"
-t_eq "rules: the alerts of issues 12 and 15" "$(tr ' ' '\n' <<<"$want_alerts" | sort | tr '\n' ' ')" \
+want_alerts="FaultlockRecursiveLock FaultlockDeadlock FaultlockLockStall FaultlockRemoteDemoteStall FaultlockLockOrder FaultlockRetryLivelock FaultlockFaultUnderLock FaultlockEventsLost FaultlockHookNotAttached FaultlockDown"
+t_eq "rules: the alerts of issues 12, 13 and 15" "$(tr ' ' '\n' <<<"$want_alerts" | sort | tr '\n' ' ')" \
 	"$(jq -r '.data.groups[].rules[].name' <<<"$rules" | sort | tr '\n' ' ')"
 t_eq "rules: recursive_lock and deadlock critical, the rest warning" \
-	"FaultlockDeadlock=critical FaultlockDown=warning FaultlockEventsLost=warning FaultlockFaultUnderLock=warning FaultlockHookNotAttached=warning FaultlockLockOrder=warning FaultlockLockStall=warning FaultlockRecursiveLock=critical FaultlockRetryLivelock=warning" \
+	"FaultlockDeadlock=critical FaultlockDown=warning FaultlockEventsLost=warning FaultlockFaultUnderLock=warning FaultlockHookNotAttached=warning FaultlockLockOrder=warning FaultlockLockStall=warning FaultlockRecursiveLock=critical FaultlockRemoteDemoteStall=warning FaultlockRetryLivelock=warning" \
 	"$(jq -r '.data.groups[].rules[] | "\(.name)=\(.labels.severity)"' <<<"$rules" | sort | tr '\n' ' ' | sed 's/ $//')"
 t_eq "rules: every alert has a summary and a runbook_url" "" \
 	"$(jq -r '.data.groups[].rules[] | select((.annotations.summary // "") == "" or (.annotations.runbook_url // "") == "") | .name' <<<"$rules")"

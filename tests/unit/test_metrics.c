@@ -446,7 +446,7 @@ static void test_render_lock_and_fault_in_families(void **state)
 		{ "gfs2", DEV(253, 3), "glock", "none", 2 },
 		{ "gfs2", DEV(253, 3), "glock", "nofault", 9 },
 	};
-	struct fl_metrics_lock_hist hists[] = { { "gfs2", "glock", &hold, &wait } };
+	struct fl_metrics_lock_hist hists[] = { { "gfs2", "glock", &hold, &wait, NULL } };
 	static const double fi_bounds[] = { 5e-07 };
 	static const uint64_t fi_c[] = { 3, 1 };
 	const struct fl_hist fi_lat = { 1, fi_bounds, fi_c, 1.5e-06 };
@@ -508,6 +508,19 @@ static void test_render_lock_and_fault_in_families(void **state)
 		"faultlock_fault_in_seconds_sum{kind=\"readable\"} 1.5e-06\n"
 		"faultlock_fault_in_seconds_count{kind=\"readable\"} 4\n# HELP"));
 	free(text);
+	/* On lock_dlm the waits granted through the DLM are told apart. */
+	hists[0].wait_remote = &hold;
+	text = render(&s);
+	lint(text);
+	assert_non_null(strstr(text,
+		"faultlock_lock_wait_seconds_bucket{fstype=\"gfs2\",lock=\"glock\",remote=\"false\",le=\"+Inf\"} 1\n"));
+	assert_non_null(strstr(text,
+		"faultlock_lock_wait_seconds_count{fstype=\"gfs2\",lock=\"glock\",remote=\"false\"} 1\n"
+		"faultlock_lock_wait_seconds_bucket{fstype=\"gfs2\",lock=\"glock\",remote=\"true\",le=\"1e-06\"} 5\n"));
+	assert_non_null(strstr(text, "faultlock_lock_wait_seconds_count{fstype=\"gfs2\",lock=\"glock\",remote=\"true\"} 8\n"));
+	assert_null(strstr(text, "faultlock_lock_hold_seconds_count{fstype=\"gfs2\",lock=\"glock\",remote"));
+	free(text);
+	hists[0].wait_remote = NULL;
 	/* A lock row without histograms prints no histogram family at all. */
 	hists[0].hold = hists[0].wait = NULL;
 	fin[1].latency = NULL;

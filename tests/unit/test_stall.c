@@ -181,7 +181,8 @@ static void test_output(void **state)
 	text = print(&last, true);
 	assert_true(jc_is_line(text));
 	assert_json_keys(text, "", "type,ts,pid,tid,comm,severity,lock,provider,lock_type,dev,ino,"
-			 "requested_state,requested_flags,requested_site,waited_ms,holder");
+			 "requested_state,requested_flags,requested_site,waited_ms,glock_flags,holder");
+	assert_json(text, "glock_flags", "null");
 	assert_json(text, "type", "\"lock_stall\"");
 	assert_json(text, "severity", "\"warning\"");
 	assert_json(text, "lock", "\"6:2343\"");
@@ -243,6 +244,29 @@ static void test_output(void **state)
 	free(text);
 }
 
+/* The reporter adds the glock's flags from gfs2's dump (and nothing where
+ * there is none). */
+static void test_report_reads_dump(void **state)
+{
+	struct fl_output o = { .json = true, .start_ts = 1000 * MS };
+	struct cap c;
+	char *dump;
+
+	(void)state;
+	dump = write_tmp("G:  s:UN n:6/927 f:lrb t:EX d:EX/0 a:0 v:0 r:3 m:200 p:1\n"
+			 " H: s:EX f:W e:0 p:4242 [flocker] do_flock+0x1a0/0x300 [gfs2]\n");
+	wait_on(4242, GL, 1000 * MS);
+	sc.dump_glob = dump;
+	cap_open(&c);
+	o.f = c.f;
+	assert_int_equal(fl_stall_report(&sc, 4000 * MS, &o), 1);
+	assert_json(cap_str(&c), "glock_flags", "\"lrb\"");
+	assert_json(cap_str(&c), "holder", "null");
+	cap_close(&c);
+	unlink(dump);
+	free(dump);
+}
+
 /* Another node's lock before this node's, a seen one before an inferred one. */
 static void test_pick_dlm(void **state)
 {
@@ -273,6 +297,7 @@ int main(void)
 		cmocka_unit_test_setup(test_read_stack, setup),
 		cmocka_unit_test_setup(test_output, setup),
 		cmocka_unit_test(test_pick_dlm),
+		cmocka_unit_test_setup(test_report_reads_dump, setup),
 	};
 
 	return cmocka_run_group_tests_name("stall", tests, NULL, NULL);

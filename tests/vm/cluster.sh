@@ -17,6 +17,17 @@
 #                flock glock (6:<ino>, the ino both nodes print) and node 1
 #                remote_demote naming fl-cluster as the holder, verified in
 #                its glock dump, the request >= 1 s old
+#   ustall       the bug class across nodes: node 1 read()s /mnt/ustall.f into a
+#                userfaultfd buffer (fl-stall) and keeps the fault waiting
+#                until 3 s after node 2 writes the file, both under
+#                `faultlock trace --json --stall-ms 1000`. 5.10 holds the
+#                inode glock (SH) across that fault: node 2's open and write
+#                wait (node 1 caches the glock EX and cannot demote it while
+#                the read holds it), its lock_stall on 2:<ino> names node 1,
+#                node 1's remote_demote names fl-stall blocked in
+#                handle_userfault under gfs2_file_read_iter.
+#                6.1 and 6.12 drop the glock first: the write does not wait,
+#                neither node reports anything
 #   daemons      `faultlock daemon --stall-ms 1000` on both nodes (listening on
 #                the private link); node 1 holds an flock while node 2 blocks
 #                on it: node 2's /glocks shows the wait (lock table, verified
@@ -111,6 +122,14 @@ if ! { [ -x "$MMAPIO" ] && is_static "$MMAPIO"; }; then
     $CC $CFLAGS_WL -o "$MMAPIO" "$REPO/tests/workloads/fl-mmapio.c" || MMAPIO=
 fi
 [ -n "$MMAPIO" ] && ADD+=(--add "$MMAPIO:/usr/local/bin/fl-mmapio")
+# fl-stall: a read stuck in a userfaultfd fault (the cross-node ustall step).
+STALL=$WORKLOAD_DIR/fl-stall
+if ! { [ -x "$STALL" ] && is_static "$STALL"; }; then
+    STALL=$WORK/bin/fl-stall
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_WL -pthread -o "$STALL" "$REPO/tests/workloads/fl-stall.c" || STALL=
+fi
+[ -n "$STALL" ] && ADD+=(--add "$STALL:/usr/local/bin/fl-stall")
 # fl-flock: a flock (on lock_dlm a real flock glock, held across system
 # calls) while faulting on another file's mapping: never a fault_under_lock.
 FLOCK=$WORK/bin/fl-flock
@@ -135,6 +154,7 @@ cat >"$WORK/bin/fl-cluster-case" <<'EOF'
 #!/bin/sh
 N=$FL_NODE
 O=$((3 - N))
+KREL=$(uname -r)
 say() { echo "@@$*@@"; }
 barrier() {
     : >"/mnt/.barrier.$1.$N"
@@ -195,6 +215,26 @@ if have_fl; then
 fi
 barrier stall
 
+# the bug class across nodes: a read stuck in a fault, a write on the other node
+if have_fl && command -v fl-stall >/dev/null; then
+    if [ "$N" = 1 ]; then
+        faultlock trace --json --stall-ms 1000 -- \
+            sh -c 'exec fl-stall /mnt/ustall.f 3000 /mnt/ustall.ready /mnt/ustall.go >/tmp/ustall.out' \
+            >/tmp/ustall.json 2>/tmp/ustall.err
+        say "rc-ustall $?"
+    else
+        fl-cluster waitfile /mnt/ustall.ready 60000 || say "ustall-ready-timeout 1"
+        faultlock trace --json --stall-ms 1000 -- \
+            sh -c 'exec fl-cluster write /mnt/ustall.f /mnt/ustall.go >/tmp/ustall.out' \
+            >/tmp/ustall.json 2>/tmp/ustall.err
+        say "rc-ustall $?"
+    fi
+    sed 's/^/json:ustall /' /tmp/ustall.json
+    sed 's/^/stderr:ustall /' /tmp/ustall.err
+    sed 's/^/ustall-out /' /tmp/ustall.out
+fi
+barrier ustall
+
 # daemons on both nodes, the cluster view across them, Prometheus scraping both
 daemon_up() {	# daemon_up: 1 once this node's daemon answers /metrics (60 s at most)
     i=0
@@ -235,6 +275,8 @@ if have_fl; then
         : >/mnt/c.queried
         wait $wpid
         sed 's/^/cwait-out /' /tmp/cwait.out
+        sleep 1
+        wget -q -O - "http://169.254.0.2:9477/metrics" | grep '^faultlock_lock_wait_seconds_count' | sed 's/^/metrics-2 /'
     fi
     barrier cluster
     sleep 1	# a last stall scan and scrape
@@ -291,6 +333,11 @@ if command -v fl-mmapio >/dev/null; then
 fi
 if command -v fl-flock >/dev/null; then
     traced flock fl-flock /mnt/flock.l.$N /mnt/flock.m.$N
+fi
+# the matrix's detector cases for fixed kernels, on lock_dlm (5.10 BUGs on them)
+if command -v fl-mmapio >/dev/null && [ "${KREL%%.*}" != 5 ]; then
+    traced dhalf fl-mmapio -q --op read --direct --buf half --map shared --pages 8 /mnt/dhalf.$N
+    traced bread fl-mmapio -q --op read --buf same --map private --pages 2 /mnt/bread.$N
 fi
 barrier end
 # leaving the lockspace: the OFFLINE uevent answered, the other node told
@@ -447,6 +494,29 @@ $(marker 2 dlm-lockspaces)"
             node_out 2 | grep -E '^(json|stderr):stall ' | grep -v '"type":"ready"' | head -n 20 | indent
         fi
 
+        # the bug class across nodes
+        if [ -n "$STALL" ]; then
+            f1=$T_FAIL
+            uino=$(node_out 2 | sed -n 's/^ustall-out ino=//p' | tail -n 1)
+            uwait=$(node_out 2 | sed -n 's/^ustall-out waited_ms=//p' | tail -n 1)
+            t_eq "$k ustall: faultlock exit on both nodes" "0 0" "$(marker 1 rc-ustall) $(marker 2 rc-ustall)"
+            if [ "$k" = 5.10 ]; then
+                t_ge "$k ustall: node 2's open and write waited for node 1's faulting read (ms)" 2500 "$uwait"
+                t_eq "$k ustall: node 2 lock_stall on inode glock 2:$uino, holder on node 1" "2:$uino 1 true" \
+                    "$(event 2 ustall lock_stall '| "\(.lock) \(.holder.node) \(.holder.remote)"')"
+                t_eq "$k ustall: node 1 remote_demote on 2:$uino held SH by fl-stall, verified" \
+                    "2:$uino inode fl-stall SH true" \
+                    "$(event 1 ustall remote_demote '| "\(.lock) \(.glock_type) \(.comm) \(.holder.held_state) \(.verified)"')"
+                t_match "$k ustall: node 1's holder stack: the read's fault waits in userfaultfd" 'handle_userfault' \
+                    "$(event 1 ustall remote_demote '.holder.stack | join(" ")')"
+            else
+                t_lt "$k ustall: node 2's open and write did not wait (ms; the read dropped the glock)" 1000 "$uwait"
+                t_eq "$k ustall: no lock_stall on node 2, no remote_demote on node 1" "0 0" \
+                    "$(summary 2 ustall .counts.lock_stall) $(summary 1 ustall .counts.remote_demote)"
+            fi
+            [ "$T_FAIL" -gt "$f1" ] && node_out 1 | grep -E '^(json|stderr):ustall ' | grep -v '"type":"ready"' | head -n 10 | indent
+        fi
+
         # the daemons, /glocks and faultlock cluster
         f1=$T_FAIL
         cino=$(node_out 2 | sed -n 's/^cwait-out ino=//p' | tail -n 1)
@@ -458,6 +528,8 @@ $(marker 2 dlm-lockspaces)"
         t_eq "$k /glocks on node 2: node id 2, its wait on 6:$cino in flcluster:flfs, verified in its glock dump" \
             "2 6:$cino flcluster:flfs true true" \
             "$(jq -r '"\(.nodeid) \(.waiters[0].lock) \(.waiters[0].table) \(.waiters[0].verified) \(.waiters[0].waited_ms >= 1000)"' <<<"$g2" 2>/dev/null)"
+        t_ge "$k daemons: node 2's flock wait counted as granted through the DLM (remote=\"true\")" 1 \
+            "$(node_out 2 | sed -n 's/^metrics-2 faultlock_lock_wait_seconds_count{.*remote="true"} //p' | head -n 1)"
         t_eq "$k cluster: faultlock cluster exit 0 (no deadlock)" 0 "$(marker 2 cluster-rc)"
         cj=$(node_out 2 | sed -n 's/^cluster-json //p')
         t_eq "$k cluster: node 2's wait on 6:$cino held up by node 1's fl-cluster, asked >= 1 s ago" \
@@ -489,8 +561,9 @@ $(marker 2 dlm-lockspaces)"
         t_eq "$k faultlock check exit on both nodes" "0 0" "$(marker 1 check-rc) $(marker 2 check-rc)"
         node_out 1 | sed -n 's/^check| //p' | indent
         for n in 1 2; do
-            for c in write read flock; do
-                [ "$c" = read ] && [ -z "$MMAPIO" ] && continue
+            for c in write read flock dhalf bread; do
+                case $c in read | dhalf | bread) [ -z "$MMAPIO" ] && continue ;; esac
+                case $c in dhalf | bread) [ "$k" = 5.10 ] && continue ;; esac
                 [ "$c" = flock ] && [ -z "$FLOCK" ] && continue
                 if [ -n "$(marker "$n" "untraced-$c")" ]; then
                     t_fail "$k node$n trace $c: faultlock exit $(marker "$n" "rc-$c") without a summary (run again untraced)" \
@@ -504,6 +577,11 @@ $(marker 2 dlm-lockspaces)"
                     "$(findings "$n" "$c") $(summary "$n" "$c" '.counts | "\(.recursive_lock // 0) \(.fault_under_lock // 0) \((.lock_stall // 0) + (.retry_livelock // 0))"')"
                 t_eq "$k node$n trace $c: no error or warning finding" "0 0" \
                     "$(summary "$n" "$c" '.findings | "\(.error) \(.warning)"')"
+                # the fix at work on lock_dlm as on lock_nolock (matrix.sh's numbers)
+                [ "$c" = dhalf ] && t_eq "$k node$n trace dhalf: dio calls, partial, retry, retry bytes" \
+                    "2 1 1 16384" "$(summary "$n" dhalf '.counts | "\(.dio_calls) \(.dio_partial) \(.dio_retries) \(.dio_retry_bytes)"')"
+                [ "$c" = bread ] && t_ge "$k node$n trace bread: fault_in after dropping the glock" 1 \
+                    "$(summary "$n" bread .counts.fault_in_calls)"
             done
         done
     fi

@@ -17,6 +17,9 @@
  *       most), print "requesting=1", then flock(SECOND, LOCK_EX): with
  *       another node doing the same the other way round, a cross-node AB-BA
  *       that never ends (gfs2's flock waits are uninterruptible).
+ *   fl-cluster write FILE GO
+ *       create GO, open FILE, pwrite one byte at offset 0: prints "ino=N"
+ *       and "waited_ms=N" (how long open and write took: the inode glock).
  *   fl-cluster waitfile PATH TIMEOUT_MS
  *       polls until PATH exists; exit 1 after TIMEOUT_MS.
  *
@@ -162,6 +165,23 @@ int main(int argc, char **argv)
 		printf("got=1\n");
 		return 0;
 	}
+	if (!strcmp(cmd, "write") && argc == 4) {
+		/* GO first: on 5.10 even the open waits for the holder */
+		touch_sync(argv[3]);
+		t0 = now_ms();
+		fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		if (fd < 0) {
+			fprintf(stderr, "fl-cluster: open %s: %s\n", argv[2], strerror(errno));
+			return 2;
+		}
+		print_ino(fd);
+		if (pwrite(fd, "y", 1, 0) != 1) {
+			fprintf(stderr, "fl-cluster: write %s: %s\n", argv[2], strerror(errno));
+			return 2;
+		}
+		printf("waited_ms=%lld\n", now_ms() - t0);
+		return 0;
+	}
 	if (!strcmp(cmd, "waitfile") && argc == 4) {
 		if (wait_file(argv[2], atol(argv[3])))
 			return 0;
@@ -169,7 +189,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	fprintf(stderr, "usage: fl-cluster hold FILE MS HELD RELEASED [AFTER] | try FILE | wait FILE [RELEASED] |"
-			" pair FIRST SECOND HELD OTHER |"
+			" pair FIRST SECOND HELD OTHER | write FILE GO |"
 			" waitfile PATH TIMEOUT_MS\n");
 	return 2;
 }

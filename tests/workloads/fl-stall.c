@@ -14,7 +14,11 @@
  * blocked in handle_userfault. Fixed kernels copy with page faults disabled
  * and fault the buffer in after dropping the glock: the child does not wait.
  * Prints how long the child waited.
- *   usage: fl-stall FILE HOLD_MS
+ *
+ * With READY and GO (the two-node test): no child; once the fault is seen,
+ * READY is created, and the fault is held until GO exists plus HOLD_MS —
+ * another node's writer needs the inode glock meanwhile.
+ *   usage: fl-stall FILE HOLD_MS [READY GO]
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -72,8 +76,8 @@ int main(int argc, char **argv)
 	int uffd, status, pipefd[2];
 	pid_t child;
 
-	if (argc != 3 || (hold = strtol(argv[2], &end, 10)) < 0 || *end) {
-		fprintf(stderr, "usage: fl-stall FILE HOLD_MS\n");
+	if ((argc != 3 && argc != 5) || (hold = strtol(argv[2], &end, 10)) < 0 || *end) {
+		fprintf(stderr, "usage: fl-stall FILE HOLD_MS [READY GO]\n");
 		return 2;
 	}
 	page = sysconf(_SC_PAGESIZE);
@@ -110,6 +114,27 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
+	if (argc == 5) {
+		/* another node writes: READY says the read is stuck in its fault */
+		int r = open(argv[3], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+
+		if (r < 0 || fsync(r) || close(r))
+			die(argv[3]);
+		for (t0 = now_ms(); access(argv[4], F_OK); poll(NULL, 0, 20))
+			if (now_ms() - t0 > 90000) {
+				fprintf(stderr, "fl-stall: %s did not appear within 90 s\n", argv[4]);
+				break;
+			}
+		poll(NULL, 0, hold);
+		zero.range.start = (unsigned long)buf;
+		zero.range.len = page;
+		zero.mode = 0;
+		if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) && errno != EEXIST)
+			die("UFFDIO_ZEROPAGE");
+		pthread_join(thread, NULL);
+		printf("fl-stall: the fault was held %lld ms\n", now_ms() - t0);
+		return 0;
+	}
 	if (pipe(pipefd))
 		die("pipe");
 	t0 = now_ms();
