@@ -333,7 +333,7 @@ static void lock_stall(struct jw *w, const struct fl_view *v)
 		jw_null(w, "pid");
 	jw_null(w, "tid");
 	jw_null(w, "comm");
-	jw_str(w, "held_state", fl_trace_state_name((unsigned)st->dlm.mode));
+	jw_str(w, "held_state", st->dlm.mode >= 0 ? fl_trace_state_name((unsigned)st->dlm.mode) : NULL);
 	jw_null(w, "held_site");
 	jw_null(w, "held_ms");
 	jw_u64(w, "holders", 0);

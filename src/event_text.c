@@ -201,7 +201,8 @@ static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 		v->waited_ms, v->lock.name, v->lock.dev, fl_lock_state_name(st->w.state), v->req_site);
 	if (!st->have_holder && st->have_dlm && !st->dlm.local) {
 		fprintf(e->f, INDENT "held %s on node %d (%s); that node's faultlock names the task "
-			"(remote_demote)\n", "", fl_trace_state_name((unsigned)st->dlm.mode), st->dlm.node,
+			"(remote_demote)\n", "", st->dlm.mode >= 0 ? fl_trace_state_name((unsigned)st->dlm.mode) : "(mode unknown)",
+			st->dlm.node,
 			st->dlm.inferred ? "the DLM: the lock's master, nothing granted here" :
 					   "the DLM's granted lock");
 		if (st->dlm.pid)

@@ -234,13 +234,14 @@ static void test_output(void **state)
 	assert_non_null(strstr(text, "the DLM names pid 251 there"));
 	free(text);
 	/* only the master known, nothing granted here: inferred, no pid */
-	last.dlm = (struct fl_dlm_holder){ .node = 1, .mode = FL_DLM_EX, .master = 1, .inferred = true };
+	last.dlm = (struct fl_dlm_holder){ .node = 1, .mode = FL_DLM_IV, .master = 1, .inferred = true };
 	text = print(&last, true);
 	assert_json(text, "holder.pid", "null");
+	assert_json(text, "holder.held_state", "null");	/* the master's mode is not known here */
 	assert_json(text, "holder.inferred", "true");
 	free(text);
 	text = print(&last, false);
-	assert_non_null(strstr(text, "held EX on node 1 (the DLM: the lock's master, nothing granted here)"));
+	assert_non_null(strstr(text, "held (mode unknown) on node 1 (the DLM: the lock's master, nothing granted here)"));
 	free(text);
 }
 

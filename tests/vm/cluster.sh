@@ -28,6 +28,13 @@
 #                handle_userfault under gfs2_file_read_iter.
 #                6.1 and 6.12 drop the glock first: the write does not wait,
 #                neither node reports anything
+#   dstall       the class alive on every kernel: node 1's getdents64() into a
+#                userfaultfd buffer holds the directory's glock (SH) across
+#                its fault (gfs2_readdir copies with faults enabled, filldir64)
+#                while node 2 creates a file there, both traced: node 2 waits,
+#                its lock_stall on the directory's glock 2:<ino> names node 1,
+#                node 1's remote_demote names fl-dirstall, its stack
+#                filldir64 under gfs2_readdir
 #   daemons      `faultlock daemon --stall-ms 1000` on both nodes (listening on
 #                the private link); node 1 holds an flock while node 2 blocks
 #                on it: node 2's /glocks shows the wait (lock table, verified
@@ -130,6 +137,14 @@ if ! { [ -x "$STALL" ] && is_static "$STALL"; }; then
     $CC $CFLAGS_WL -pthread -o "$STALL" "$REPO/tests/workloads/fl-stall.c" || STALL=
 fi
 [ -n "$STALL" ] && ADD+=(--add "$STALL:/usr/local/bin/fl-stall")
+# fl-dirstall: a readdir stuck in a userfaultfd fault (the dstall step).
+DIRSTALL=$WORKLOAD_DIR/fl-dirstall
+if ! { [ -x "$DIRSTALL" ] && is_static "$DIRSTALL"; }; then
+    DIRSTALL=$WORK/bin/fl-dirstall
+    # shellcheck disable=SC2086
+    $CC $CFLAGS_WL -pthread -o "$DIRSTALL" "$REPO/tests/workloads/fl-dirstall.c" || DIRSTALL=
+fi
+[ -n "$DIRSTALL" ] && ADD+=(--add "$DIRSTALL:/usr/local/bin/fl-dirstall")
 # fl-flock: a flock (on lock_dlm a real flock glock, held across system
 # calls) while faulting on another file's mapping: never a fault_under_lock.
 FLOCK=$WORK/bin/fl-flock
@@ -234,6 +249,28 @@ if have_fl && command -v fl-stall >/dev/null; then
     sed 's/^/ustall-out /' /tmp/ustall.out
 fi
 barrier ustall
+
+# readdir's fault under the directory glock, on every kernel; the other node creates there
+if have_fl && command -v fl-dirstall >/dev/null; then
+    if [ "$N" = 1 ]; then
+        mkdir -p /mnt/dstall
+        say "dstall-ino $(stat -c %i /mnt/dstall)"
+        faultlock trace --json --stall-ms 1000 -- \
+            sh -c 'exec fl-dirstall /mnt/dstall 3000 /mnt/dstall.ready /mnt/dstall.go >/tmp/dstall.out' \
+            >/tmp/dstall.json 2>/tmp/dstall.err
+        say "rc-dstall $?"
+    else
+        fl-cluster waitfile /mnt/dstall.ready 60000 || say "dstall-ready-timeout 1"
+        faultlock trace --json --stall-ms 1000 -- \
+            sh -c 'exec fl-cluster write /mnt/dstall/from2 /mnt/dstall.go >/tmp/dstall.out' \
+            >/tmp/dstall.json 2>/tmp/dstall.err
+        say "rc-dstall $?"
+    fi
+    sed 's/^/json:dstall /' /tmp/dstall.json
+    sed 's/^/stderr:dstall /' /tmp/dstall.err
+    sed 's/^/dstall-out /' /tmp/dstall.out
+fi
+barrier dstall
 
 # daemons on both nodes, the cluster view across them, Prometheus scraping both
 daemon_up() {	# daemon_up: 1 once this node's daemon answers /metrics (60 s at most)
@@ -515,6 +552,23 @@ $(marker 2 dlm-lockspaces)"
                     "$(summary 2 ustall .counts.lock_stall) $(summary 1 ustall .counts.remote_demote)"
             fi
             [ "$T_FAIL" -gt "$f1" ] && node_out 1 | grep -E '^(json|stderr):ustall ' | grep -v '"type":"ready"' | head -n 10 | indent
+        fi
+
+        # readdir's fault under the directory's glock, on every kernel
+        if [ -n "$DIRSTALL" ]; then
+            f1=$T_FAIL
+            dino=$(marker 1 dstall-ino)
+            t_eq "$k dstall: faultlock exit on both nodes" "0 0" "$(marker 1 rc-dstall) $(marker 2 rc-dstall)"
+            t_ge "$k dstall: node 2's create waited for node 1's readdir fault (ms)" 2500 \
+                "$(node_out 2 | sed -n 's/^dstall-out waited_ms=//p' | tail -n 1)"
+            t_eq "$k dstall: node 2 lock_stall on the directory's glock 2:$dino, holder on node 1" "2:$dino 1 true" \
+                "$(event 2 dstall lock_stall '| "\(.lock) \(.holder.node) \(.holder.remote)"')"
+            t_eq "$k dstall: node 1 remote_demote on 2:$dino held SH by fl-dirstall, verified" \
+                "2:$dino fl-dirstall SH true" \
+                "$(event 1 dstall remote_demote '| "\(.lock) \(.comm) \(.holder.held_state) \(.verified)"')"
+            t_match "$k dstall: node 1's holder stack: filldir64's fault under gfs2_readdir" \
+                'handle_userfault.*filldir64.*gfs2_readdir' "$(event 1 dstall remote_demote '.holder.stack | join(" ")')"
+            [ "$T_FAIL" -gt "$f1" ] && node_out 1 | grep -E '^(json|stderr):dstall ' | grep -v '"type":"ready"' | head -n 10 | indent
         fi
 
         # the daemons, /glocks and faultlock cluster

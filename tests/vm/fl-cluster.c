@@ -18,8 +18,9 @@
  *       another node doing the same the other way round, a cross-node AB-BA
  *       that never ends (gfs2's flock waits are uninterruptible).
  *   fl-cluster write FILE GO
- *       create GO, open FILE, pwrite one byte at offset 0: prints "ino=N"
- *       and "waited_ms=N" (how long open and write took: the inode glock).
+ *       create GO, open FILE (created if missing: its directory's glock),
+ *       pwrite one byte at offset 0: prints "ino=N" and "waited_ms=N" (how
+ *       long open and write took).
  *   fl-cluster waitfile PATH TIMEOUT_MS
  *       polls until PATH exists; exit 1 after TIMEOUT_MS.
  *
@@ -169,7 +170,7 @@ int main(int argc, char **argv)
 		/* GO first: on 5.10 even the open waits for the holder */
 		touch_sync(argv[3]);
 		t0 = now_ms();
-		fd = open(argv[2], O_RDWR | O_CLOEXEC);
+		fd = open(argv[2], O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 		if (fd < 0) {
 			fprintf(stderr, "fl-cluster: open %s: %s\n", argv[2], strerror(errno));
 			return 2;
