@@ -596,6 +596,10 @@ $(marker 2 dlm-lockspaces)"
         t_eq "$k daemons: node 1 logs remote_demote, node 2 lock_stall naming node 1, on 6:$cino" \
             "6:$cino fl-cluster 6:$cino 1" \
             "$(node_out 1 | sed -n 's/^daemon-events //p' | jq -r -s 'map(select(.type == "remote_demote" and .lock == "6:'"$cino"'"))[0] | "\(.lock) \(.holder.comm)"' 2>/dev/null) $(node_out 2 | sed -n 's/^daemon-events //p' | jq -r -s 'map(select(.type == "lock_stall" and .lock == "6:'"$cino"'"))[0] | "\(.lock) \(.holder.node)"' 2>/dev/null)"
+        # the daemon dropped CAP_SYS_ADMIN after attaching: the holder's stack
+        # comes from its BPF task iterator (fl-cluster hold sleeps in nanosleep)
+        t_match "$k daemons: node 1's remote_demote has the holder's kernel stack (task iterator)" 'nanosleep' \
+            "$(node_out 1 | sed -n 's/^daemon-events //p' | jq -r -s 'map(select(.type == "remote_demote" and .lock == "6:'"$cino"'"))[0].holder.stack | join(" ")' 2>/dev/null)"
         if [ -n "$(marker 1 prom-ran)" ]; then
             t_eq "$k prometheus: scrapes both daemons (up == 1)" "169.254.0.1:9477 169.254.0.2:9477" \
                 "$(node_out 1 | sed -n 's/^prom-up //p' | jq -r '[.data.result[] | select(.value[1] == "1") | .metric.instance] | sort | join(" ")' 2>/dev/null)"
