@@ -128,7 +128,7 @@ faultlock: $(APP_OBJS)
 
 workloads: $(WORKLOADS)
 
-$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h | $(OUTPUT)/workloads
+$(OUTPUT)/workloads/%: tests/workloads/%.c tests/workloads/wl.h tests/workloads/uffd.h | $(OUTPUT)/workloads
 	$(call msg,CC,$@)
 	$(Q)$(CC) -g -O2 -std=gnu11 $(WARNINGS) -static -pthread $< -o $@
 

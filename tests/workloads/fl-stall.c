@@ -21,20 +21,13 @@
  *   usage: fl-stall FILE HOLD_MS [READY GO]
  */
 #define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
-#include <linux/userfaultfd.h>
-#include <sys/ioctl.h>
-#include <sys/mman.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
+#include "uffd.h"
 
 static int fd;
 static char *buf;
@@ -44,14 +37,6 @@ static void die(const char *what)
 {
 	fprintf(stderr, "fl-stall: %s: %s\n", what, strerror(errno));
 	exit(1);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static void *reader(void *arg)
@@ -64,10 +49,6 @@ static void *reader(void *arg)
 
 int main(int argc, char **argv)
 {
-	struct uffdio_api api = { .api = UFFD_API };
-	struct uffdio_register reg;
-	struct uffdio_zeropage zero;
-	struct uffd_msg msg;
 	struct pollfd pfd;
 	pthread_t thread;
 	long long t0, waited;
@@ -92,24 +73,12 @@ int main(int argc, char **argv)
 		die("write");
 	free(buf);
 
-	uffd = syscall(SYS_userfaultfd, O_CLOEXEC);
-	if (uffd < 0 || ioctl(uffd, UFFDIO_API, &api))
+	uffd = uffd_page(page, &buf);
+	if (uffd < 0)
 		die("userfaultfd");
-	buf = mmap(NULL, page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (buf == MAP_FAILED)
-		die("mmap");
-	reg.range.start = (unsigned long)buf;
-	reg.range.len = page;
-	reg.mode = UFFDIO_REGISTER_MODE_MISSING;
-	if (ioctl(uffd, UFFDIO_REGISTER, &reg))
-		die("UFFDIO_REGISTER");
-
 	if ((errno = pthread_create(&thread, NULL, reader, NULL)))
 		die("pthread_create");
-	pfd.fd = uffd;
-	pfd.events = POLLIN;
-	if (poll(&pfd, 1, 10000) != 1 || read(uffd, &msg, sizeof(msg)) != sizeof(msg) ||
-	    msg.event != UFFD_EVENT_PAGEFAULT) {
+	if (!uffd_fault_seen(uffd, 10000)) {
 		fprintf(stderr, "fl-stall: the read did not fault on the registered buffer\n");
 		return 1;
 	}
@@ -120,16 +89,11 @@ int main(int argc, char **argv)
 
 		if (r < 0 || fsync(r) || close(r))
 			die(argv[3]);
-		for (t0 = now_ms(); access(argv[4], F_OK); poll(NULL, 0, 20))
-			if (now_ms() - t0 > 90000) {
-				fprintf(stderr, "fl-stall: %s did not appear within 90 s\n", argv[4]);
-				break;
-			}
+		t0 = now_ms();
+		if (!uffd_wait_file(argv[4], 90000))
+			fprintf(stderr, "fl-stall: %s did not appear within 90 s\n", argv[4]);
 		poll(NULL, 0, hold);
-		zero.range.start = (unsigned long)buf;
-		zero.range.len = page;
-		zero.mode = 0;
-		if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) && errno != EEXIST)
+		if (uffd_release(uffd, buf, page))
 			die("UFFDIO_ZEROPAGE");
 		pthread_join(thread, NULL);
 		printf("fl-stall: the fault was held %lld ms\n", now_ms() - t0);
@@ -156,10 +120,7 @@ int main(int argc, char **argv)
 	pfd.fd = pipefd[0];
 	pfd.events = POLLIN;
 	poll(&pfd, 1, hold);
-	zero.range.start = (unsigned long)buf;
-	zero.range.len = page;
-	zero.mode = 0;
-	if (ioctl(uffd, UFFDIO_ZEROPAGE, &zero) && errno != EEXIST)
+	if (uffd_release(uffd, buf, page))
 		die("UFFDIO_ZEROPAGE");
 	pthread_join(thread, NULL);
 	if (waitpid(child, &status, 0) != child || !WIFEXITED(status) || WEXITSTATUS(status))
