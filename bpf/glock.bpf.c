@@ -515,13 +515,25 @@ static __always_inline int on_dq(__u64 gh)
  * check that the fixed offsets of gfs2.bpf.h fit this kernel.
  * (Record layout of the classic tracepoint, the same in 5.10 .. 6.12.)
  */
+/*
+ * The fields every gfs2 glock tracepoint starts with (classic record layout,
+ * 5.10 .. 6.12; the catalogue's .fields are checked against it at load):
+ * dev@8 glnum@16 gltype@24. Fields, not a struct: a struct would pad to 32.
+ */
+#define GLOCK_TP_HEAD	\
+	__u64 common;	\
+	__u32 dev;	\
+	__u32 pad;	\
+	__u64 glnum;	\
+	__u32 gltype
+
 struct glock_queue_args {
-	__u64 common;
-	__u32 dev;
-	__u32 pad;
-	__u64 glnum;
-	__u32 gltype;
+	GLOCK_TP_HEAD;
 	__s32 queue;
+};
+
+struct glock_tp_args {
+	GLOCK_TP_HEAD;
 };
 
 SEC("tracepoint/gfs2/gfs2_glock_queue")
@@ -554,11 +566,7 @@ int handle_glock_queue(struct glock_queue_args *ctx)
  * any task here. Classic record layout, the same in 5.10 .. 6.12.
  */
 struct demote_rq_args {
-	__u64 common;
-	__u32 dev;
-	__u32 pad;
-	__u64 glnum;
-	__u32 gltype;
+	GLOCK_TP_HEAD;
 	__u8 cur_state;
 	__u8 dmt_state;
 	__u16 pad2;
@@ -606,16 +614,8 @@ int handle_demote_rq(struct demote_rq_args *ctx)
  * lock manager. lock_dlm only; any context, no task filter. Classic record
  * layout, the same in 5.10 .. 6.12.
  */
-struct lock_time_args {
-	__u64 common;
-	__u32 dev;
-	__u32 pad;
-	__u64 glnum;
-	__u32 gltype;
-};
-
 SEC("tracepoint/gfs2/gfs2_glock_lock_time")
-int handle_lock_time(struct lock_time_args *ctx)
+int handle_lock_time(struct glock_tp_args *ctx)
 {
 	__u32 slot = fl_dlm_seq_slot_of(ctx->gltype, ctx->glnum), *v;
 

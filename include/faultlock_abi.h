@@ -457,6 +457,12 @@ struct fl_demote {
 	__u16 pad;
 };
 
+/* The same glock: its name and its device. */
+static inline int fl_lock_id_same(const struct fl_lock_id *a, const struct fl_lock_id *b)
+{
+	return a->number == b->number && a->type == b->type && a->dev == b->dev;
+}
+
 static inline __u32 fl_demote_slot_of(__u32 type, __u64 number)
 {
 	return (__u32)(number ^ (number >> 20) ^ ((__u64)type << 7)) & (FL_DEMOTE_SLOTS - 1);

@@ -296,10 +296,14 @@ int cmd_cluster(int argc, char **argv)
 	for (int i = 0; i < g.nr_nodes; i++)
 		snprintf(g.nodes[i].addr, sizeof(g.nodes[i].addr), "%s", opts.addrs[i]);
 	answered = fetch_all(&g);
-	for (int i = 0; i < g.nr_nodes; i++)
+	for (int i = 0; i < g.nr_nodes; i++) {
 		if (!g.nodes[i].ok)
 			elog("%s: %s%s", g.nodes[i].addr, g.nodes[i].error,
 			     answered ? "; its waits and holds are missing from the graph" : "");
+		else if (g.nodes[i].dropped)
+			elog("%s: %d waits or holds beyond the %d kept per node are missing from the graph",
+			     g.nodes[i].addr, g.nodes[i].dropped, FL_CG_MAX_ENTRIES);
+	}
 	if (!answered) {
 		elog("no node answered: nothing to show");
 		return FL_EXIT_ENV;
@@ -365,6 +369,7 @@ int cmd_cluster(int argc, char **argv)
 			jw_null(&w, "nodeid");
 		jw_u64(&w, "waits", (uint64_t)g.nodes[i].nr_waits);
 		jw_u64(&w, "holds", (uint64_t)g.nodes[i].nr_holds);
+		jw_u64(&w, "dropped", (uint64_t)g.nodes[i].dropped);
 		jw_end_object(&w);
 	}
 	jw_end_array(&w);

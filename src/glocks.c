@@ -28,11 +28,6 @@ static void lock_fields(struct jw *w, const struct fl_glocks_src *s, const struc
 	jw_str(w, "table", fl_gfs2_table_of(s->fs, s->nr_fs, id->dev));
 }
 
-static bool same_lock(const struct fl_lock_id *a, const struct fl_lock_id *b)
-{
-	return a->number == b->number && a->type == b->type && a->dev == b->dev;
-}
-
 /* One scan's copies, and what the glock dump says of each. */
 struct glock_set {
 	struct fl_waiter w[FL_STALL_SLOTS];
@@ -120,7 +115,7 @@ int fl_glocks_render(FILE *f, const struct fl_glocks_src *s)
 		if (s->demotes) {
 			uint32_t slot = fl_demote_slot_of(h->id.type, h->id.number);
 
-			if (!fl_remote_copy_demote(&s->demotes[slot], d) || !same_lock(&d->id, &h->id) ||
+			if (!fl_remote_copy_demote(&s->demotes[slot], d) || !fl_lock_id_same(&d->id, &h->id) ||
 			    d->since <= h->since)
 				memset(d, 0, sizeof(*d));
 		}

@@ -29,11 +29,6 @@ bool fl_remote_copy_demote(const volatile struct fl_demote *live, struct fl_demo
 	return since && out->since == since && live->since == since;
 }
 
-static bool same_lock(const struct fl_lock_id *a, const struct fl_lock_id *b)
-{
-	return a->number == b->number && a->type == b->type && a->dev == b->dev;
-}
-
 struct verify_ctx {
 	struct fl_remote_demote *r;
 	bool glock_seen, demote_flag, held;
@@ -117,7 +112,7 @@ int fl_remote_scan(struct fl_remote_scanner *s, uint64_t now,
 			const struct fl_holder *h = &ss.h[k];
 
 			/* granted after the request: a later episode, not the one blocking it */
-			if (!same_lock(&h->id, &d->id) || h->since >= d->since)
+			if (!fl_lock_id_same(&h->id, &d->id) || h->since >= d->since)
 				continue;
 			if (!r.nr_holders || h->since < r.h.since)
 				r.h = *h;

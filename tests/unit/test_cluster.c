@@ -295,6 +295,21 @@ static void test_parse_rejects(void **state)
 	assert_int_equal(g.nodes[0].waits[0].pid, 0);
 	assert_string_equal(g.nodes[0].waits[0].lock, "");
 	assert_int_equal(strlen(g.nodes[0].waits[0].comm), 16);
+	/* more than kept: counted, not silently gone */
+	{
+		size_t cap = (FL_CG_MAX_ENTRIES + 3) * 4 + 64, len;
+		char *big = malloc(cap);
+
+		assert_non_null(big);
+		len = (size_t)snprintf(big, cap, "{\"waiters\":[");
+		for (int i = 0; i < FL_CG_MAX_ENTRIES + 3; i++)
+			len += (size_t)snprintf(big + len, cap - len, "%s{}", i ? "," : "");
+		snprintf(big + len, cap - len, "],\"holders\":[]}");
+		assert_true(fl_cg_parse_node(&g, 0, big));
+		assert_int_equal(g.nodes[0].nr_waits, FL_CG_MAX_ENTRIES);
+		assert_int_equal(g.nodes[0].dropped, 3);
+		free(big);
+	}
 }
 
 int main(void)

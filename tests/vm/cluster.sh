@@ -211,42 +211,35 @@ else
 fi
 barrier flock
 
-# a cross-node wait under faultlock on both nodes (the command's own output
-# kept apart from faultlock's JSON)
-if have_fl; then
+# cross CASE NODE1-CMD READY NODE2-CMD: one case on both nodes, each under
+# `faultlock trace --json --stall-ms 1000`, node 2 once READY exists; the
+# command's own output kept apart from faultlock's JSON
+cross() {
+    c=$1
     if [ "$N" = 1 ]; then
-        faultlock trace --json --stall-ms 1000 -- sh -c 'exec fl-cluster hold /mnt/stall.f 3000 /mnt/stall.held /mnt/stall.released /mnt/stall.waiting >/tmp/stall.out' \
-            >/tmp/stall.json 2>/tmp/stall.err
-        say "rc-stall $?"
+        cmd=$2
     else
-        fl-cluster waitfile /mnt/stall.held 60000 || say "stall-held-timeout 1"
-        faultlock trace --json --stall-ms 1000 -- sh -c ': >/mnt/stall.waiting; exec fl-cluster wait /mnt/stall.f /mnt/stall.released >/tmp/stall.out' \
-            >/tmp/stall.json 2>/tmp/stall.err
-        say "rc-stall $?"
+        fl-cluster waitfile "$3" 60000 || say "$c-ready-timeout 1"
+        cmd=$4
     fi
-    sed 's/^/json:stall /' /tmp/stall.json
-    sed 's/^/stderr:stall /' /tmp/stall.err
-    sed 's/^/stall-out /' /tmp/stall.out
+    faultlock trace --json --stall-ms 1000 -- sh -c "$cmd >/tmp/$c.out" >"/tmp/$c.json" 2>"/tmp/$c.err"
+    say "rc-$c $?"
+    sed "s/^/json:$c /" "/tmp/$c.json"
+    sed "s/^/stderr:$c /" "/tmp/$c.err"
+    sed "s/^/$c-out /" "/tmp/$c.out"
+}
+
+# a cross-node flock wait
+if have_fl; then
+    cross stall 'exec fl-cluster hold /mnt/stall.f 3000 /mnt/stall.held /mnt/stall.released /mnt/stall.waiting' \
+        /mnt/stall.held ': >/mnt/stall.waiting; exec fl-cluster wait /mnt/stall.f /mnt/stall.released'
 fi
 barrier stall
 
 # the bug class across nodes: a read stuck in a fault, a write on the other node
 if have_fl && command -v fl-stall >/dev/null; then
-    if [ "$N" = 1 ]; then
-        faultlock trace --json --stall-ms 1000 -- \
-            sh -c 'exec fl-stall /mnt/ustall.f 3000 /mnt/ustall.ready /mnt/ustall.go >/tmp/ustall.out' \
-            >/tmp/ustall.json 2>/tmp/ustall.err
-        say "rc-ustall $?"
-    else
-        fl-cluster waitfile /mnt/ustall.ready 60000 || say "ustall-ready-timeout 1"
-        faultlock trace --json --stall-ms 1000 -- \
-            sh -c 'exec fl-cluster write /mnt/ustall.f /mnt/ustall.go >/tmp/ustall.out' \
-            >/tmp/ustall.json 2>/tmp/ustall.err
-        say "rc-ustall $?"
-    fi
-    sed 's/^/json:ustall /' /tmp/ustall.json
-    sed 's/^/stderr:ustall /' /tmp/ustall.err
-    sed 's/^/ustall-out /' /tmp/ustall.out
+    cross ustall 'exec fl-stall /mnt/ustall.f 3000 /mnt/ustall.ready /mnt/ustall.go' \
+        /mnt/ustall.ready 'exec fl-cluster write /mnt/ustall.f /mnt/ustall.go'
 fi
 barrier ustall
 
@@ -255,20 +248,9 @@ if have_fl && command -v fl-dirstall >/dev/null; then
     if [ "$N" = 1 ]; then
         mkdir -p /mnt/dstall
         say "dstall-ino $(stat -c %i /mnt/dstall)"
-        faultlock trace --json --stall-ms 1000 -- \
-            sh -c 'exec fl-dirstall /mnt/dstall 3000 /mnt/dstall.ready /mnt/dstall.go >/tmp/dstall.out' \
-            >/tmp/dstall.json 2>/tmp/dstall.err
-        say "rc-dstall $?"
-    else
-        fl-cluster waitfile /mnt/dstall.ready 60000 || say "dstall-ready-timeout 1"
-        faultlock trace --json --stall-ms 1000 -- \
-            sh -c 'exec fl-cluster write /mnt/dstall/from2 /mnt/dstall.go >/tmp/dstall.out' \
-            >/tmp/dstall.json 2>/tmp/dstall.err
-        say "rc-dstall $?"
     fi
-    sed 's/^/json:dstall /' /tmp/dstall.json
-    sed 's/^/stderr:dstall /' /tmp/dstall.err
-    sed 's/^/dstall-out /' /tmp/dstall.out
+    cross dstall 'exec fl-dirstall /mnt/dstall 3000 /mnt/dstall.ready /mnt/dstall.go' \
+        /mnt/dstall.ready 'exec fl-cluster write /mnt/dstall/from2 /mnt/dstall.go'
 fi
 barrier dstall
 
