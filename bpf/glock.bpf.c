@@ -154,6 +154,28 @@ struct {
 	__type(value, struct fl_order_edge);
 } order_edges SEC(".maps");
 
+/*
+ * The pairs reported: two tasks adding the two edges of a pair at once may
+ * each find the other's edge, or only one of them may (the other looked
+ * first); whichever creates the pair's entry here reports it, once. No
+ * cmpxchg: 5.10 has none for BPF.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FL_ORDER_EDGES);
+	__type(key, struct fl_order_key);
+	__type(value, __u8);
+} order_claims SEC(".maps");
+
+static __always_inline bool claim_pair(const struct fl_order_key *k, const struct fl_order_key *rk)
+{
+	bool k_first = k->from_number < rk->from_number ||
+		       (k->from_number == rk->from_number && k->from_type <= rk->from_type);
+	__u8 one = 1;
+
+	return !bpf_map_update_elem(&order_claims, k_first ? k : rk, &one, BPF_NOEXIST);
+}
+
 /* A new edge is built here: too big for the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -313,11 +335,7 @@ static __always_inline void order_check(void *ctx, struct fl_task *t, __u64 gh, 
 		rk = (struct fl_order_key){ .dev = id->dev, .from_type = id->type, .to_type = h->id.type,
 					    .from_number = id->number, .to_number = h->id.number };
 		rev = bpf_map_lookup_elem(&order_edges, &rk);
-		if (!rev || rev->tid == tid || rev->reported || e->reported)
-			continue;
-		/* Two tasks can add the two edges at once and each find the
-		 * other's: the one whose edge is the newer reports. */
-		if (rev->first_ts > e->first_ts || (rev->first_ts == e->first_ts && rev->tid > tid))
+		if (!rev || rev->tid == tid || rev->reported || e->reported || !claim_pair(&k, &rk))
 			continue;
 		rev->reported = e->reported = 1;
 		conflict = orders_conflict(rev->modes, e->modes);
