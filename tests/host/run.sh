@@ -85,6 +85,24 @@ memcg_make() {
 	fi
 	echo "$cg" >"$1"
 }
+memcg_ooms() {	# memcg_ooms STATEFILE → how many tasks the cgroup's OOM killer killed
+	local cg
+	cg=$(cat "$1")
+	if [ -f "$cg/memory.events" ]; then
+		awk '$1 == "oom_kill" { print $2 }' "$cg/memory.events"
+	else
+		awk '$1 == "oom_kill" { print $2 }' "$cg/memory.oom_control"
+	fi
+}
+memcg_rm() {	# memcg_rm STATEFILE: remove the cgroup once its last task is gone
+	local cg i
+	cg=$(cat "$1")
+	for i in $(seq 50); do
+		rmdir "$cg" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	rmdir "$cg"
+}
 memcg_hits() {	# memcg_hits STATEFILE → how often the cgroup hit its limit
 	local cg
 	cg=$(cat "$1")
@@ -289,17 +307,21 @@ for fs in btrfs ext4 xfs; do
 		# Three syscalls, each partial + retry: a new call is not a retry.
 		trace_json "$d/half-rep" --direct --buf half --map shared --repeat 3 "$mnt/f"
 		expect_counts "btrfs direct read half x3" "$d/half-rep" 6 3 3 49152
-		# The same retry 50 times under memory pressure: in a 3 MiB memory
-		# cgroup kept at its limit by a reader streaming a 16 MiB file
+		# The same retry 50 times under memory pressure: in an 8 MiB memory
+		# cgroup kept at its limit by a reader streaming a 32 MiB file
 		# through the page cache (caches dropped first, so what it reads
 		# is charged to the group); --livelock-count at its minimum. The
-		# retries are legitimate, never a retry_livelock.
-		dd if=/dev/urandom of="$mnt/hog" bs=1M count=16 status=none
+		# retries are legitimate, never a retry_livelock. The limit leaves
+		# room for the tasks' own memory (3 MiB did not, on cgroup v1: the
+		# OOM killer took the workload), and the reader is the OOM killer's
+		# first choice should it run anyway.
+		dd if=/dev/urandom of="$mnt/hog" bs=1M count=32 status=none
 		sync; echo 3 >/proc/sys/vm/drop_caches
-		if memcg_make "$work/memcg" 3M; then
+		if memcg_make "$work/memcg" 8M; then
 			"$FL" trace --json --livelock-count 4 -- sh -c '
 				echo $$ >"$1"; shift
-				(while :; do cat "$1" >/dev/null; done) & h=$!; shift
+				(echo 1000 >/proc/self/oom_score_adj
+				 while :; do cat "$1" >/dev/null; done) & h=$!; shift
 				"$@"; r=$?; kill $h; exit $r' sh "$(cat "$work/memcg")/cgroup.procs" "$mnt/hog" \
 				"$WL" -q --direct --buf half --map shared --pages 32 --repeat 50 "$mnt/pressure" \
 				>"$d/pressure" 2>"$d/pressure.err"
@@ -308,7 +330,8 @@ for fs in btrfs ext4 xfs; do
 			t_ge "memory pressure: the cgroup hit its limit" 100 "$(memcg_hits "$work/memcg")"
 			t_ge "memory pressure: a retry or more per call" 50 "$(summary "$d/pressure" .counts.dio_retries)"
 			t_eq "memory pressure: no retry_livelock" 0 "$(summary "$d/pressure" .counts.retry_livelock)"
-			sleep 0.2; rmdir "$(cat "$work/memcg")"
+			t_eq "memory pressure: no task OOM-killed" 0 "$(memcg_ooms "$work/memcg")"
+			memcg_rm "$work/memcg"
 		else
 			t_fail "memory pressure: no writable memory cgroup (v1 or v2)"
 		fi
