@@ -28,7 +28,9 @@ const volatile bool filter_cgroup = false;
 const volatile __u32 nr_fs_filter = 0;
 const volatile __u32 livelock_count = 64;
 const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN] = {};
+const volatile bool layout_check = false;
 volatile bool ready = false;
+volatile __u32 layout_state = 0;
 volatile __u32 btrfs_ranges_live = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -106,6 +106,8 @@ struct fl_task {
 	/* glock ownership (glock.bpf.c) */
 	__u32 nr_held;
 	__u32 nr_pending;
+	__u32 async_wait;	/* its waiter slot is a GL_ASYNC request still queued, maybe */
+	__u32 pad_glock;
 	struct fl_held held[FL_MAX_HELD];
 	struct fl_pending pending[FL_MAX_PENDING];
 
@@ -360,6 +362,58 @@ static __always_inline struct fl_task *task_get_or_create(struct task_struct *ta
 }
 
 /*
+ * A slot writer's turn (the two-counter seqlock of struct fl_waiter): true
+ * if this writer is alone and may write, then slot_write_end; false if
+ * another is in flight, which wins (this one is counted and backs off).
+ */
+#define barrier_mem() asm volatile("" ::: "memory")
+
+static __always_inline bool slot_write_begin(__u32 *wbegin, __u32 *wend)
+{
+	__u32 e, b;
+
+	__sync_fetch_and_add(wbegin, 1);
+	e = *(volatile __u32 *)wend;
+	barrier_mem();
+	b = *(volatile __u32 *)wbegin;
+	if (b - e == 1)
+		return true;
+	__sync_fetch_and_add(wend, 1);
+	counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+	return false;
+}
+
+static __always_inline void slot_write_end(__u32 *wend)
+{
+	__sync_fetch_and_add(wend, 1);
+}
+
+/* This task's waiter slot, if it has one. */
+static __always_inline struct fl_waiter *waiter_own(__u32 tid)
+{
+	for (__u32 probe = 0; probe < 2; probe++) {
+		__u32 slot = fl_waiter_slot(tid, probe);
+		struct fl_waiter *w = bpf_map_lookup_elem(&waiters, &slot);
+
+		if (w && w->since && w->tid == tid)
+			return w;
+	}
+	return NULL;
+}
+
+/* The task's wait ended (or never was). One store, outside the seqlock:
+ * a reader's copy then has the whole old record or a free slot, and no
+ * writer's back-off can leave the wait behind. */
+static __always_inline void waiter_clear(void)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_waiter *w = waiter_own(tid);
+
+	if (w)
+		w->since = 0;
+}
+
+/*
  * gfs2_glock_nq calls whose return was never seen (a kretprobe with too few
  * instances drops returns): a task back in user mode or exiting cannot be
  * inside one. Counted, and the pending stack and the waiter slot reset, so
@@ -368,18 +422,17 @@ static __always_inline struct fl_task *task_get_or_create(struct task_struct *ta
  */
 static __always_inline void pending_reset(struct fl_task *t)
 {
-	__u32 n = t->nr_pending, tid, slot;
-	struct fl_waiter *w;
+	__u32 n = t->nr_pending;
 
+	if (t->async_wait) {	/* a GL_ASYNC wait ends by the syscall's end */
+		t->async_wait = 0;
+		waiter_clear();
+	}
 	if (!n)
 		return;
 	counter_add(FL_CNT_LOST_RETURN, n);
 	t->nr_pending = 0;
-	tid = (__u32)bpf_get_current_pid_tgid();
-	slot = tid & (FL_STALL_SLOTS - 1);
-	w = bpf_map_lookup_elem(&waiters, &slot);
-	if (w && w->tid == tid)
-		w->since = 0;
+	waiter_clear();
 }
 
 /*

@@ -32,6 +32,8 @@
 #define GL_ASYNC	0x40	/* queued, waited for later with a timeout (rename) */
 #define GL_NOBLOCK	0x800	/* 6.12+: fails instead of waiting */
 #define LM_ST_EXCLUSIVE	1
+#define LM_ST_DEFERRED	2
+#define LM_ST_SHARED	3
 #define HIF_MAY_DEMOTE	1	/* gh_iflags bit, 5.16 .. 6.x */
 #define HIF_HOLDER	6	/* gh_iflags: granted */
 #define HIF_WAIT	10	/* gh_iflags: waiting */
@@ -107,6 +109,16 @@ static __always_inline struct fl_lock_counters *glock_counters(__u32 dev, __u64 
 		return c;
 	return counters_get(&lock_counters, &key, &zero, zero.fstype, glock_sb(gl), FL_CNT_LOST_LOCKMAP);
 }
+
+/*
+ * The fixed offsets above, checked at each traced gfs2_glock_queue(gh, 1)
+ * against gfs2's own record (glock.bpf.c): until one check has passed, and
+ * after any has failed, no recursive_lock is reported (counted as
+ * unverified instead). layout_check: that tracepoint is attached.
+ */
+enum { FL_LAYOUT_UNCHECKED = 0, FL_LAYOUT_OK = 1, FL_LAYOUT_BAD = 2 };
+extern const volatile bool layout_check;
+extern volatile __u32 layout_state;
 
 /*
  * The kernel's own view of a held entry: its holder is still queued on the

@@ -38,10 +38,6 @@ static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct 
 	bpf_ringbuf_submit(r, 0);
 }
 
-/* Keeps the compiler from moving the slot's key store across the others:
- * user space reads a slot only while its key is unchanged around the copy. */
-#define barrier_mem() asm volatile("" ::: "memory")
-
 /* The DLM's reply count of glock id (0 if the slot cannot be read). */
 static __always_inline __u32 dlm_seq_of(const struct fl_lock_id *id)
 {
@@ -50,19 +46,36 @@ static __always_inline __u32 dlm_seq_of(const struct fl_lock_id *id)
 	return v ? *v : 0;
 }
 
-/* lock_stall: this task now waits on gl (until its gfs2_glock_nq returns). */
-static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id, __u64 now)
+/*
+ * lock_stall: this task now waits on gl (until its gfs2_glock_nq returns,
+ * or, GL_ASYNC, until gfs2 grants it: user space asks the glock dump). In
+ * its own slot, else a free one of its two; a live wait of another task is
+ * never overwritten (it may be the stall to see): counted instead.
+ */
+static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id, __u64 since)
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	__u32 tid = (__u32)pid_tgid, slot = tid & (FL_STALL_SLOTS - 1);
-	struct fl_waiter *w = bpf_map_lookup_elem(&waiters, &slot);
+	__u32 tid = (__u32)pid_tgid;
+	struct fl_waiter *w = waiter_own(tid);
 
-	if (!w)
-		return;
-	if (w->since && w->tid != tid)
+	for (__u32 probe = 0; !w && probe < 2; probe++) {
+		__u32 slot = fl_waiter_slot(tid, probe);
+		struct fl_waiter *e = bpf_map_lookup_elem(&waiters, &slot);
+
+		if (e && !e->since)
+			w = e;
+	}
+	if (!w) {
 		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
-	w->since = 0;		/* invalid while it changes */
-	barrier_mem();
+		return;
+	}
+	if (!slot_write_begin(&w->wbegin, &w->wend))
+		return;
+	if (w->since && w->tid != tid) {	/* taken since we looked */
+		slot_write_end(&w->wend);
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		return;
+	}
 	w->gl = gl;
 	w->ip = rd64(gh + GH_IP);
 	w->id = *id;
@@ -71,17 +84,8 @@ static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id
 	w->state = rd16(gh + GH_STATE);
 	w->flags = rd16(gh + GH_FLAGS);
 	bpf_get_current_comm(w->comm, sizeof(w->comm));
-	barrier_mem();
-	w->since = now;
-}
-
-static __always_inline void waiter_clear(void)
-{
-	__u32 tid = (__u32)bpf_get_current_pid_tgid(), slot = tid & (FL_STALL_SLOTS - 1);
-	struct fl_waiter *w = bpf_map_lookup_elem(&waiters, &slot);
-
-	if (w && w->tid == tid)
-		w->since = 0;
+	w->since = since;
+	slot_write_end(&w->wend);
 }
 
 /*
@@ -111,8 +115,8 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_
 			return;
 		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
 	}
-	h->gl = 0;		/* invalid while it changes */
-	barrier_mem();
+	if (!slot_write_begin(&h->wbegin, &h->wend))
+		return;
 	h->gh = gh;
 	h->since = now;
 	h->ip = rd64(gh + GH_IP);
@@ -122,8 +126,8 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_
 	h->state = rd16(gh + GH_STATE);
 	h->flags = rd16(gh + GH_FLAGS);
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
-	barrier_mem();
 	h->gl = gl;
+	slot_write_end(&h->wend);
 }
 
 /* Released (see on_dq for by whom). */
@@ -136,7 +140,7 @@ static __always_inline void holder_clear(__u64 gh, __u64 gl)
 		struct fl_holder *h = bpf_map_lookup_elem(&holders, &k);
 
 		if (h && h->gl == gl && h->gh == gh) {
-			h->gl = 0;
+			h->gl = 0;	/* one store: see waiter_clear */
 			break;
 		}
 	}
@@ -397,6 +401,7 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 		p->ts = bpf_ktime_get_ns();
 		glock_id(gl, &p->id);
 		p->dlm_seq = dlm_seq_of(&p->id);
+		t->async_wait = 0;	/* its slot now shows this request */
 		waiter_set(gh, gl, &p->id, p->ts);
 	} else {
 		counter_add(FL_CNT_LOST_HELD, 1);	/* nested deeper than tracked: untracked */
@@ -437,6 +442,10 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 			counter_add(FL_CNT_UNVERIFIED, 1);
 			return 0;
 		}
+		if (layout_check && layout_state != FL_LAYOUT_OK) {
+			counter_add(FL_CNT_UNVERIFIED, 1);	/* offsets not (or wrongly) checked */
+			return 0;
+		}
 		counter_add(FL_CNT_RECURSIVE_LOCK, 1);
 		lc = glock_counters(h->id.dev, gl);
 		if (lc)
@@ -467,10 +476,22 @@ static __always_inline int on_nq_return(long ret)
 	now = bpf_ktime_get_ns();
 	/* the grant came through the DLM if its reply count moved meanwhile */
 	hist_add(dlm_seq_of(&p->id) != p->dlm_seq ? FL_HIST_LOCK_WAIT_REMOTE : FL_HIST_LOCK_WAIT, now - p->ts);
-	waiter_clear();
+	gl = rd64(gh + GH_GL);
+	if (n) {
+		/* a nested request (go_lock, instantiate) ended: the outer one
+		 * still waits, in its slot again */
+		struct fl_pending *o = &t->pending[(n - 1) & (FL_MAX_PENDING - 1)];
+
+		waiter_set(o->gh, rd64(o->gh + GH_GL), &o->id, o->ts);
+	} else if (ret == 0 && (rd16(gh + GH_FLAGS) & GL_ASYNC)) {
+		/* queued, not granted: gfs2_glock_async_wait waits for it, and
+		 * user space asks the glock dump whether it still does */
+		t->async_wait = 1;
+	} else {
+		waiter_clear();
+	}
 	if (ret != 0)
 		return 0;
-	gl = rd64(gh + GH_GL);
 	holder_set(gh, gl, &p->id, now);
 	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
 		retry_note_lock(t, &p->id);
@@ -509,7 +530,17 @@ static __always_inline int on_dq(__u64 gh)
 
 	if (t || (ready && (rd16(gh + GH_FLAGS) & GL_NOPID)))
 		holder_clear(gh, rd64(gh + GH_GL));
-	if (!t || !t->nr_held)
+	if (!t)
+		return 0;
+	if (t->async_wait) {	/* given up (async wait timed out) or done with */
+		struct fl_waiter *w = waiter_own((__u32)bpf_get_current_pid_tgid());
+
+		if (w && w->gl == rd64(gh + GH_GL)) {
+			t->async_wait = 0;
+			waiter_clear();
+		}
+	}
+	if (!t->nr_held)
 		return 0;
 	n = t->nr_held;
 	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
@@ -548,31 +579,90 @@ static __always_inline int on_dq(__u64 gh)
 struct glock_queue_args {
 	GLOCK_TP_HEAD;
 	__s32 queue;
+	__u8 state;		/* glock_trace_state(gh_state): a DLM mode */
 };
 
 struct glock_tp_args {
 	GLOCK_TP_HEAD;
 };
 
+/* gfs2's glock_trace_state(): the DLM mode the tracepoints print. */
+static __always_inline __u32 dlm_mode_of(__u32 lm_state)
+{
+	switch (lm_state) {
+	case LM_ST_EXCLUSIVE: return 5;		/* DLM_LOCK_EX */
+	case LM_ST_DEFERRED: return 2;		/* DLM_LOCK_CW */
+	case LM_ST_SHARED: return 3;		/* DLM_LOCK_PR */
+	default: return 0;			/* DLM_LOCK_NL */
+	}
+}
+
+/*
+ * queue(gh, 0) fires in __gfs2_glock_dq after the holder left the glock's
+ * list, whatever called it: a release our gfs2_glock_dq hook did not see
+ * (a caller it was inlined into, auto-demotion) drops the entry here. Only
+ * an entry of this glock the kernel no longer lists: the same task may hold
+ * it twice (GL_NOPID flock and inode, or a caller's second holder).
+ */
+static __always_inline void release_by_queue(struct fl_task *t, const struct glock_queue_args *ctx)
+{
+	for (__u32 i = 0; i < FL_MAX_HELD; i++) {
+		struct fl_held *h = &t->held[i];
+
+		if (i >= t->nr_held)
+			break;
+		if (h->id.number != ctx->glnum || h->id.type != ctx->gltype || h->id.dev != ctx->dev ||
+		    held_still_queued(h))
+			continue;
+		hist_add(FL_HIST_LOCK_HOLD, bpf_ktime_get_ns() - h->ts);
+		held_drop(t, i);
+		counter_add(FL_CNT_RELEASE_BY_QUEUE, 1);
+		break;
+	}
+}
+
 SEC("tracepoint/gfs2/gfs2_glock_queue")
 int handle_glock_queue(struct glock_queue_args *ctx)
 {
-	struct fl_task *t;
+	struct task_struct *task;
 	struct fl_pending *p;
+	struct fl_task *t;
+	__u64 owner;
 	__u32 n;
 
-	if (!ready || ctx->queue != 1)
+	if (!ready)
 		return 0;
-	t = task_lookup(current_task());
-	if (!t || !t->nr_pending)
+	task = current_task();
+	t = task_lookup(task);
+	if (!t)
+		return 0;
+	if (ctx->queue == 0) {
+		if (t->nr_held)
+			release_by_queue(t, ctx);
+		return 0;
+	}
+	if (!t->nr_pending)
 		return 0;
 	n = t->nr_pending - 1;
 	if (n >= FL_MAX_PENDING)
 		return 0;
 	p = &t->pending[n & (FL_MAX_PENDING - 1)];
 	counter_add(FL_CNT_GFS2_LAYOUT_CHECKS, 1);
-	if (p->id.number != ctx->glnum || p->id.type != ctx->gltype || p->id.dev != ctx->dev)
+	if (p->id.number != ctx->glnum || p->id.type != ctx->gltype || p->id.dev != ctx->dev ||
+	    dlm_mode_of(rd16(p->gh + GH_STATE)) != ctx->state) {
 		counter_add(FL_CNT_GFS2_LAYOUT_MISMATCH, 1);
+		layout_state = FL_LAYOUT_BAD;
+	} else if (layout_state == FL_LAYOUT_UNCHECKED) {
+		layout_state = FL_LAYOUT_OK;
+	}
+	/* gh_owner_pid: the recursion key. gfs2_holder_init/reinit set it to
+	 * the initialising task's pid, NULL for GL_NOPID. */
+	owner = rd64(p->gh + GH_OWNER_PID);
+	if (owner && have_task_btf) {
+		counter_add(FL_CNT_GFS2_OWNER_CHECKS, 1);
+		if (owner != (__u64)BPF_CORE_READ(task, thread_pid))
+			counter_add(FL_CNT_GFS2_OWNER_MISMATCH, 1);
+	}
 	return 0;
 }
 
@@ -610,19 +700,19 @@ int handle_demote_rq(struct demote_rq_args *ctx)
 	d = bpf_map_lookup_elem(&demotes, &slot);
 	if (!d)
 		return 0;
+	if (!slot_write_begin(&d->wbegin, &d->wend))
+		return 0;
 	if (d->since && (d->id.number != ctx->glnum || d->id.type != type || d->id.dev != ctx->dev)) {
 		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
 		d->count = 0;
 	}
-	d->since = 0;		/* invalid while it changes */
-	barrier_mem();
 	d->id.number = ctx->glnum;
 	d->id.type = type;
 	d->id.dev = ctx->dev;
 	d->dmt_state = ctx->dmt_state;
 	d->count++;
-	barrier_mem();
 	d->since = bpf_ktime_get_ns();
+	slot_write_end(&d->wend);
 	return 0;
 }
 

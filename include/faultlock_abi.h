@@ -71,6 +71,9 @@ enum fl_counter {
 	FL_CNT_ORDER_EDGES,		/* lock-order edges recorded (new pairs) */
 	FL_CNT_LOST_ORDER_EDGE,		/* ... not recorded (the edge map refused it) */
 	FL_CNT_ORDER_EVICTED,		/* edges the LRU map evicted: filled by user space */
+	FL_CNT_RELEASE_BY_QUEUE,	/* held glocks whose release only gfs2_glock_queue(gh, 0) showed */
+	FL_CNT_GFS2_OWNER_CHECKS,	/* gh_owner_pid compared with the requester's pid at queue ... */
+	FL_CNT_GFS2_OWNER_MISMATCH,	/* ... and differed (a task-owned holder another task queued) */
 	/* per enum fl_fault_in_kind: FL_CNT_FAULT_IN_CALLS_KIND + kind, ... */
 	FL_CNT_FAULT_IN_CALLS_KIND,
 	FL_CNT_FAULT_IN_SHORT_KIND = FL_CNT_FAULT_IN_CALLS_KIND + 3,
@@ -406,15 +409,26 @@ struct fl_rec_order {
 /*
  * lock_stall: who waits on which glock, and who was last granted it, in two
  * lock-free array maps that user space maps and scans (no event per wait).
- * A waiter's slot is its tid, hashed into FL_STALL_SLOTS; a holder's is its
+ * A waiter has two candidate slots by its tid (fl_waiter_slots) and takes
+ * one that is free or its own: a live wait is never overwritten (a task
+ * that finds both taken is counted and not shown). A holder's slot is its
  * glock address, hashed into FL_STALL_SLOTS sets of FL_STALL_WAYS entries
- * (shared holders of one glock each get one). A collision overwrites
- * (counted).
+ * (shared holders of one glock each get one; a full set overwrites,
+ * counted).
+ *
+ * Every slot is a two-counter seqlock, since 5.10's BPF has atomic add but
+ * no fetch or cmpxchg: a writer adds 1 to `wbegin`, writes only if no other
+ * writer is in flight (wbegin - wend == 1, wend read first), and adds 1 to
+ * `wend`. A reader's copy is whole when wbegin == wend before it (wend read
+ * first) and wbegin is unchanged after it (fl_slot_copy). Ordering: x86's
+ * locked add is a full barrier (the only architecture built, see Makefile).
  */
 #define FL_STALL_SLOTS	1024	/* a power of 2 */
+#define FL_GH_ASYNC	0x40	/* gh_flags GL_ASYNC (5.10 .. 6.12): queued, waited for later */
 #define FL_STALL_WAYS	4	/* holders entries per glock slot */
 
 struct fl_waiter {
+	__u32 wbegin, wend;	/* the slot's seqlock (above) */
 	__u64 since;		/* bpf_ktime_get_ns() at gfs2_glock_nq entry; 0: free */
 	__u64 gl;		/* struct gfs2_glock * */
 	__u64 ip;		/* gh_ip of the request */
@@ -428,6 +442,7 @@ struct fl_waiter {
 };
 
 struct fl_holder {
+	__u32 wbegin, wend;	/* the slot's seqlock (above) */
 	__u64 gl;		/* 0: free */
 	__u64 gh;		/* the granted struct gfs2_holder * (dq clears by it) */
 	__u64 since;		/* granted at */
@@ -450,6 +465,7 @@ struct fl_holder {
 #define FL_DEMOTE_SLOTS	1024	/* a power of 2 */
 
 struct fl_demote {
+	__u32 wbegin, wend;	/* the slot's seqlock (see struct fl_waiter) */
 	__u64 since;		/* bpf_ktime_get_ns() of the request; 0: free or changing */
 	struct fl_lock_id id;
 	__u32 count;		/* remote requests seen in this slot */
@@ -482,6 +498,13 @@ static inline __u32 fl_dlm_seq_slot_of(__u32 type, __u64 number)
 	return (__u32)(number ^ (number >> 24) ^ ((__u64)type << 9)) & (FL_DLM_SEQ_SLOTS - 1);
 }
 
+/* A waiter's two candidate slots: its tid's low bits, and a multiplicative
+ * hash of it (so that neighbouring tids do not share both). */
+static inline __u32 fl_waiter_slot(__u32 tid, __u32 probe)
+{
+	return (probe ? (__u32)(tid * 2654435761u) >> 22 : tid) & (FL_STALL_SLOTS - 1);
+}
+
 static inline __u32 fl_stall_slot_of_gl(__u64 gl)
 {
 	return (__u32)((gl >> 6) ^ (gl >> 16)) & (FL_STALL_SLOTS - 1);
@@ -502,9 +525,9 @@ FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
 FL_ASSERT_SIZE(struct fl_rec_livelock, 424);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
-FL_ASSERT_SIZE(struct fl_waiter, 72);
-FL_ASSERT_SIZE(struct fl_holder, 80);
-FL_ASSERT_SIZE(struct fl_demote, 32);
+FL_ASSERT_SIZE(struct fl_waiter, 80);
+FL_ASSERT_SIZE(struct fl_holder, 88);
+FL_ASSERT_SIZE(struct fl_demote, 40);
 FL_ASSERT_SIZE(struct fl_order_key, 32);
 FL_ASSERT_SIZE(struct fl_order_edge, 200);
 FL_ASSERT_SIZE(struct fl_order_side, 64);

@@ -47,7 +47,7 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		[FL_MODE_KPROBE] = { "kprobe_dio_complete", "kretprobe_dio_complete" } } },
 	[FL_HOOK_GLOCK_QUEUE] = { .name = "gfs2_glock_queue", .category = "gfs2",
 		.target = "gfs2_glock_queue", .module = "gfs2", .scope = "gfs2",
-		.fields = "dev@8 glnum@16 gltype@24 queue@28",
+		.fields = "dev@8 glnum@16 gltype@24 queue@28 state@32",
 		.progs = { [FL_MODE_TRACEPOINT] = { "handle_glock_queue" } } },
 	/* Other nodes' requests (remote_demote, faultlock_glock_remote_demotes_total). */
 	[FL_HOOK_GLOCK_DEMOTE_RQ] = { .name = "gfs2_demote_rq", .category = "gfs2",

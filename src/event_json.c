@@ -154,6 +154,7 @@ static void recursive_lock(struct jw *w, const struct fl_emit *e, const struct f
 	jw_str(w, "requested_state", fl_lock_state_name(r->req_state));
 	jw_u64(w, "held_flags", r->held_flags);
 	jw_u64(w, "requested_flags", r->req_flags);
+	jw_str(w, "kernel_outcome", fl_recursion_outcome(r->req_flags));
 	jw_str(w, "held_site", v->site);
 	jw_str(w, "requested_site", v->req_site);
 	jw_u64(w, "held_locks", r->nr_held);

@@ -101,6 +101,8 @@ static void recursive_lock(const struct fl_emit *e, const struct fl_view *v)
 			fprintf(e->f, " on %s %s ino %" PRIu64, v->fault_file.fstype, v->fault_file.dev,
 				v->fault_file.ino);
 	}
+	if (r->req_flags & 0x3)	/* LM_FLAG_TRY | LM_FLAG_TRY_1CB: see fl_recursion_outcome */
+		fprintf(e->f, "; a TRY request: the kernel BUG()s unless the try fails first");
 	fprintf(e->f, "\n" INDENT "new request from %s:\n", "", v->req_site);
 	stack(e, v);
 }

@@ -13,6 +13,7 @@
 #include "loader.h"
 #include "remote.h"
 #include "stall.h"
+#include "taskstate.h"
 
 #define FL_MAX_TASKS 32768	/* tid-keyed task map, when task storage is missing */
 /* lock_stall slot arrays, mapped whole */
@@ -86,6 +87,7 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->use_find_vma = si->find_vma;
 	skel->rodata->capture_stacks = o->stacks;
 	skel->rodata->have_task_btf = si->task_btf;
+	skel->rodata->layout_check = states[FL_HOOK_GLOCK_QUEUE].mode == FL_MODE_TRACEPOINT;
 	skel->rodata->filter_cgroup = o->common.cgroup_fd > 0;
 	skel->rodata->nr_fs_filter = o->common.fs.nr;
 	skel->rodata->livelock_count = o->common.livelock_count;
@@ -282,6 +284,7 @@ bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s
 	    l->states[FL_HOOK_GLOCK_NQ].mode == FL_MODE_NONE)
 		return false;
 	fl_stall_init(s, l->waiters, l->holders, l->opts.common.stall_ms * 1000000ULL);
+	s->task_state = fl_task_state;	/* a wait is reported while its task is blocked */
 	return true;
 }
 

@@ -21,6 +21,11 @@ const char *fl_lock_state_name(unsigned int st)
 	return st < 4 ? names[st] : "??";
 }
 
+const char *fl_recursion_outcome(unsigned int gh_flags)
+{
+	return gh_flags & 0x3 ? "bug_unless_try_fails" : "bug";	/* LM_FLAG_TRY | LM_FLAG_TRY_1CB */
+}
+
 const char *fl_fault_in_kind_name(uint32_t kind)
 {
 	static const char *const names[FL_FI_KINDS] = { "readable", "writeable", "safe_writeable" };

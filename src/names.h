@@ -20,6 +20,12 @@ const char *fl_lock_state_name(unsigned int st);
 /* gfs2's lock states as its tracepoints give them (DLM modes): NL → UN,
  * PR → SH, CW → DF, EX → EX (CR, PW: gfs2 asks for neither). */
 const char *fl_trace_state_name(unsigned int mode);
+/*
+ * What gfs2's add_to_queue does with a recursive request of these gh_flags:
+ * "bug" (trap_recursive: BUG()), or for a TRY request "bug_unless_try_fails"
+ * (a futile try, or an invalidation in progress, fails it first).
+ */
+const char *fl_recursion_outcome(unsigned int gh_flags);
 /* A glock type (ln_type, LM_TYPE_*): "inode", "flock", ...; "unknown". */
 const char *fl_glock_type_name(uint32_t type);
 /* "readable" / "writeable" / "safe_writeable". */

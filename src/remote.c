@@ -18,15 +18,9 @@ void fl_remote_init(struct fl_remote_scanner *s, const volatile struct fl_demote
 	s->dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
 }
 
-/* BPF zeroes `since` first and sets it last (see handle_demote_rq). */
 bool fl_remote_copy_demote(const volatile struct fl_demote *live, struct fl_demote *out)
 {
-	uint64_t since = live->since;
-
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	memcpy(out, (const void *)live, sizeof(*out));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return since && out->since == since && live->since == since;
+	return fl_slot_copy(live, out, sizeof(*out)) && out->since;
 }
 
 struct verify_ctx {

@@ -14,27 +14,64 @@ void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *
 	s->threshold_ns = threshold_ns;
 }
 
-/* A copy of a slot the kernel may be rewriting: the key field is zeroed
- * first and set last there, so an unchanged key around the copy means a
- * consistent one. */
+bool fl_slot_copy(const volatile void *live, void *out, size_t size)
+{
+	const volatile uint32_t *seq = live;	/* wbegin, wend: every slot starts so */
+	uint32_t e, b;
+
+	e = __atomic_load_n(&seq[1], __ATOMIC_ACQUIRE);
+	b = __atomic_load_n(&seq[0], __ATOMIC_ACQUIRE);
+	if (b != e)
+		return false;	/* a writer in flight */
+	memcpy(out, (const void *)live, size);
+	__atomic_thread_fence(__ATOMIC_ACQUIRE);
+	return __atomic_load_n(&seq[0], __ATOMIC_ACQUIRE) == b;
+}
+
 bool fl_stall_copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out)
 {
-	uint64_t since = live->since;
-
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	memcpy(out, (const void *)live, sizeof(*out));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return since && out->since == since && live->since == since;
+	return fl_slot_copy(live, out, sizeof(*out)) && out->since;
 }
 
 bool fl_stall_copy_holder(const volatile struct fl_holder *live, struct fl_holder *out)
 {
-	uint64_t gl = live->gl, since = live->since;
+	return fl_slot_copy(live, out, sizeof(*out)) && out->gl;
+}
 
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	memcpy(out, (const void *)live, sizeof(*out));
-	__atomic_thread_fence(__ATOMIC_ACQUIRE);
-	return gl && out->gl == gl && live->gl == gl && live->since == since;
+/* What gfs2's glock dump says of one glock now: its flags and holders. */
+#define VIEW_HOLDERS 16
+struct glock_view {
+	const struct fl_lock_id *id;
+	bool seen;
+	char flags[32];
+	int n;
+	struct fl_dump_holder h[VIEW_HOLDERS];
+};
+
+static bool view_collect(void *arg, const struct fl_dump_glock *g, const struct fl_dump_holder *h)
+{
+	struct glock_view *v = arg;
+
+	if (g->type != v->id->type || g->number != v->id->number)
+		return v->seen;		/* the glock's holders are behind us */
+	if (!v->seen)
+		memcpy(v->flags, g->flags, sizeof(v->flags));
+	v->seen = true;
+	if (v->n < VIEW_HOLDERS)
+		v->h[v->n++] = *h;
+	return false;
+}
+
+/* 1: tid's holder of the glock has flag f (W waiting, H granted); 0: it
+ * has not, or is not listed; -1: no dump said anything of the glock. */
+static int view_holder_has(const struct glock_view *v, uint32_t tid, char f)
+{
+	if (!v->seen)
+		return -1;
+	for (int i = 0; i < v->n; i++)
+		if (v->h[i].pid == (long)tid)
+			return strchr(v->h[i].flags, f) != NULL;
+	return 0;
 }
 
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
@@ -45,12 +82,39 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 
 	for (int i = 0; i < FL_STALL_SLOTS; i++) {
 		uint64_t since = s->waiters[i].since;
+		struct glock_view v = { 0 };
 
 		if (!since || since > now || now - since < s->threshold_ns || s->reported[i] == since)
 			continue;
 		memset(&st, 0, sizeof(st));
 		if (!fl_stall_copy_waiter(&s->waiters[i], &st.w))
 			continue;
+		if (s->task_state) {
+			char state = s->task_state(st.w.pid, st.w.tid);
+
+			if (state == '?') {	/* gone: the slot outlived its task */
+				s->reported[i] = since;
+				continue;
+			}
+			if (state != 'D') {	/* not blocked now: look again next scan */
+				s->not_blocked++;
+				continue;
+			}
+		}
+		v.id = &st.w.id;
+		if (s->dump_glob)
+			fl_dump_walk_glob(s->dump_glob, view_collect, &v);
+		if (st.w.flags & FL_GH_ASYNC) {
+			int waiting = view_holder_has(&v, st.w.tid, 'W');
+
+			if (waiting < 0)
+				s->async_unknown++;
+			if (waiting != 1) {	/* granted (or not known to wait): no stall */
+				s->reported[i] = since;
+				continue;
+			}
+		}
+		memcpy(st.glock_flags, v.flags, sizeof(st.glock_flags));
 		st.now = now;
 		for (int k = 0; k < FL_STALL_WAYS; k++) {
 			struct fl_holder h;
@@ -58,6 +122,8 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 			if (!fl_stall_copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
 			    h.gl != st.w.gl)
 				continue;
+			if ((h.flags & FL_GH_ASYNC) && view_holder_has(&v, h.tid, 'W') == 1)
+				continue;	/* queued, still waiting itself */
 			st.nr_holders++;
 			if (!st.have_holder || h.since < st.h.since)
 				st.h = h;
@@ -119,22 +185,6 @@ bool fl_stall_pick_dlm(const struct fl_dlm_holder *h, int n, struct fl_dlm_holde
 	return true;
 }
 
-struct flags_ctx {
-	const struct fl_lock_id *id;
-	char *flags;
-};
-
-static bool glock_flags_of(void *arg, const struct fl_dump_glock *g, const struct fl_dump_holder *h)
-{
-	struct flags_ctx *c = arg;
-
-	(void)h;
-	if (g->type != c->id->type || g->number != c->id->number)
-		return false;
-	memcpy(c->flags, g->flags, sizeof(g->flags));
-	return true;
-}
-
 struct print_ctx {
 	struct fl_stall_scanner *s;
 	struct fl_output *o;
@@ -155,11 +205,6 @@ static void print_stall(struct fl_stall *st, void *arg)
 
 		st->have_dlm = n > 0 && fl_stall_pick_dlm(dh, n, &st->dlm);
 		st->our_node = fl_dlm_our_node(p->s->dlm_root);
-	}
-	if (p->s->dump_glob) {
-		struct flags_ctx c = { &st->w.id, st->glock_flags };
-
-		fl_dump_walk_glob(p->s->dump_glob, glock_flags_of, &c);
 	}
 	fl_output_stall(p->o, st);
 }

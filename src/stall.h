@@ -10,6 +10,7 @@
 #define FL_STALL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 #include "faultlock_abi.h"
@@ -33,6 +34,9 @@ struct fl_stall {
 	char glock_flags[32];		/* gfs2's glock dump: the glock's f: now; "" unknown */
 };
 
+/* A task's state letter from /proc (R, S, D, ...), '?' if it is gone. */
+typedef char (*fl_task_state_fn)(pid_t pid, pid_t tid);
+
 /* Another way to read a task's kernel stack (the daemon's task iterator):
  * frames written, 0 to fall back to /proc. */
 typedef int (*fl_stack_reader)(void *arg, pid_t pid, pid_t tid, char frames[][128], int max);
@@ -47,18 +51,27 @@ struct fl_stall_scanner {
 	void *read_stack_arg;
 	const char *dlm_root;			/* the DLM's debugfs under it ("": this
 						 * system); NULL: not asked (tests) */
-	const char *dump_glob;			/* gfs2's glock dumps; NULL: not read (tests) */
+	const char *dump_glob;			/* gfs2's glock dumps; NULL: not read */
+	fl_task_state_fn task_state;		/* NULL: not asked (tests) */
+	uint64_t not_blocked;			/* waits not reported: the task was not in D */
+	uint64_t async_unknown;			/* GL_ASYNC waits no glock dump could confirm */
 };
 
 void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
 		   const volatile struct fl_holder *holders, uint64_t threshold_ns);
 
 /*
- * Reports each wait at most once, when it has lasted threshold_ns at `now`:
- * cb gets the waiter and, when known, the holder (frames not filled: the
- * caller reads them, see fl_stall_read_stack). Slots that change while
+ * Reports each wait at most once, when it has lasted threshold_ns at `now`
+ * and the kernel agrees it is one: the waiter is in D (task_state), and a
+ * GL_ASYNC request (its gfs2_glock_nq returned at once) is still W in the
+ * glock dump. A holder whose GL_ASYNC request the dump shows waiting is not
+ * one. cb gets the waiter and, when known, the holder (frames not filled:
+ * the caller reads them, see fl_stall_read_stack). Slots that change while
  * being copied are left for the next scan. Returns the number reported.
  */
+/* A whole copy of a live slot of `size` bytes (the seqlock of struct
+ * fl_waiter); false while a writer is at it (try later). */
+bool fl_slot_copy(const volatile void *live, void *out, size_t size);
 /* Consistent copies of live slots; false if free or changing (try later). */
 bool fl_stall_copy_waiter(const volatile struct fl_waiter *live, struct fl_waiter *out);
 bool fl_stall_copy_holder(const volatile struct fl_holder *live, struct fl_holder *out);

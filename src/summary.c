@@ -185,6 +185,9 @@ static void summary_json(struct fl_output *o, const struct fl_summary *s)
 	jw_object(&w, "gfs2_layout");
 	jw_u64(&w, "checks", s->snap->counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
 	jw_u64(&w, "mismatches", s->snap->counters[FL_CNT_GFS2_LAYOUT_MISMATCH]);
+	jw_u64(&w, "owner_checks", s->snap->counters[FL_CNT_GFS2_OWNER_CHECKS]);
+	jw_u64(&w, "owner_mismatches", s->snap->counters[FL_CNT_GFS2_OWNER_MISMATCH]);
+	jw_u64(&w, "releases_by_queue", s->snap->counters[FL_CNT_RELEASE_BY_QUEUE]);
 	jw_end_object(&w);
 	jw_object(&w, "hooks");
 	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
@@ -281,6 +284,10 @@ static void summary_text(struct fl_output *o, const struct fl_summary *s)
 				   s->snap->counters[FL_CNT_GFS2_LAYOUT_MISMATCH]),
 			(uint64_t)s->snap->counters[FL_CNT_GFS2_LAYOUT_CHECKS],
 			s->snap->counters[FL_CNT_GFS2_LAYOUT_MISMATCH] ? ": LOCK FINDINGS ARE UNRELIABLE" : "");
+	if (s->snap->counters[FL_CNT_GFS2_LAYOUT_CHECKS] &&
+	    o->findings[FL_SEV_ERROR] + o->findings[FL_SEV_WARNING])
+		fprintf(o->f, "(glocks are named TYPE:NUMBER in decimal, as gfs2's tracepoints print them;"
+			" the debugfs glocks dump writes n:TYPE/NUMBER in hex: 2:4660 is n:2/1234)\n");
 	fprintf(o->f, "\nFindings: %" PRIu64 " error, %" PRIu64 " warning, %" PRIu64 " info\n",
 		o->findings[FL_SEV_ERROR], o->findings[FL_SEV_WARNING], o->findings[FL_SEV_INFO]);
 	if (o->agg && o->agg->events > o->agg->lines)

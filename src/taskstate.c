@@ -38,14 +38,11 @@ static void read_small(const char *path, char *buf, size_t len)
 			buf[i] = '?';
 }
 
-static void read_thread(int pid, int tid, struct fl_thread_state *t)
+/* /proc/PID/task/TID/stat: the state letter ('?' if gone), comm if asked. */
+static char read_stat(int pid, int tid, char *comm, size_t len)
 {
-	char path[96], stat[512], *p;
+	char path[96], stat[512], *p, state = '?';
 
-	memset(t, 0, sizeof(*t));
-	t->pid = pid;
-	t->tid = tid;
-	t->state = '?';
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
 	read_small(path, stat, sizeof(stat));
 	/* "tid (comm) S ...": comm may hold spaces and parentheses. */
@@ -53,10 +50,26 @@ static void read_thread(int pid, int tid, struct fl_thread_state *t)
 	if (p && p[1] == ' ' && p[2]) {
 		char *open = strchr(stat, '(');
 
-		t->state = p[2];
-		if (open && open < p)
-			snprintf(t->comm, sizeof(t->comm), "%.*s", (int)(p - open - 1), open + 1);
+		state = p[2];
+		if (comm && open && open < p)
+			snprintf(comm, len, "%.*s", (int)(p - open - 1), open + 1);
 	}
+	return state;
+}
+
+char fl_task_state(pid_t pid, pid_t tid)
+{
+	return read_stat(pid, tid, NULL, 0);
+}
+
+static void read_thread(int pid, int tid, struct fl_thread_state *t)
+{
+	char path[96];
+
+	memset(t, 0, sizeof(*t));
+	t->pid = pid;
+	t->tid = tid;
+	t->state = read_stat(pid, tid, t->comm, sizeof(t->comm));
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/wchan", pid, tid);
 	read_small(path, t->wchan, sizeof(t->wchan));
 	if (!strcmp(t->wchan, "0"))

@@ -22,6 +22,8 @@ struct fl_thread_state {
 
 /* Every thread of pid and of its descendants, up to max; returns how many. */
 int fl_task_states_read(pid_t pid, struct fl_thread_state *out, int max);
+/* Thread tid of pid's state letter (R, S, D, ...), '?' if it is gone. */
+char fl_task_state(pid_t pid, pid_t tid);
 /* "running", "sleeping", "uninterruptible (D)", ... */
 const char *fl_task_state_name(char state);
 

@@ -295,6 +295,12 @@ int cmd_trace(int argc, char **argv)
 		     "(%llu of %llu checks failed): glock findings are unreliable; please report",
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_LAYOUT_MISMATCH],
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_LAYOUT_CHECKS]);
+	if (snap.counters[FL_CNT_GFS2_OWNER_MISMATCH])
+		elog("%llu of %llu gfs2 holders were queued by a task other than their owner: "
+		     "if that is not this workload's doing, the owner offset is wrong on this kernel "
+		     "and recursion findings are unreliable; please report",
+		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_MISMATCH],
+		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_CHECKS]);
 	fl_output_summary(&out, &sum);
 	if (out.malformed)
 		elog("%llu malformed records ignored", (unsigned long long)out.malformed);

@@ -656,7 +656,7 @@ static void test_json_recursive_lock(void **state)
 		"\"comm\":\"fl-mmapio\",\"severity\":\"error\",\"lock\":\"2:12345\","
 		"\"provider\":\"gfs2\",\"lock_type\":2,\"dev\":\"253:3\",\"ino\":12345,"
 		"\"held_state\":\"EX\",\"requested_state\":\"SH\",\"held_flags\":64,"
-		"\"requested_flags\":8192,\"held_site\":\"0xffffffff81234567\","
+		"\"requested_flags\":8192,\"kernel_outcome\":\"bug\",\"held_site\":\"0xffffffff81234567\","
 		"\"requested_site\":\"0xffffffff81000010\",\"held_locks\":2,\"in_fault\":true,"
 		"\"fault_address\":\"0x7f0000002000\","
 		"\"fault_file\":{\"fstype\":\"ext4\",\"dev\":\"8:1\",\"ino\":77},"
@@ -681,6 +681,13 @@ static void test_json_recursive_lock(void **state)
 	assert_json(line, "held_state", "\"UN\"");
 	assert_json(line, "requested_state", "\"??\"");
 	assert_json(line, "stack", "[]");
+
+	/* a TRY request (LM_FLAG_TRY_1CB): the kernel may fail it instead */
+	reset(fx);
+	r.req_flags = 8192 | 0x2;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_json(out(fx), "kernel_outcome", "\"bug_unless_try_fails\"");
+	r.req_flags = 8192;
 
 	/* in a fault on an anonymous mapping: address, no file */
 	reset(fx);
@@ -713,6 +720,12 @@ static void test_text_recursive_lock(void **state)
 		"    1.500000 error   recursive_lock   fl-mmapio[42/43] gfs2 glock 2:12345 (dev 253:3) "
 		"requested SH, already held EX since 0xffffffff81234567\n"
 		"                 new request from 0xffffffff81000010:\n");
+
+	reset(fx);
+	r.req_flags |= 0x1;	/* LM_FLAG_TRY */
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_non_null(strstr(out(fx), "already held EX since 0xffffffff81234567; a TRY request: "
+			       "the kernel BUG()s unless the try fails first\n"));
 }
 
 /* fl-abba[42/43] holds 2:32858 EX and asks for 2:32859 SH in a fault; fl-abba[42/44] did the reverse. */
@@ -1333,7 +1346,7 @@ static void test_summary_json_exact(void **state)
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
 		"\"child_status\":{\"exit_code\":3,\"signal\":null},"
 		"\"child_state\":null,\"retry_livelocks\":[],\"events_folded\":0,"
-		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0},\"hooks\":{},"
+		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0,\"owner_checks\":0,\"owner_mismatches\":0,\"releases_by_queue\":0},\"hooks\":{},"
 		"\"filesystems\":[{\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"op\":\"write\","
 		"\"dio_calls\":10,\"dio_partial\":3,\"dio_partial_efault\":1,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"same_file_fault\":1}]}\n");

@@ -268,6 +268,109 @@ static void test_report_reads_dump(void **state)
 	free(dump);
 }
 
+/* A slot a writer is at (its seqlock's counters differ) is not copied. */
+static void test_torn_slot(void **state)
+{
+	struct fl_waiter *w = &waiters[4242 & (FL_STALL_SLOTS - 1)];
+	struct fl_waiter copy;
+
+	(void)state;
+	wait_on(4242, GL, 1000 * MS);
+	w->wbegin = 7, w->wend = 6;	/* one writer in flight */
+	assert_false(fl_stall_copy_waiter(w, &copy));
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 0);
+	w->wend = 7;			/* it finished */
+	assert_true(fl_stall_copy_waiter(w, &copy));
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 1);
+	assert_int_equal(last.w.tid, 4242);
+}
+
+/* Neighbouring tids do not share both candidate slots. */
+static void test_waiter_slots(void **state)
+{
+	(void)state;
+	for (uint32_t tid = 1000; tid < 1100; tid++) {
+		assert_true(fl_waiter_slot(tid, 1) < FL_STALL_SLOTS);
+		assert_int_not_equal(fl_waiter_slot(tid, 1), fl_waiter_slot(tid + 1, 1));
+		assert_int_not_equal(fl_waiter_slot(tid, 1), fl_waiter_slot(tid + 1, 0));
+	}
+}
+
+static char fake_state;
+static char state_of(pid_t pid, pid_t tid)
+{
+	(void)pid, (void)tid;
+	return fake_state;
+}
+
+/* A wait is reported while its task is blocked (D); a task gone leaves a
+ * stale slot, never reported. */
+static void test_task_state(void **state)
+{
+	(void)state;
+	sc.task_state = state_of;
+	wait_on(4242, GL, 1000 * MS);
+	fake_state = 'R';
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 0);
+	assert_int_equal(sc.not_blocked, 1);
+	fake_state = 'D';
+	assert_int_equal(fl_stall_scan(&sc, 4500 * MS, collect, NULL), 1);
+	wait_on(4242, GL, 5000 * MS);
+	fake_state = '?';
+	assert_int_equal(fl_stall_scan(&sc, 9000 * MS, collect, NULL), 0);
+	fake_state = 'D';
+	assert_int_equal(fl_stall_scan(&sc, 9500 * MS, collect, NULL), 0);	/* that slot is done with */
+	assert_int_equal(calls, 1);
+}
+
+/*
+ * GL_ASYNC (rename): gfs2_glock_nq returned at once, so the slot stays; the
+ * glock dump decides. W: still waiting, a stall; H: granted, none; no dump
+ * of the glock: not known, none (counted). An async holder still W is not
+ * shown as the holder.
+ */
+static void test_async(void **state)
+{
+	char *w_dump, *h_dump, *none;
+
+	(void)state;
+	w_dump = write_tmp("G:  s:SH n:2/927 f:lDrq t:EX d:UN/0 a:0 v:0 r:4 m:200 p:1\n"
+			   " H: s:SH f:H e:0 p:77 [ls] gfs2_readdir+0x40/0x90 [gfs2]\n"
+			   " H: s:EX f:aW e:0 p:4242 [mv] gfs2_rename+0x1a0/0x900 [gfs2]\n"
+			   " H: s:EX f:aW e:0 p:99 [mv2] gfs2_rename+0x1a0/0x900 [gfs2]\n"
+			   "G:  s:EX n:2/928 f:l t:EX d:UN/0 a:0 v:0 r:4 m:200 p:1\n"
+			   " H: s:EX f:H e:0 p:4242 [mv] gfs2_rename+0x1a0/0x900 [gfs2]\n");
+	h_dump = write_tmp("G:  s:EX n:2/927 f:l t:EX d:UN/0 a:0 v:0 r:4 m:200 p:1\n"
+			   " H: s:EX f:aH e:0 p:4242 [mv] gfs2_rename+0x1a0/0x900 [gfs2]\n");
+	none = write_tmp("G:  s:EX n:2/928 f:l t:EX d:UN/0 a:0 v:0 r:4 m:200 p:1\n"
+			 " H: s:EX f:H e:0 p:1 [x] gfs2_rename+0x1a0/0x900 [gfs2]\n");
+	wait_on(4242, GL, 1000 * MS);
+	waiters[4242 & (FL_STALL_SLOTS - 1)].id.type = 2;
+	waiters[4242 & (FL_STALL_SLOTS - 1)].flags = FL_GH_ASYNC;
+	hold_way(0, 99, GL, 500 * MS);		/* another rename, queued async too */
+	holders[fl_stall_slot_of_gl(GL) * FL_STALL_WAYS].flags = FL_GH_ASYNC;
+	hold_way(1, 77, GL, 800 * MS);		/* the reader holding it */
+
+	sc.dump_glob = h_dump;
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 0);
+	waiters[4242 & (FL_STALL_SLOTS - 1)].since = 1001 * MS;	/* a new request */
+	sc.dump_glob = none;
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 0);
+	assert_int_equal(sc.async_unknown, 1);
+	waiters[4242 & (FL_STALL_SLOTS - 1)].since = 1002 * MS;
+	sc.dump_glob = w_dump;
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 1);
+	assert_int_equal(last.w.tid, 4242);
+	assert_string_equal(last.glock_flags, "lDrq");
+	assert_true(last.have_holder);
+	assert_int_equal(last.nr_holders, 1);	/* 99 waits too: not a holder */
+	assert_int_equal(last.h.tid, 77);
+	for (char **f = (char *[]){ w_dump, h_dump, none, NULL }; *f; f++) {
+		unlink(*f);
+		free(*f);
+	}
+}
+
 /* Another node's lock before this node's, a seen one before an inferred one. */
 static void test_pick_dlm(void **state)
 {
@@ -299,6 +402,10 @@ int main(void)
 		cmocka_unit_test_setup(test_output, setup),
 		cmocka_unit_test(test_pick_dlm),
 		cmocka_unit_test_setup(test_report_reads_dump, setup),
+		cmocka_unit_test_setup(test_torn_slot, setup),
+		cmocka_unit_test(test_waiter_slots),
+		cmocka_unit_test_setup(test_task_state, setup),
+		cmocka_unit_test_setup(test_async, setup),
 	};
 
 	return cmocka_run_group_tests_name("stall", tests, NULL, NULL);
