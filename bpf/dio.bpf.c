@@ -75,6 +75,14 @@ static __always_inline void dio_args_probe(struct dio_args *a, struct kiocb *ioc
 	a->nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
 }
 
+/* i_size: a plain load through a typed (BTF) pointer, else a CO-RE read. */
+static __always_inline __s64 inode_size(struct inode *inode, const bool typed)
+{
+	if (typed)
+		return inode->i_size;
+	return BPF_CORE_READ(inode, i_size);
+}
+
 static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 op,
 							       struct super_block *sb)
 {
@@ -120,6 +128,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	struct inode *inode;
 	struct super_block *sb;
 	__u32 retry = 0;
+	bool from_eof;
 
 	if (!t)
 		return 0;
@@ -149,9 +158,14 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	t->dio_nofault = a.nofault;
 	t->dio_sb = (__u64)sb;
 
-	if (done_before)
+	/*
+	 * A read from end of file on (btrfs and gfs2 make one after every short
+	 * read) resumes nothing: __iomap_dio_rw returns at once. A call, no retry.
+	 */
+	from_eof = a.op == FL_OP_READ && a.pos >= inode_size(inode, typed);
+	if (done_before && !from_eof)
 		retry |= FL_RETRY_DONE_BEFORE;
-	if (t->partial_inode == (__u64)inode && t->partial_gen == syscall_gen(task))
+	if (t->partial_inode == (__u64)inode && t->partial_gen == syscall_gen(task) && !from_eof)
 		retry |= FL_RETRY_AFTER_PARTIAL;
 	t->partial_inode = 0;	/* only the next call can be its retry */
 
@@ -177,6 +191,18 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 }
 
 /*
+ * Where a read's transfer ended: its position at begin (iocb->ki_pos, which
+ * already counts the done_before bytes of earlier calls) plus what this
+ * call added (`ret` includes done_before; 0 is 0 however much came before).
+ */
+static __always_inline __s64 dio_read_end(const struct fl_task *t, __s64 ret)
+{
+	__u64 done = t->dio_done_before;
+
+	return t->dio_pos + ((__u64)ret > done ? (__u64)ret - done : 0);
+}
+
+/*
  * Synchronous completions run in the submitting task; an asynchronous one
  * may complete elsewhere and is then not matched (its iocb is not ours).
  * `ret` includes done_before.
@@ -186,6 +212,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 	struct task_struct *task = current_task();
 	struct fl_task *t = current_lookup();
 	struct fl_fs_counters *c;
+	struct inode *inode;
 	struct fl_fs_key key;
 	__u32 reason = 0;
 
@@ -196,6 +223,15 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 			reason = FL_PARTIAL_EFAULT;
 		else if (ret >= 0 && (__u64)ret < t->dio_done_before + t->dio_count)
 			reason = FL_PARTIAL_SHORT;
+	}
+	/* A read short because it reached end of file had nothing refused:
+	 * not a partial, and no retry is owed. (The inode through a local:
+	 * BPF_CORE_READ of t->dio_inode would relocate struct fl_task.) */
+	inode = (struct inode *)t->dio_inode;
+	if (reason == FL_PARTIAL_SHORT && t->dio_op == FL_OP_READ &&
+	    dio_read_end(t, ret) >= BPF_CORE_READ(inode, i_size)) {
+		counter_add(FL_CNT_DIO_EOF_SHORT, 1);
+		reason = 0;
 	}
 	if (reason) {
 		t->partial_inode = t->dio_inode;

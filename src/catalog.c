@@ -147,6 +147,7 @@ const struct fl_summary_count fl_summary_counts[] = {
 	{ .key = "faults", .src = FL_SRC_COUNTER, .counter = FL_CNT_FAULTS, .hook = "page_fault_kernel" },
 	COUNTER("dio_calls", FL_CNT_DIO_CALLS, "dio_retry"),
 	COUNTER("dio_partial", FL_CNT_DIO_PARTIAL, "dio_partial"),
+	COUNTER("dio_eof_short", FL_CNT_DIO_EOF_SHORT, "dio_partial"),
 	COUNTER("dio_retries", FL_CNT_DIO_RETRIES, "dio_retry"),
 	COUNTER("dio_retry_bytes", FL_CNT_DIO_RETRY_BYTES, "dio_retry"),
 	COUNTER("fault_in_calls", FL_CNT_FAULT_IN_CALLS, "fault_in"),

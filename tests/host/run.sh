@@ -335,6 +335,13 @@ for fs in btrfs ext4 xfs; do
 		else
 			t_fail "memory pressure: no writable memory cgroup (v1 or v2)"
 		fi
+		# A read that reaches end of file (6 of its 8 pages there) into a
+		# resident buffer: short because the file is, nothing refused. btrfs
+		# then calls again from end of file (done_before 24576), and so does
+		# the workload's next pread: iomap returns at once, resuming nothing.
+		trace_json "$d/eof" --direct --buf resident --eof 2 "$mnt/f"
+		expect_counts "btrfs direct read to end of file" "$d/eof" 3 0 0 0
+		t_eq "btrfs eof: counted as dio_eof_short" 1 "$(summary "$d/eof" .counts.dio_eof_short)"
 		# Unfaulted same-file buffer: nofault gives 0 bytes, btrfs falls back to buffered.
 		trace_json "$d/same-rep" --direct --buf same --repeat 3 "$mnt/f"
 		expect_counts "btrfs direct read same x3 (no retry across syscalls)" "$d/same-rep" 3 3 0 0
