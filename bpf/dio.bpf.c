@@ -6,6 +6,10 @@
  * the iomap tracepoints where the kernel has them, else fentry/fexit on
  * __iomap_dio_rw and iomap_dio_complete, else kprobes on the same two.
  * (__iomap_dio_rw, not iomap_dio_rw: btrfs writes call it directly.)
+ * A call that never reaches iomap_dio_complete (nothing to do, an early
+ * error, an asynchronous I/O queued) must not leave its window open: the
+ * begin opens none for what iomap returns at once, the queued tracepoint
+ * closes it, and dio_in_window() ends it with its system call.
  */
 #include "faultlock.bpf.h"
 #include "livelock.bpf.h"
@@ -128,7 +132,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	struct inode *inode;
 	struct super_block *sb;
 	__u32 retry = 0;
-	bool from_eof;
+	__u64 gen;
+	bool at_once;
 
 	if (!t)
 		return 0;
@@ -147,8 +152,16 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	}
 
 	btrfs_forget(t);	/* ranges of an earlier call are not this one's */
-	t->dio_iocb = (__u64)iocb;
-	t->dio_inode = (__u64)inode;
+	/*
+	 * Nothing to transfer, or a read from end of file on (btrfs and gfs2
+	 * make one after every short read): __iomap_dio_rw returns at once,
+	 * without completion. Counted as a call; no window, resumes nothing.
+	 */
+	at_once = !a.count || (a.op == FL_OP_READ && a.pos >= inode_size(inode, typed));
+	gen = syscall_gen(task);
+	t->dio_iocb = at_once ? 0 : (__u64)iocb;
+	t->dio_inode = at_once ? 0 : (__u64)inode;
+	t->dio_gen = gen;
 	t->dio_ino = a.ino;
 	t->dio_dev = a.dev;
 	t->dio_op = a.op;
@@ -158,14 +171,9 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	t->dio_nofault = a.nofault;
 	t->dio_sb = (__u64)sb;
 
-	/*
-	 * A read from end of file on (btrfs and gfs2 make one after every short
-	 * read) resumes nothing: __iomap_dio_rw returns at once. A call, no retry.
-	 */
-	from_eof = a.op == FL_OP_READ && a.pos >= inode_size(inode, typed);
-	if (done_before && !from_eof)
+	if (done_before && !at_once)
 		retry |= FL_RETRY_DONE_BEFORE;
-	if (t->partial_inode == (__u64)inode && t->partial_gen == syscall_gen(task) && !from_eof)
+	if (t->partial_inode == (__u64)inode && t->partial_gen == gen && !at_once)
 		retry |= FL_RETRY_AFTER_PARTIAL;
 	t->partial_inode = 0;	/* only the next call can be its retry */
 
@@ -209,7 +217,6 @@ static __always_inline __s64 dio_read_end(const struct fl_task *t, __s64 ret)
  */
 static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 {
-	struct task_struct *task = current_task();
 	struct fl_task *t = current_lookup();
 	struct fl_fs_counters *c;
 	struct inode *inode;
@@ -235,7 +242,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 	}
 	if (reason) {
 		t->partial_inode = t->dio_inode;
-		t->partial_gen = syscall_gen(task);
+		t->partial_gen = t->dio_gen;
 		counter_add(FL_CNT_DIO_PARTIAL, 1);
 		key.dev = t->dio_dev;
 		key.op = t->dio_op;
@@ -248,9 +255,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 		}
 		emit_dio(FL_REC_DIO_PARTIAL, t, ret, reason);
 	}
-	t->dio_iocb = 0;
-	t->dio_inode = 0;
-	btrfs_forget(t);
+	dio_end(t);
 	return 0;
 }
 
@@ -289,6 +294,22 @@ SEC("tp_btf/iomap_dio_complete")
 int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
 {
 	return on_dio_complete(iocb, ret);
+}
+
+/*
+ * -EIOCBQUEUED: the bios are in flight and the completion runs elsewhere, so
+ * the submitter's window ends here (aio and io_uring end no read/write
+ * system call). Without this tracepoint, a user-mode fault ends it, or the
+ * end of a read/write system call (dio_in_window).
+ */
+SEC("tp_btf/iomap_dio_rw_queued")
+int BPF_PROG(handle_dio_queued, struct inode *inode, loff_t offset, u64 length)
+{
+	struct fl_task *t = current_lookup();
+
+	if (t && t->dio_iocb && t->dio_inode == (__u64)inode)
+		dio_end(t);
+	return 0;
 }
 
 /*

@@ -81,6 +81,10 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		"handle_btrfs_ordered_remove", ORDERED_FIELDS) },
 	[FL_HOOK_BTRFS_ORDERED_START] = { BTRFS_TP("btrfs_ordered_extent_start", "handle_btrfs_ordered_start",
 		ORDERED_FIELDS), .requires = "btrfs_ordered_extent_add" },
+	/* An asynchronous direct I/O queued: its window ends (bpf/dio.bpf.c). */
+	[FL_HOOK_DIO_QUEUED] = { .name = "iomap_dio_rw_queued", .category = "iomap",
+		.target = "iomap_dio_rw_queued",
+		.progs = { [FL_MODE_TP_BTF] = { "handle_dio_queued" } } },
 };
 const int fl_nr_hooks = FL_NR_HOOKS;
 

@@ -7,7 +7,7 @@
  *
  *   fl-mmapio [--op read|write] [--direct] [--buf same|half|hole|anon|resident]
  *             [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached]
- *             [--eof P] [-q] FILE
+ *             [--eof P] [--then-fault] [--aio] [-q] FILE
  *
  * ps = page size, N = --pages (even, >= 2), h = N/2, len = N*ps.
  * FILE always ends up 2N pages long (2N-P with --eof P); "data" below is a position-dependent
@@ -73,6 +73,15 @@
  *       a pread entirely past end of file (with P = N the first one).  Only
  *       the bytes read are verified in the buffer (a direct read may zero
  *       the buffer beyond end of file before it reports the short count).
+ * --then-fault  after the measured I/O and before any verification, pread
+ *       file page 0 through a second, buffered fd into a fresh, unfaulted
+ *       mapping of that page (--map decides which kind): a kernel-mode page
+ *       fault on a mapping of FILE, in a system call that does no direct I/O.
+ *       The page is verified.
+ * --aio  the measured I/O goes through Linux AIO (io_submit, then
+ *       io_getevents for its one result) instead of pread/pwrite: with
+ *       --direct an asynchronous iocb, which iomap may queue (-EIOCBQUEUED)
+ *       and complete elsewhere, in a system call that is no read or write.
  *
  * Output (unless -q), one line per invocation, totals over all K runs:
  *   fl-mmapio: op=read direct=1 buf=half map=shared pages=8 bytes=32768 calls=1 ok
@@ -90,8 +99,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -116,6 +127,8 @@ static struct {
 	int quiet;
 	int uncached;
 	long eof;
+	int then_fault;
+	int aio;
 	const char *path;
 } cfg = {
 	.op = OP_READ,
@@ -138,7 +151,7 @@ static void usage(FILE *f)
 	fprintf(f,
 		"usage: " PROG " [--op read|write] [--direct] [--buf same|half|hole|anon|resident]\n"
 		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached]\n"
-		"                 [--eof P] [-q] FILE\n");
+		"                 [--eof P] [--then-fault] [--aio] [-q] FILE\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -153,6 +166,8 @@ static void parse_args(int argc, char **argv)
 		{ "keep", no_argument, NULL, 'k' },
 		{ "uncached", no_argument, NULL, 'u' },
 		{ "eof", required_argument, NULL, 'e' },
+		{ "then-fault", no_argument, NULL, 't' },
+		{ "aio", no_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -216,6 +231,12 @@ static void parse_args(int argc, char **argv)
 			if (cfg.eof < 1)
 				usage_error("--eof must be >= 1");
 			break;
+		case 't':
+			cfg.then_fault = 1;
+			break;
+		case 'a':
+			cfg.aio = 1;
+			break;
 		case 'q':
 			cfg.quiet = 1;
 			break;
@@ -277,6 +298,38 @@ static void read_all(int fd, uint8_t *p, size_t len, off_t off, const char *what
 		len -= (size_t)r;
 		off += r;
 	}
+}
+
+/* --aio: one pread/pwrite as an iocb, submitted and reaped (-1 and errno
+ * on failure, as the calls it stands for). */
+static ssize_t aio_rw(int fd, void *p, size_t len, off_t off)
+{
+	static aio_context_t ctx;
+	struct iocb cb = {
+		.aio_lio_opcode = cfg.op == OP_READ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE,
+		.aio_fildes = (uint32_t)fd,
+		.aio_buf = (uint64_t)(uintptr_t)p,
+		.aio_nbytes = len,
+		.aio_offset = off,
+	};
+	struct iocb *cbp = &cb;
+	struct io_event ev;
+	long n;
+
+	if (!ctx && syscall(__NR_io_setup, 1, &ctx) < 0)
+		die_errno("io_setup");
+	if (syscall(__NR_io_submit, ctx, 1, &cbp) != 1)
+		return -1;
+	do
+		n = syscall(__NR_io_getevents, ctx, 1, 1, &ev, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die_errno("io_getevents");
+	if (ev.res < 0) {
+		errno = (int)-ev.res;
+		return -1;
+	}
+	return (ssize_t)ev.res;
 }
 
 static void *map_or_die(void *addr, size_t len, int flags, int fd, off_t off, const char *what)
@@ -453,7 +506,9 @@ static struct run_result run_once(long seed)
 	while (done < len) {
 		ssize_t r;
 
-		if (cfg.op == OP_READ)
+		if (cfg.aio)
+			r = aio_rw(fd, buf + done, len - done, io_off + (off_t)done);
+		else if (cfg.op == OP_READ)
 			r = pread(fd, buf + done, len - done, io_off + (off_t)done);
 		else
 			r = pwrite(fd, buf + done, len - done, io_off + (off_t)done);
@@ -479,6 +534,21 @@ static struct run_result run_once(long seed)
 		die("pread %s%s: end of file after %zu bytes, want %zu", cfg.path,
 		    cfg.direct ? " (O_DIRECT)" : "", done, want);
 	res.bytes = done;
+
+	/* 4b. --then-fault: a buffered read into a fresh mapping of the file. */
+	if (cfg.then_fault) {
+		int tfd = open(cfg.path, O_RDONLY);
+		uint8_t *m;
+
+		if (tfd < 0)
+			die_errno("open %s for --then-fault", cfg.path);
+		m = map_or_die(NULL, ps, mflags, fd, 0, "file mapping (--then-fault)");
+		read_all(tfd, m, ps, 0, "then-fault");
+		compare(m, f1, ps, "then-fault page", 0);
+		if (munmap(m, ps) < 0)
+			die_errno("munmap");
+		close(tfd);
+	}
 
 	/* 5. verify: the buffer after a read, the whole file via a buffered fd. */
 	if (cfg.op == OP_READ)
