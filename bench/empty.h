@@ -15,8 +15,9 @@
 	X(7, btrfs, btrfs_clear_extent_bit)				\
 	X(8, btrfs, btrfs_ordered_extent_add)				\
 	X(9, btrfs, btrfs_ordered_extent_remove)			\
-	X(10, btrfs, btrfs_ordered_extent_start)
+	X(10, btrfs, btrfs_ordered_extent_start)			\
+	X(11, iomap, iomap_dio_rw_queued)
 
-#define FL_EMPTY_NR_HOOKS 11
+#define FL_EMPTY_NR_HOOKS 12
 
 #endif

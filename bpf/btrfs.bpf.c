@@ -174,7 +174,7 @@ int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 	if (!ready || ctx->owner != btrfs_inode_io || !(ctx->bits & btrfs_lock_bits))
 		return 0;
 	t = current_lookup();
-	if (!t || !t->dio_iocb || !ctx->len)
+	if (!t || !t->dio_iocb || !ctx->len || !dio_in_window(t, current_task()))
 		return 0;
 	bits = ctx->bits & btrfs_lock_bits;
 	start = ctx->start;
@@ -279,7 +279,7 @@ int handle_btrfs_ordered_add(struct btrfs_ordered_args *ctx)
 	if (!ready)
 		return 0;
 	t = current_lookup();
-	if (!t || !t->dio_iocb || t->in_fault || !ctx->len)
+	if (!t || !t->dio_iocb || t->in_fault || !ctx->len || !dio_in_window(t, current_task()))
 		return 0;
 	h = &t->ord;
 	h->root = ctx->root_objectid;

@@ -6,6 +6,10 @@
  * the iomap tracepoints where the kernel has them, else fentry/fexit on
  * __iomap_dio_rw and iomap_dio_complete, else kprobes on the same two.
  * (__iomap_dio_rw, not iomap_dio_rw: btrfs writes call it directly.)
+ * A call that never reaches iomap_dio_complete (nothing to do, an early
+ * error, an asynchronous I/O queued) must not leave its window open: the
+ * begin opens none for what iomap returns at once, the queued tracepoint
+ * closes it, and dio_in_window() ends it with its system call.
  */
 #include "faultlock.bpf.h"
 #include "livelock.bpf.h"
@@ -75,6 +79,14 @@ static __always_inline void dio_args_probe(struct dio_args *a, struct kiocb *ioc
 	a->nofault = bpf_core_field_exists(iter->nofault) ? BPF_CORE_READ(iter, nofault) : 0;
 }
 
+/* i_size: a plain load through a typed (BTF) pointer, else a CO-RE read. */
+static __always_inline __s64 inode_size(struct inode *inode, const bool typed)
+{
+	if (typed)
+		return inode->i_size;
+	return BPF_CORE_READ(inode, i_size);
+}
+
 static __always_inline struct fl_fs_counters *fs_counters_get(__u32 dev, __u32 op,
 							       struct super_block *sb)
 {
@@ -120,6 +132,8 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	struct inode *inode;
 	struct super_block *sb;
 	__u32 retry = 0;
+	__u64 gen;
+	bool at_once;
 
 	if (!t)
 		return 0;
@@ -138,8 +152,16 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	}
 
 	btrfs_forget(t);	/* ranges of an earlier call are not this one's */
-	t->dio_iocb = (__u64)iocb;
-	t->dio_inode = (__u64)inode;
+	/*
+	 * Nothing to transfer, or a read from end of file on (btrfs and gfs2
+	 * make one after every short read): __iomap_dio_rw returns at once,
+	 * without completion. Counted as a call; no window, resumes nothing.
+	 */
+	at_once = !a.count || (a.op == FL_OP_READ && a.pos >= inode_size(inode, typed));
+	gen = syscall_gen(task);
+	t->dio_iocb = at_once ? 0 : (__u64)iocb;
+	t->dio_inode = at_once ? 0 : (__u64)inode;
+	t->dio_gen = gen;
 	t->dio_ino = a.ino;
 	t->dio_dev = a.dev;
 	t->dio_op = a.op;
@@ -149,9 +171,9 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	t->dio_nofault = a.nofault;
 	t->dio_sb = (__u64)sb;
 
-	if (done_before)
+	if (done_before && !at_once)
 		retry |= FL_RETRY_DONE_BEFORE;
-	if (t->partial_inode == (__u64)inode && t->partial_gen == syscall_gen(task))
+	if (t->partial_inode == (__u64)inode && t->partial_gen == gen && !at_once)
 		retry |= FL_RETRY_AFTER_PARTIAL;
 	t->partial_inode = 0;	/* only the next call can be its retry */
 
@@ -177,15 +199,27 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 }
 
 /*
+ * Where a read's transfer ended: its position at begin (iocb->ki_pos, which
+ * already counts the done_before bytes of earlier calls) plus what this
+ * call added (`ret` includes done_before; 0 is 0 however much came before).
+ */
+static __always_inline __s64 dio_read_end(const struct fl_task *t, __s64 ret)
+{
+	__u64 done = t->dio_done_before;
+
+	return t->dio_pos + ((__u64)ret > done ? (__u64)ret - done : 0);
+}
+
+/*
  * Synchronous completions run in the submitting task; an asynchronous one
  * may complete elsewhere and is then not matched (its iocb is not ours).
  * `ret` includes done_before.
  */
 static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 {
-	struct task_struct *task = current_task();
 	struct fl_task *t = current_lookup();
 	struct fl_fs_counters *c;
+	struct inode *inode;
 	struct fl_fs_key key;
 	__u32 reason = 0;
 
@@ -197,9 +231,18 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 		else if (ret >= 0 && (__u64)ret < t->dio_done_before + t->dio_count)
 			reason = FL_PARTIAL_SHORT;
 	}
+	/* A read short because it reached end of file had nothing refused:
+	 * not a partial, and no retry is owed. (The inode through a local:
+	 * BPF_CORE_READ of t->dio_inode would relocate struct fl_task.) */
+	inode = (struct inode *)t->dio_inode;
+	if (reason == FL_PARTIAL_SHORT && t->dio_op == FL_OP_READ &&
+	    dio_read_end(t, ret) >= BPF_CORE_READ(inode, i_size)) {
+		counter_add(FL_CNT_DIO_EOF_SHORT, 1);
+		reason = 0;
+	}
 	if (reason) {
 		t->partial_inode = t->dio_inode;
-		t->partial_gen = syscall_gen(task);
+		t->partial_gen = t->dio_gen;
 		counter_add(FL_CNT_DIO_PARTIAL, 1);
 		key.dev = t->dio_dev;
 		key.op = t->dio_op;
@@ -212,9 +255,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 		}
 		emit_dio(FL_REC_DIO_PARTIAL, t, ret, reason);
 	}
-	t->dio_iocb = 0;
-	t->dio_inode = 0;
-	btrfs_forget(t);
+	dio_end(t);
 	return 0;
 }
 
@@ -253,6 +294,22 @@ SEC("tp_btf/iomap_dio_complete")
 int BPF_PROG(handle_dio_complete, struct kiocb *iocb, int error, ssize_t ret)
 {
 	return on_dio_complete(iocb, ret);
+}
+
+/*
+ * -EIOCBQUEUED: the bios are in flight and the completion runs elsewhere, so
+ * the submitter's window ends here (aio and io_uring end no read/write
+ * system call). Without this tracepoint, a user-mode fault ends it, or the
+ * end of a read/write system call (dio_in_window).
+ */
+SEC("tp_btf/iomap_dio_rw_queued")
+int BPF_PROG(handle_dio_queued, struct inode *inode, loff_t offset, u64 length)
+{
+	struct fl_task *t = current_lookup();
+
+	if (t && t->dio_iocb && t->dio_inode == (__u64)inode)
+		dio_end(t);
+	return 0;
 }
 
 /*

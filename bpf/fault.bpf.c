@@ -65,7 +65,7 @@ int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	long err;
 
 	t = fault_filter(task);
-	if (!t || !t->dio_inode || !use_find_vma || !have_task_btf)
+	if (!t || !t->dio_inode || !use_find_vma || !have_task_btf || !dio_in_window(t, task))
 		return 0;
 	m.inode = t->dio_inode;
 	m.addr = address;
@@ -134,9 +134,7 @@ int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
 	}
 	if (!t)
 		return 0;
-	t->dio_iocb = 0;
-	t->dio_inode = 0;
-	btrfs_forget(t);
+	dio_end(t);
 	pending_reset(t);
 	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
 		retry_end_all(ctx, t, FL_LL_END_USER);

@@ -102,6 +102,7 @@ struct fl_task {
 	__u64 partial_inode;	/* last DIO result on this inode was partial ... */
 	__u64 partial_gen;	/* ... in this read/write system call (syscall_gen) */
 	__u64 dio_sb;		/* struct super_block * of that I/O (its name: sb_fstype) */
+	__u64 dio_gen;		/* syscall_gen() when it began: a window never outlives its call */
 
 	/* glock ownership (glock.bpf.c) */
 	__u32 nr_held;
@@ -527,6 +528,29 @@ static __always_inline __u64 syscall_gen(struct task_struct *task)
 	if (!bpf_core_field_exists(task->ioac.syscr) || !bpf_core_field_exists(task->ioac.syscw))
 		return 0;
 	return BPF_CORE_READ(task, ioac.syscr) + BPF_CORE_READ(task, ioac.syscw);
+}
+
+/* The task's direct I/O is over (or never began): forget it. */
+static __always_inline void dio_end(struct fl_task *t)
+{
+	t->dio_iocb = 0;
+	t->dio_inode = 0;
+	btrfs_forget(t);
+}
+
+/*
+ * Is the task inside the direct I/O its state names? An __iomap_dio_rw that
+ * fails before its I/O never reaches iomap_dio_complete, so its window is
+ * taken as closed once the read/write system call it began in has ended.
+ */
+static __always_inline bool dio_in_window(struct fl_task *t, struct task_struct *task)
+{
+	if (!t->dio_iocb)
+		return false;
+	if (t->dio_gen == syscall_gen(task))
+		return true;
+	dio_end(t);
+	return false;
 }
 
 /* Bit length of v (0 for 0): branch-light, as libbpf-tools' log2l. */

@@ -81,7 +81,9 @@ enum fl_counter {
 	FL_CNT_RETRY_LIVELOCK_KIND = FL_CNT_FAULT_IN_SHORT_KIND + 3,
 	/* remote demote requests per glock type: FL_CNT_REMOTE_DEMOTE_TYPE + ln_type */
 	FL_CNT_REMOTE_DEMOTE_TYPE = FL_CNT_RETRY_LIVELOCK_KIND + 4,
-	FL_CNT_MAX = FL_CNT_REMOTE_DEMOTE_TYPE + FL_GLOCK_TYPES,
+	/* nofault reads short because they reached end of file (not partial) */
+	FL_CNT_DIO_EOF_SHORT = FL_CNT_REMOTE_DEMOTE_TYPE + FL_GLOCK_TYPES,
+	FL_CNT_MAX,
 };
 
 /* Direction of a direct I/O, from IOCB_WRITE. */

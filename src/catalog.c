@@ -81,6 +81,10 @@ const struct fl_hook fl_hooks[FL_NR_HOOKS] = {
 		"handle_btrfs_ordered_remove", ORDERED_FIELDS) },
 	[FL_HOOK_BTRFS_ORDERED_START] = { BTRFS_TP("btrfs_ordered_extent_start", "handle_btrfs_ordered_start",
 		ORDERED_FIELDS), .requires = "btrfs_ordered_extent_add" },
+	/* An asynchronous direct I/O queued: its window ends (bpf/dio.bpf.c). */
+	[FL_HOOK_DIO_QUEUED] = { .name = "iomap_dio_rw_queued", .category = "iomap",
+		.target = "iomap_dio_rw_queued",
+		.progs = { [FL_MODE_TP_BTF] = { "handle_dio_queued" } } },
 };
 const int fl_nr_hooks = FL_NR_HOOKS;
 
@@ -147,6 +151,7 @@ const struct fl_summary_count fl_summary_counts[] = {
 	{ .key = "faults", .src = FL_SRC_COUNTER, .counter = FL_CNT_FAULTS, .hook = "page_fault_kernel" },
 	COUNTER("dio_calls", FL_CNT_DIO_CALLS, "dio_retry"),
 	COUNTER("dio_partial", FL_CNT_DIO_PARTIAL, "dio_partial"),
+	COUNTER("dio_eof_short", FL_CNT_DIO_EOF_SHORT, "dio_partial"),
 	COUNTER("dio_retries", FL_CNT_DIO_RETRIES, "dio_retry"),
 	COUNTER("dio_retry_bytes", FL_CNT_DIO_RETRY_BYTES, "dio_retry"),
 	COUNTER("fault_in_calls", FL_CNT_FAULT_IN_CALLS, "fault_in"),

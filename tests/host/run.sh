@@ -132,6 +132,7 @@ out=$("$FL" check 2>&1); rc=$?
 t_eq "check: exit 0" 0 "$rc"
 t_match "check: iomap_dio_rw_begin via tp_btf" '^iomap_dio_rw_begin +tp_btf +ok' "$out"
 t_match "check: iomap_dio_complete via tp_btf" '^iomap_dio_complete +tp_btf +ok' "$out"
+t_match "check: iomap_dio_rw_queued via tp_btf" '^iomap_dio_rw_queued +tp_btf +ok' "$out"
 t_match "check: page_fault_kernel via tp_btf" '^page_fault_kernel +tp_btf +ok' "$out"
 t_match "check: kernel release" "^kernel +$(uname -r)" "$out"
 # What else this kernel offers (kprobes, fentry, gfs2) is read from check
@@ -335,6 +336,30 @@ for fs in btrfs ext4 xfs; do
 		else
 			t_fail "memory pressure: no writable memory cgroup (v1 or v2)"
 		fi
+		# A read that reaches end of file (6 of its 8 pages there) into a
+		# resident buffer: short because the file is, nothing refused. btrfs
+		# then calls again from end of file (done_before 24576), and so does
+		# the workload's next pread: iomap returns at once, resuming nothing.
+		trace_json "$d/eof" --direct --buf resident --eof 2 "$mnt/f"
+		expect_counts "btrfs direct read to end of file" "$d/eof" 3 0 0 0
+		t_eq "btrfs eof: counted as dio_eof_short" 1 "$(summary "$d/eof" .counts.dio_eof_short)"
+		# A read entirely past end of file never reaches iomap_dio_complete;
+		# the next system call, a buffered pread into a fresh mapping of the
+		# file, faults on it in kernel mode: in no direct I/O by then.
+		for map in private shared; do
+			trace_json "$d/pasteof-$map" --direct --buf resident --eof 8 --then-fault --map "$map" "$mnt/f"
+			expect_counts "btrfs direct read past end of file, $map fault after" "$d/pasteof-$map" 1 0 0 0
+			t_eq "btrfs past eof $map: the later fault is no same_file_fault" "0 0" \
+				"$(summary "$d/pasteof-$map" .counts.same_file_fault) $(events "$d/pasteof-$map" same_file_fault)"
+		done
+		# The same after an asynchronous direct read (io_submit): iomap queues
+		# it (iomap_dio_rw_queued) and it completes in another task; neither
+		# io_submit nor io_getevents is a read/write system call.
+		trace_json "$d/aio" --direct --buf resident --aio --then-fault "$mnt/f"
+		t_eq "btrfs aio read, fault after: exit 0, child exit 0, queued hook" "0 0 tp_btf" \
+			"$(cat "$d/aio.rc") $(summary "$d/aio" '| "\(.child_status.exit_code) \(.hooks.iomap_dio_rw_queued)"')"
+		t_eq "btrfs aio read, fault after: no same_file_fault" "1 0 0" \
+			"$(summary "$d/aio" '.counts | "\(.dio_calls) \(.same_file_fault)"') $(events "$d/aio" same_file_fault)"
 		# Unfaulted same-file buffer: nofault gives 0 bytes, btrfs falls back to buffered.
 		trace_json "$d/same-rep" --direct --buf same --repeat 3 "$mnt/f"
 		expect_counts "btrfs direct read same x3 (no retry across syscalls)" "$d/same-rep" 3 3 0 0

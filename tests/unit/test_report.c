@@ -1264,7 +1264,7 @@ static void test_summary_lost_sum(void **state)
 
 #define COUNT_KEYS "lock_acquisitions,recursive_lock,fault_under_lock,lock_stall,lock_order,deadlock,remote_demote,retry_livelock," \
 	"faults,dio_calls," \
-	"dio_partial,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
+	"dio_partial,dio_eof_short,dio_retries,dio_retry_bytes,fault_in_calls,fault_in_short,same_file_fault," \
 	"lost_events"
 
 static struct fl_snapshot snap;	/* mk_summary's counters */
@@ -1282,6 +1282,7 @@ static struct fl_summary *mk_summary(void)
 	s.lock_stalls = 2;
 	snap.counters[FL_CNT_DIO_CALLS] = 10;
 	snap.counters[FL_CNT_DIO_PARTIAL] = 3;
+	snap.counters[FL_CNT_DIO_EOF_SHORT] = 1;
 	snap.counters[FL_CNT_DIO_RETRIES] = 2;
 	snap.counters[FL_CNT_DIO_RETRY_BYTES] = 8192;
 	snap.counters[FL_CNT_SAME_FILE_FAULT] = 1;
@@ -1340,7 +1341,7 @@ static void test_summary_json_exact(void **state)
 		"{\"type\":\"summary\",\"ts\":1500001000,\"pid\":0,\"tid\":0,\"comm\":\"faultlock\","
 		"\"target\":\"fl-mmapio (pid 42)\",\"duration_s\":1.500000,"
 		"\"counts\":{\"lock_acquisitions\":50,\"recursive_lock\":4,\"fault_under_lock\":5,"
-		"\"lock_stall\":2,\"lock_order\":0,\"deadlock\":0,\"remote_demote\":0,\"retry_livelock\":0,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_retries\":2,"
+		"\"lock_stall\":2,\"lock_order\":0,\"deadlock\":0,\"remote_demote\":0,\"retry_livelock\":0,\"faults\":100,\"dio_calls\":10,\"dio_partial\":3,\"dio_eof_short\":1,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"fault_in_calls\":7,\"fault_in_short\":6,"
 		"\"same_file_fault\":1,\"lost_events\":0},"
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
@@ -1431,7 +1432,7 @@ static void test_summary_json_all_hooks_off(void **state)
 	assert_true(jc_is_line(out(fx)));
 	assert_json(out(fx), "counts",
 		    "{\"lock_acquisitions\":null,\"recursive_lock\":null,\"fault_under_lock\":null,"
-		    "\"lock_stall\":null,\"lock_order\":null,\"deadlock\":null,\"remote_demote\":null,\"retry_livelock\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_retries\":null,"
+		    "\"lock_stall\":null,\"lock_order\":null,\"deadlock\":null,\"remote_demote\":null,\"retry_livelock\":null,\"faults\":null,\"dio_calls\":null,\"dio_partial\":null,\"dio_eof_short\":null,\"dio_retries\":null,"
 		    "\"dio_retry_bytes\":null,\"fault_in_calls\":null,\"fault_in_short\":null,"
 		    "\"same_file_fault\":null,\"lost_events\":0}");
 	free(st);

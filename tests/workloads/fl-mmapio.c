@@ -5,12 +5,12 @@
  * mapping of the same file" workload for faultlock (cf. fstests generic/647,
  * src/mmap-rw-fault.c).
  *
- *   fl-mmapio [--op read|write] [--direct] [--buf same|half|hole|anon]
+ *   fl-mmapio [--op read|write] [--direct] [--buf same|half|hole|anon|resident]
  *             [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached]
- *             [-q] FILE
+ *             [--eof P] [--then-fault] [--aio] [-q] FILE
  *
  * ps = page size, N = --pages (even, >= 2), h = N/2, len = N*ps.
- * FILE always ends up 2N pages long; "data" below is a position-dependent
+ * FILE always ends up 2N pages long (2N-P with --eof P); "data" below is a position-dependent
  * byte pattern (every page of the file has different content).
  *
  * Each of the K runs (--repeat) does, from scratch:
@@ -62,6 +62,26 @@
  *       R: pread(fd, buf, len, N*ps) as for "same".
  *       W: pwrite(fd, buf, len, 0) from untouched memory, i.e. writes zeros
  *          over file pages [0,N).
+ * resident  control: anonymous memory made resident before the I/O, filled
+ *       as the anonymous half of "half" (so a write stores file pages
+ *       [N,2N)): a nofault copy has nothing to refuse. R and W at the
+ *       offsets of "anon".
+ *
+ * --eof P (R with --buf anon or resident, 1 <= P <= N): FILE is P pages
+ *       short (2N-P pages), so the read of len bytes at N*ps stops at end
+ *       of file, P pages early: the loop ends at the first 0-byte result,
+ *       a pread entirely past end of file (with P = N the first one).  Only
+ *       the bytes read are verified in the buffer (a direct read may zero
+ *       the buffer beyond end of file before it reports the short count).
+ * --then-fault  after the measured I/O and before any verification, pread
+ *       file page 0 through a second, buffered fd into a fresh, unfaulted
+ *       mapping of that page (--map decides which kind): a kernel-mode page
+ *       fault on a mapping of FILE, in a system call that does no direct I/O.
+ *       The page is verified.
+ * --aio  the measured I/O goes through Linux AIO (io_submit, then
+ *       io_getevents for its one result) instead of pread/pwrite: with
+ *       --direct an asynchronous iocb, which iomap may queue (-EIOCBQUEUED)
+ *       and complete elsewhere, in a system call that is no read or write.
  *
  * Output (unless -q), one line per invocation, totals over all K runs:
  *   fl-mmapio: op=read direct=1 buf=half map=shared pages=8 bytes=32768 calls=1 ok
@@ -79,8 +99,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/aio_abi.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -89,10 +111,10 @@
 #define MAX_PAGES 65536
 
 enum op { OP_READ, OP_WRITE };
-enum buf { BUF_SAME, BUF_HALF, BUF_HOLE, BUF_ANON };
+enum buf { BUF_SAME, BUF_HALF, BUF_HOLE, BUF_ANON, BUF_RESIDENT };
 
 static const char *const op_names[] = { "read", "write" };
-static const char *const buf_names[] = { "same", "half", "hole", "anon" };
+static const char *const buf_names[] = { "same", "half", "hole", "anon", "resident" };
 
 static struct {
 	enum op op;
@@ -104,6 +126,9 @@ static struct {
 	int keep;
 	int quiet;
 	int uncached;
+	long eof;
+	int then_fault;
+	int aio;
 	const char *path;
 } cfg = {
 	.op = OP_READ,
@@ -124,8 +149,9 @@ static void wl_cleanup(void)
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: " PROG " [--op read|write] [--direct] [--buf same|half|hole|anon]\n"
-		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached] [-q] FILE\n");
+		"usage: " PROG " [--op read|write] [--direct] [--buf same|half|hole|anon|resident]\n"
+		"                 [--map private|shared] [--pages N] [--repeat K] [--keep] [--uncached]\n"
+		"                 [--eof P] [--then-fault] [--aio] [-q] FILE\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -139,6 +165,9 @@ static void parse_args(int argc, char **argv)
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "uncached", no_argument, NULL, 'u' },
+		{ "eof", required_argument, NULL, 'e' },
+		{ "then-fault", no_argument, NULL, 't' },
+		{ "aio", no_argument, NULL, 'a' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -168,8 +197,10 @@ static void parse_args(int argc, char **argv)
 				cfg.buf = BUF_HOLE;
 			else if (!strcmp(optarg, "anon"))
 				cfg.buf = BUF_ANON;
+			else if (!strcmp(optarg, "resident"))
+				cfg.buf = BUF_RESIDENT;
 			else
-				usage_error("invalid --buf '%s' (same|half|hole|anon)", optarg);
+				usage_error("invalid --buf '%s' (same|half|hole|anon|resident)", optarg);
 			break;
 		case 'm':
 			if (!strcmp(optarg, "private"))
@@ -195,6 +226,17 @@ static void parse_args(int argc, char **argv)
 		case 'u':
 			cfg.uncached = 1;
 			break;
+		case 'e':
+			cfg.eof = parse_long(optarg, "--eof");
+			if (cfg.eof < 1)
+				usage_error("--eof must be >= 1");
+			break;
+		case 't':
+			cfg.then_fault = 1;
+			break;
+		case 'a':
+			cfg.aio = 1;
+			break;
 		case 'q':
 			cfg.quiet = 1;
 			break;
@@ -211,6 +253,12 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage_error(optind >= argc ? "missing FILE" : "too many arguments");
+	/* A file mapping in the buffer would take the zeros a direct read may
+	 * write beyond end of file: only anonymous buffers keep the model exact. */
+	if (cfg.eof && (cfg.op != OP_READ || (cfg.buf != BUF_ANON && cfg.buf != BUF_RESIDENT)))
+		usage_error("--eof needs --op read and --buf anon or resident");
+	if (cfg.eof > cfg.pages)
+		usage_error("--eof must be <= --pages");
 	cfg.path = argv[optind];
 }
 
@@ -252,6 +300,38 @@ static void read_all(int fd, uint8_t *p, size_t len, off_t off, const char *what
 	}
 }
 
+/* --aio: one pread/pwrite as an iocb, submitted and reaped (-1 and errno
+ * on failure, as the calls it stands for). */
+static ssize_t aio_rw(int fd, void *p, size_t len, off_t off)
+{
+	static aio_context_t ctx;
+	struct iocb cb = {
+		.aio_lio_opcode = cfg.op == OP_READ ? IOCB_CMD_PREAD : IOCB_CMD_PWRITE,
+		.aio_fildes = (uint32_t)fd,
+		.aio_buf = (uint64_t)(uintptr_t)p,
+		.aio_nbytes = len,
+		.aio_offset = off,
+	};
+	struct iocb *cbp = &cb;
+	struct io_event ev;
+	long n;
+
+	if (!ctx && syscall(__NR_io_setup, 1, &ctx) < 0)
+		die_errno("io_setup");
+	if (syscall(__NR_io_submit, ctx, 1, &cbp) != 1)
+		return -1;
+	do
+		n = syscall(__NR_io_getevents, ctx, 1, 1, &ev, NULL);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		die_errno("io_getevents");
+	if (ev.res < 0) {
+		errno = (int)-ev.res;
+		return -1;
+	}
+	return (ssize_t)ev.res;
+}
+
 static void *map_or_die(void *addr, size_t len, int flags, int fd, off_t off, const char *what)
 {
 	void *p = mmap(addr, len, PROT_READ | PROT_WRITE, flags, fd, off);
@@ -287,6 +367,8 @@ struct run_result {
 static struct run_result run_once(long seed)
 {
 	const size_t n = (size_t)cfg.pages, h = n / 2, len = n * ps, flen = 2 * len;
+	/* The file's real size, and what the measured read gets of len. */
+	const size_t fsize = flen - (size_t)cfg.eof * ps, want = len - (size_t)cfg.eof * ps;
 	uint8_t *f0, *f1, *b0, *b1, *chk, *buf, *p;
 	/* Which file page (or -1: anonymous) each buffer page maps. */
 	long *bmap;
@@ -323,7 +405,7 @@ static struct run_result run_once(long seed)
 		/* Pages [0,N) stay a hole: only [N,2N) is written. */
 		write_all(fd, f0 + len, len, (off_t)len, "fill");
 	} else {
-		write_all(fd, f0, flen, 0, "fill");
+		write_all(fd, f0, fsize, 0, "fill");
 	}
 	if (fsync(fd) < 0)
 		die_errno("fsync %s", cfg.path);
@@ -361,6 +443,7 @@ static struct run_result run_once(long seed)
 			bmap[j] = (long)j;
 		break;
 	case BUF_ANON:
+	case BUF_RESIDENT:
 		break;
 	}
 
@@ -371,14 +454,18 @@ static struct run_result run_once(long seed)
 	} else {
 		buf = map_or_die(NULL, len, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0,
 				 "anonymous buffer");
-		if (cfg.buf == BUF_HALF) {
-			/* Make the first half resident (and not the zero page). */
+		if (cfg.buf == BUF_HALF || cfg.buf == BUF_RESIDENT) {
+			/* Make the first half (all of it) resident, not the zero page. */
+			size_t rlen = cfg.buf == BUF_HALF ? h * ps : len;
+
 			if (cfg.op == OP_WRITE) {
-				for (size_t i = 0; i < h * ps; i++)
+				for (size_t i = 0; i < rlen; i++)
 					buf[i] = f0[n * ps + i];
 			} else {
-				memset(buf, 0xee, h * ps);
+				memset(buf, 0xee, rlen);
 			}
+		}
+		if (cfg.buf == BUF_HALF) {
 			p = map_or_die(buf + h * ps, h * ps, mflags | MAP_FIXED, fd,
 				       (off_t)((size_t)bmap[h] * ps), "file mapping (MAP_FIXED)");
 			if (p != buf + h * ps)
@@ -393,9 +480,9 @@ static struct run_result run_once(long seed)
 
 		if (bmap[j] >= 0)
 			memcpy(dst, f0 + (size_t)bmap[j] * ps, ps);
-		else if (cfg.buf == BUF_HALF && cfg.op == OP_WRITE)
+		else if ((cfg.buf == BUF_HALF || cfg.buf == BUF_RESIDENT) && cfg.op == OP_WRITE)
 			memcpy(dst, f0 + (n + j) * ps, ps);
-		else if (cfg.buf == BUF_HALF)
+		else if (cfg.buf == BUF_HALF || cfg.buf == BUF_RESIDENT)
 			memset(dst, 0xee, ps);
 		else
 			memset(dst, 0, ps); /* untouched anonymous memory */
@@ -419,7 +506,9 @@ static struct run_result run_once(long seed)
 	while (done < len) {
 		ssize_t r;
 
-		if (cfg.op == OP_READ)
+		if (cfg.aio)
+			r = aio_rw(fd, buf + done, len - done, io_off + (off_t)done);
+		else if (cfg.op == OP_READ)
 			r = pread(fd, buf + done, len - done, io_off + (off_t)done);
 		else
 			r = pwrite(fd, buf + done, len - done, io_off + (off_t)done);
@@ -432,6 +521,8 @@ static struct run_result run_once(long seed)
 				  cfg.direct ? " (O_DIRECT)" : "",
 				  (long long)(io_off + (off_t)done), done, len);
 		}
+		if (r == 0 && cfg.eof)
+			break;	/* end of file */
 		if (r == 0)
 			die("%s %s%s at offset %lld: no progress (%zu of %zu bytes done)",
 			    cfg.op == OP_READ ? "pread" : "pwrite", cfg.path,
@@ -439,20 +530,38 @@ static struct run_result run_once(long seed)
 			    (long long)(io_off + (off_t)done), done, len);
 		done += (size_t)r;
 	}
+	if (done != want)
+		die("pread %s%s: end of file after %zu bytes, want %zu", cfg.path,
+		    cfg.direct ? " (O_DIRECT)" : "", done, want);
 	res.bytes = done;
+
+	/* 4b. --then-fault: a buffered read into a fresh mapping of the file. */
+	if (cfg.then_fault) {
+		int tfd = open(cfg.path, O_RDONLY);
+		uint8_t *m;
+
+		if (tfd < 0)
+			die_errno("open %s for --then-fault", cfg.path);
+		m = map_or_die(NULL, ps, mflags, fd, 0, "file mapping (--then-fault)");
+		read_all(tfd, m, ps, 0, "then-fault");
+		compare(m, f1, ps, "then-fault page", 0);
+		if (munmap(m, ps) < 0)
+			die_errno("munmap");
+		close(tfd);
+	}
 
 	/* 5. verify: the buffer after a read, the whole file via a buffered fd. */
 	if (cfg.op == OP_READ)
-		compare(buf, b1, len, "read buffer", 0);
+		compare(buf, b1, done, "read buffer", 0);
 	vfd = open(cfg.path, O_RDONLY);
 	if (vfd < 0)
 		die_errno("open %s for verification", cfg.path);
 	if (fstat(vfd, &st) < 0)
 		die_errno("fstat %s", cfg.path);
-	if ((size_t)st.st_size != flen)
-		die("verify %s: size is %lld, want %zu", cfg.path, (long long)st.st_size, flen);
-	read_all(vfd, chk, flen, 0, "verify");
-	compare(chk, f1, flen, "file content", 0);
+	if ((size_t)st.st_size != fsize)
+		die("verify %s: size is %lld, want %zu", cfg.path, (long long)st.st_size, fsize);
+	read_all(vfd, chk, fsize, 0, "verify");
+	compare(chk, f1, fsize, "file content", 0);
 	close(vfd);
 
 	/* 6. tear down: the next run gets a fresh, unfaulted mapping. */
