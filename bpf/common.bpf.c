@@ -31,6 +31,8 @@ const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN] = {};
 const volatile bool layout_check = false;
 volatile bool ready = false;
 volatile __u32 layout_state = 0;
+volatile __u32 nr_open = 0;
+volatile __u32 nr_followed = 0;
 volatile __u32 btrfs_ranges_live = 0;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -47,7 +49,8 @@ int BPF_PROG(handle_fork, struct task_struct *parent, struct task_struct *child)
 		return 0;
 	if (!task_get_or_create_traced(parent))
 		return 0;
-	task_create_fresh(child);
+	if (task_create_fresh(child) && (__u32)child->tgid != targ_tgid)
+		__sync_fetch_and_add(&nr_followed, 1);	/* a descendant: see fault_gate_closed */
 	return 0;
 }
 
@@ -69,6 +72,12 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 	if (t) {
 		pending_reset(t);
 		btrfs_forget(t);
+		if (t->gated) {
+			t->gated = 0;
+			__sync_fetch_and_add(&nr_open, -1);
+		}
+		if (!trace_all && (__u32)BPF_CORE_READ(task, tgid) != targ_tgid)
+			__sync_fetch_and_add(&nr_followed, -1);
 	}
 	if (use_task_storage)
 		return 0;

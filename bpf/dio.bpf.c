@@ -122,7 +122,7 @@ static __always_inline void emit_dio(__u32 type, struct fl_task *t, __s64 ret, _
  */
 const volatile int done_before_arg = -1;
 
-static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
+static __always_inline struct fl_task *dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
 					__u64 done_before, const bool typed)
 {
 	struct task_struct *task = current_task();
@@ -136,7 +136,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	bool at_once;
 
 	if (!t)
-		return 0;
+		return NULL;
 	if (typed)	/* a constant at each call: one branch is compiled */
 		dio_args_btf(&a, iocb, iter);
 	else
@@ -148,7 +148,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 
 		sb_fstype(fstype, sb);
 		if (!fs_wanted(fstype))
-			return 0;
+			return NULL;
 	}
 
 	btrfs_forget(t);	/* ranges of an earlier call are not this one's */
@@ -184,7 +184,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	if (!retry) {
 		if (t->retry[FL_RETRY_DIO].iters)
 			retry_end(ctx, t, &t->retry[FL_RETRY_DIO], FL_LL_END_CHANGED);
-		return 0;
+		return t;
 	}
 	/* A retry resuming where the last one stopped is no progress. */
 	retry_step(ctx, t, FL_RETRY_DIO, FL_LL_DIO, (__u64)inode, done_before);
@@ -195,6 +195,17 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 		c->dio_retry_bytes += done_before;
 	}
 	emit_dio(FL_REC_DIO_RETRY, t, 0, retry);
+	return t;
+}
+
+
+static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct iov_iter *iter,
+					__u64 done_before, const bool typed)
+{
+	struct fl_task *t = dio_begin(ctx, iocb, iter, done_before, typed);
+
+	if (t)
+		gate_sync(t);
 	return 0;
 }
 
@@ -256,6 +267,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 		emit_dio(FL_REC_DIO_PARTIAL, t, ret, reason);
 	}
 	dio_end(t);
+	gate_sync(t);
 	return 0;
 }
 
@@ -307,8 +319,10 @@ int BPF_PROG(handle_dio_queued, struct inode *inode, loff_t offset, u64 length)
 {
 	struct fl_task *t = current_lookup();
 
-	if (t && t->dio_iocb && t->dio_inode == (__u64)inode)
+	if (t && t->dio_iocb && t->dio_inode == (__u64)inode) {
 		dio_end(t);
+		gate_sync(t);
+	}
 	return 0;
 }
 

@@ -20,15 +20,18 @@ static volatile bool pf_base_known;
 
 /*
  * Every fault of the system passes here: count it for the target, then go on
- * only for a task that has state (is in direct I/O). Never allocates.
+ * only for a task that has state (is in direct I/O). Never allocates. While
+ * no task is open (fault_gate_closed) that is all a fault costs: a load or
+ * two and the count.
  */
-static __always_inline struct fl_task *fault_filter(struct task_struct *task)
+static __always_inline struct fl_task *fault_filter(struct task_struct **task)
 {
 	struct fl_task *t;
 
-	if (!ready)
+	if (fault_gate_closed())
 		return NULL;
-	t = task_lookup(task);
+	*task = current_task();
+	t = task_lookup(*task);
 	if (t || current_in_scope())
 		counter_add(FL_CNT_FAULTS, 1);
 	return t;
@@ -58,14 +61,16 @@ SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(handle_fault_kernel, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *task = current_task();
+	struct task_struct *task = NULL;
 	struct vma_match m = {};
 	struct fl_rec_fault *r;
 	struct fl_task *t;
 	long err;
 
-	t = fault_filter(task);
-	if (!t || !t->dio_inode || !use_find_vma || !have_task_btf || !dio_in_window(t, task))
+	t = fault_filter(&task);
+	if (!t || !t->dio_inode || !use_find_vma || !have_task_btf)
+		return 0;
+	if (!dio_in_window(t, task))
 		return 0;
 	m.inode = t->dio_inode;
 	m.addr = address;
@@ -115,7 +120,9 @@ SEC("tp_btf/page_fault_kernel")
 int BPF_PROG(handle_fault_kernel_count, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	fault_filter(current_task());
+	struct task_struct *task = NULL;
+
+	fault_filter(&task);
 	return 0;
 }
 
@@ -124,19 +131,21 @@ SEC("tp_btf/page_fault_user")
 int BPF_PROG(handle_fault_user, unsigned long address, struct pt_regs *regs,
 	     unsigned long error_code)
 {
-	struct task_struct *task = current_task();
-	struct fl_task *t = fault_filter(task);
+	struct task_struct *task = NULL;
+	struct fl_task *t;
 
 	/* Any task's user-mode fault will do: faults are enabled there. */
-	if (ready && !pf_base_known) {
-		pf_base = BPF_CORE_READ(task, pagefault_disabled);
+	if (!pf_base_known && ready) {
+		pf_base = BPF_CORE_READ(current_task(), pagefault_disabled);
 		pf_base_known = true;
 	}
+	t = fault_filter(&task);
 	if (!t)
 		return 0;
 	dio_end(t);
 	pending_reset(t);
 	if (t->retry[FL_RETRY_FAULT_IN].iters | t->retry[FL_RETRY_DIO].iters)
 		retry_end_all(ctx, t, FL_LL_END_USER);
+	gate_sync(t);
 	return 0;
 }

@@ -45,6 +45,7 @@ static __always_inline int on_fi_exit(void *ctx, __u32 kind, __u64 missed)
 		retry_step(ctx, t, FL_RETRY_FAULT_IN, kind, t->fi_addr, t->fi_size);
 	else
 		retry_end(ctx, t, &t->retry[FL_RETRY_FAULT_IN], FL_LL_END_CHANGED);
+	gate_sync(t);
 	/*
 	 * A record only when the call says something about locking: bytes not
 	 * faulted in, a glock held, or the same range again in this system

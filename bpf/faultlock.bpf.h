@@ -108,7 +108,7 @@ struct fl_task {
 	__u32 nr_held;
 	__u32 nr_pending;
 	__u32 async_wait;	/* its waiter slot is a GL_ASYNC request still queued, maybe */
-	__u32 pad_glock;
+	__u32 gated;		/* counted in nr_open (task_open() was true at its last gate_sync) */
 	struct fl_held held[FL_MAX_HELD];
 	struct fl_pending pending[FL_MAX_PENDING];
 
@@ -288,6 +288,13 @@ extern const volatile char fs_filter[FL_MAX_FS_FILTER][FL_FSTYPE_LEN];
 extern volatile bool ready;
 /* Tasks holding a tracked btrfs extent range: while 0, clears return at once. */
 extern volatile __u32 btrfs_ranges_live;
+/*
+ * The fault programs' gate (fault_gate_closed): tasks whose state a fault
+ * must see (task_open), and traced tasks outside targ_tgid (followed at
+ * fork: a fault of theirs is counted only after a lookup).
+ */
+extern volatile __u32 nr_open;
+extern volatile __u32 nr_followed;
 
 /* The task's extent range is unlocked (or no longer known to be held). */
 static __always_inline void btrfs_ext_drop(struct fl_task *t)
@@ -530,6 +537,57 @@ static __always_inline __u64 syscall_gen(struct task_struct *task)
 	return BPF_CORE_READ(task, ioac.syscr) + BPF_CORE_READ(task, ioac.syscw);
 }
 
+/*
+ * Is there anything in t that a page fault must see or end? A direct I/O
+ * window, glocks held or being asked for, btrfs ranges, a fault in
+ * progress, a retry episode. The fault programs run only while some task
+ * is open (nr_open), as their first load.
+ */
+static __always_inline bool task_open(const struct fl_task *t)
+{
+	return t->dio_iocb | t->nr_held | t->nr_pending | t->async_wait | t->in_fault |
+	       t->ext.valid | t->ord.valid | t->retry[FL_RETRY_FAULT_IN].iters |
+	       t->retry[FL_RETRY_DIO].iters;
+}
+
+/* After a change to t's state: keep nr_open right. Only the task itself
+ * changes its state, so its `gated` flips without races. */
+static __always_inline void gate_sync(struct fl_task *t)
+{
+	__u32 open = task_open(t);
+
+	if (open == t->gated)
+		return;
+	t->gated = open;
+	__sync_fetch_and_add(&nr_open, open ? 1 : -1);
+}
+
+/*
+ * The first test of every page fault program, before the task lookup: no
+ * task is open, so no fault has anything to do but be counted. Under -a
+ * (every task in scope, --cgroup aside) that needs no lookup; under -p or
+ * -- CMD only while no descendant of the target is traced (they are
+ * counted by their state).
+ */
+static __always_inline bool fault_gate_closed(void)
+{
+	if (!ready)
+		return true;
+	if (nr_open)
+		return false;
+	if (trace_all) {
+		if (!filter_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1)
+			counter_add(FL_CNT_FAULTS, 1);
+		return true;
+	}
+	if (nr_followed)
+		return false;
+	if (targ_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == targ_tgid &&
+	    (!filter_cgroup || bpf_current_task_under_cgroup(&cgroup_filter, 0) == 1))
+		counter_add(FL_CNT_FAULTS, 1);
+	return true;
+}
+
 /* The task's direct I/O is over (or never began): forget it. */
 static __always_inline void dio_end(struct fl_task *t)
 {
@@ -550,6 +608,7 @@ static __always_inline bool dio_in_window(struct fl_task *t, struct task_struct 
 	if (t->dio_gen == syscall_gen(task))
 		return true;
 	dio_end(t);
+	gate_sync(t);
 	return false;
 }
 

@@ -383,15 +383,12 @@ static __always_inline int kernel_finds_recursion(__u64 gl, __u64 owner)
  * our held set says the task holds gl already, and before an error is
  * reported the glock's holder list must say so too.
  */
-static __always_inline int on_nq_entry(void *ctx, __u64 gh)
+static __always_inline int nq_entry(void *ctx, struct fl_task *t, __u64 gh)
 {
-	struct fl_task *t = current_get_or_create_traced();
 	struct fl_lock_counters *lc;
 	__u64 gl, owner;
 	__u32 n;
 
-	if (!t)
-		return 0;
 	gl = rd64(gh + GH_GL);
 	n = t->nr_pending;
 	if (n < FL_MAX_PENDING) {
@@ -456,17 +453,27 @@ static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 	return 0;
 }
 
-/* ret 0: granted (GL_ASYNC: queued, which the kernel's trap counts too). */
-static __always_inline int on_nq_return(long ret)
+static __always_inline int on_nq_entry(void *ctx, __u64 gh)
 {
-	struct fl_task *t = current_lookup();
+	struct fl_task *t = current_get_or_create_traced();
+
+	if (!t)
+		return 0;
+	nq_entry(ctx, t, gh);
+	gate_sync(t);
+	return 0;
+}
+
+/* ret 0: granted (GL_ASYNC: queued, which the kernel's trap counts too). */
+static __always_inline int nq_return(struct fl_task *t, long ret)
+{
 	struct fl_lock_counters *lc;
 	struct fl_pending *p;
 	struct fl_held *h;
 	__u64 gh, gl, now;
 	__u32 n;
 
-	if (!t || !t->nr_pending)
+	if (!t->nr_pending)
 		return 0;
 	n = --t->nr_pending;
 	if (n >= FL_MAX_PENDING)
@@ -519,19 +526,22 @@ static __always_inline int on_nq_return(long ret)
 	return 0;
 }
 
-/*
- * A traced task's release, or a GL_NOPID holder's by anyone (those are not
- * the requester's); other tasks return after the lookup and one read.
- */
-static __always_inline int on_dq(__u64 gh)
+static __always_inline int on_nq_return(long ret)
 {
 	struct fl_task *t = current_lookup();
-	__u32 n;
 
-	if (t || (ready && (rd16(gh + GH_FLAGS) & GL_NOPID)))
-		holder_clear(gh, rd64(gh + GH_GL));
 	if (!t)
 		return 0;
+	nq_return(t, ret);
+	gate_sync(t);
+	return 0;
+}
+
+/* A traced task's release (the holder slot is on_dq's). */
+static __always_inline int dq(struct fl_task *t, __u64 gh)
+{
+	__u32 n;
+
 	if (t->async_wait) {	/* given up (async wait timed out) or done with */
 		struct fl_waiter *w = waiter_own((__u32)bpf_get_current_pid_tgid());
 
@@ -555,6 +565,23 @@ static __always_inline int on_dq(__u64 gh)
 		t->nr_held = n - 1;
 		break;
 	}
+	return 0;
+}
+
+/*
+ * A traced task's release, or a GL_NOPID holder's by anyone (those are not
+ * the requester's); other tasks return after the lookup and one read.
+ */
+static __always_inline int on_dq(__u64 gh)
+{
+	struct fl_task *t = current_lookup();
+
+	if (t || (ready && (rd16(gh + GH_FLAGS) & GL_NOPID)))
+		holder_clear(gh, rd64(gh + GH_GL));
+	if (!t)
+		return 0;
+	dq(t, gh);
+	gate_sync(t);
 	return 0;
 }
 
@@ -637,8 +664,10 @@ int handle_glock_queue(struct glock_queue_args *ctx)
 	if (!t)
 		return 0;
 	if (ctx->queue == 0) {
-		if (t->nr_held)
+		if (t->nr_held) {
 			release_by_queue(t, ctx);
+			gate_sync(t);
+		}
 		return 0;
 	}
 	if (!t->nr_pending)

@@ -23,14 +23,17 @@ static __always_inline void fault_note(struct fl_task *t, struct file *file, __u
 static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma, __u64 addr,
 					  __u32 flags, __u64 regs)
 {
-	struct fl_task *t = current_lookup();
 	struct fl_rec_fault_lock *r;
 	struct fl_lock_counters *lc;
+	struct fl_task *t;
 	struct fl_held *h;
 	struct file *file;
 	__u32 prot;
 	long n;
 
+	if (!nr_open)		/* nobody holds anything: the gate, one load */
+		return 0;
+	t = current_lookup();
 	if (!t || !(t->nr_held | t->ext.valid | t->ord.valid))
 		return 0;
 	/* Anonymous memory never calls into a file system: no lock to need. */
@@ -48,6 +51,7 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 		counter_add(FL_CNT_LOST_RELEASE, 1);
 		if (t->ext.valid | t->ord.valid)
 			fault_note(t, file, addr);
+		gate_sync(t);
 		return 0;
 	}
 	fault_note(t, file, addr);
@@ -82,11 +86,15 @@ static __always_inline int on_fault_entry(void *ctx, struct vm_area_struct *vma,
 
 static __always_inline int on_fault_exit(void)
 {
-	struct fl_task *t = current_lookup();
+	struct fl_task *t;
 
+	if (!nr_open)		/* a task in a fault it noted is open */
+		return 0;
+	t = current_lookup();
 	if (!t || !t->in_fault)
 		return 0;
 	t->in_fault--;
+	gate_sync(t);
 	return 0;
 }
 

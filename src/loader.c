@@ -522,6 +522,8 @@ int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 	s->counters[FL_CNT_LOST_RECURSION] = recursion_misses(l);
 	s->counters[FL_CNT_ORDER_EVICTED] = order_edges_evicted(l, s->counters[FL_CNT_ORDER_EDGES]);
 	read_hists(bpf_map__fd(l->skel->maps.hists), s, buf, ncpu);
+	s->open_tasks = l->skel->bss->nr_open;		/* the fault programs' gate */
+	s->followed_tasks = l->skel->bss->nr_followed;
 	_Static_assert(sizeof(struct fl_fs_key) == 8 && sizeof(struct fl_lock_key) == 8, "read_rows keys");
 	s->nr_fs = 0;
 	read_rows(bpf_map__fd(l->skel->maps.fs_counters), s, &s->nr_fs, FL_MAX_FS_ROWS, buf, ncpu,

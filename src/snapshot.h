@@ -38,6 +38,8 @@ struct fl_snapshot {
 	struct fl_lock_row locks[FL_MAX_LOCK_ROWS];
 	int nr_locks;
 	struct fl_hist_val hists[FL_HIST_MAX];
+	uint64_t open_tasks;		/* nr_open: tasks the fault programs must look at now */
+	uint64_t followed_tasks;	/* nr_followed: traced descendants alive */
 };
 
 /* Sum of the drop counters (catalogue's fl_lost_reasons). */

@@ -189,6 +189,10 @@ static void summary_json(struct fl_output *o, const struct fl_summary *s)
 	jw_u64(&w, "owner_mismatches", s->snap->counters[FL_CNT_GFS2_OWNER_MISMATCH]);
 	jw_u64(&w, "releases_by_queue", s->snap->counters[FL_CNT_RELEASE_BY_QUEUE]);
 	jw_end_object(&w);
+	jw_object(&w, "gate");
+	jw_u64(&w, "open_tasks", s->snap->open_tasks);
+	jw_u64(&w, "followed_tasks", s->snap->followed_tasks);
+	jw_end_object(&w);
 	jw_object(&w, "hooks");
 	for (int i = 0; s->hooks && i < fl_nr_hooks; i++)
 		jw_str(&w, fl_hooks[i].name, fl_mode_name(s->hooks[i].mode));

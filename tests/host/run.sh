@@ -482,6 +482,13 @@ fi
 # False-positive control: no retry_livelock in any case of this tier.
 t_eq "no retry_livelock record in any host case" 0 \
 	"$(cat "$work"/*.json "$work"/*-out/* 2>/dev/null | grep -c '^{"type":"retry_livelock"')"
+# The fault programs' gate: once a traced command has exited, no task is
+# left open or followed (a leak would keep every fault on the slow path).
+t_eq "every traced command ends with the fault gate shut (open, followed tasks)" "0 0" \
+	"$(cat "$work"/*.json "$work"/*-out/* 2>/dev/null | grep '^{"type":"summary"' | jq -r -s '
+		map(select(.type == "summary" and .child_status != null and .gate != null))
+		| if length == 0 then "no summaries" else
+		  "\(map(.gate.open_tasks) | add) \(map(.gate.followed_tasks) | add)" end')"
 t_eq "no BPF link left behind" "$links_before" "$(bpftool link list 2>/dev/null | grep -c '^[0-9]')"
 
 t_done host

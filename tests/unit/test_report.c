@@ -1347,7 +1347,7 @@ static void test_summary_json_exact(void **state)
 		"\"findings\":{\"error\":0,\"warning\":0,\"info\":4},"
 		"\"child_status\":{\"exit_code\":3,\"signal\":null},"
 		"\"child_state\":null,\"retry_livelocks\":[],\"events_folded\":0,"
-		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0,\"owner_checks\":0,\"owner_mismatches\":0,\"releases_by_queue\":0},\"hooks\":{},"
+		"\"gfs2_layout\":{\"checks\":0,\"mismatches\":0,\"owner_checks\":0,\"owner_mismatches\":0,\"releases_by_queue\":0},\"gate\":{\"open_tasks\":0,\"followed_tasks\":0},\"hooks\":{},"
 		"\"filesystems\":[{\"fstype\":\"gfs2\",\"dev\":\"253:3\",\"op\":\"write\","
 		"\"dio_calls\":10,\"dio_partial\":3,\"dio_partial_efault\":1,\"dio_retries\":2,"
 		"\"dio_retry_bytes\":8192,\"same_file_fault\":1}]}\n");
@@ -1367,7 +1367,7 @@ static void test_summary_json_counts_keys(void **state)
 	line = out(fx);
 	assert_true(jc_is_line(line));
 	assert_json_keys(line, "", "type,ts,pid,tid,comm,target,duration_s,counts,findings,"
-			 "child_status,child_state,retry_livelocks,events_folded,gfs2_layout,hooks,filesystems");
+			 "child_status,child_state,retry_livelocks,events_folded,gfs2_layout,gate,hooks,filesystems");
 	assert_json_keys(line, "counts", COUNT_KEYS);
 	assert_json_keys(line, "findings", "error,warning,info");
 	assert_json(line, "counts.lost_events", "15");
