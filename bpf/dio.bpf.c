@@ -205,7 +205,7 @@ static __always_inline int on_dio_begin(void *ctx, struct kiocb *iocb, struct io
 	struct fl_task *t = dio_begin(ctx, iocb, iter, done_before, typed);
 
 	if (t)
-		gate_sync(t);
+		dio_gate(t);
 	return 0;
 }
 
@@ -266,8 +266,7 @@ static __always_inline int on_dio_complete(struct kiocb *iocb, __s64 ret)
 		}
 		emit_dio(FL_REC_DIO_PARTIAL, t, ret, reason);
 	}
-	dio_end(t);
-	gate_sync(t);
+	dio_end(t);	/* the task stays in nr_open (see dio_gate) */
 	return 0;
 }
 
@@ -319,10 +318,8 @@ int BPF_PROG(handle_dio_queued, struct inode *inode, loff_t offset, u64 length)
 {
 	struct fl_task *t = current_lookup();
 
-	if (t && t->dio_iocb && t->dio_inode == (__u64)inode) {
-		dio_end(t);
-		gate_sync(t);
-	}
+	if (t && t->dio_iocb && t->dio_inode == (__u64)inode)
+		dio_end(t);	/* the task stays in nr_open (see dio_gate) */
 	return 0;
 }
 
