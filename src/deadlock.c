@@ -152,6 +152,11 @@ enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const cha
 	struct verify_ctx c = { .d = d };
 	int read = fl_dump_walk_glob(pattern, match_holder, &c);
 
+	if (read == FL_DUMP_TOO_BIG) {
+		snprintf(why, len, "the gfs2 glock dumps at %s are larger than %zu MiB: not read to their end",
+			 pattern, fl_dump_max_bytes >> 20);
+		return FL_DL_UNVERIFIED;
+	}
 	if (read < 0) {
 		snprintf(why, len, "no gfs2 glock dump at %s (debugfs not mounted, or not root)", pattern);
 		return FL_DL_UNVERIFIED;

@@ -46,16 +46,21 @@ bool fl_dump_parse_holder(const char *line, struct fl_dump_holder *h)
 	return true;
 }
 
-bool fl_dump_walk(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
-				       const struct fl_dump_holder *h), void *arg)
+size_t fl_dump_max_bytes = FL_DUMP_MAX_BYTES;
+
+/* fl_dump_walk with a budget: *left bytes at most, then 0 (the caller says so). */
+static bool walk_bounded(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
+					     const struct fl_dump_holder *h), void *arg, size_t *left)
 {
 	struct fl_dump_glock g;
 	struct fl_dump_holder h;
 	bool in_glock = false;
 	char line[1024];
 
-	while (fgets(line, sizeof(line), in)) {
+	while (*left && fgets(line, sizeof(line), in)) {
 		size_t len = strlen(line);
+
+		*left = len < *left ? *left - len : 0;
 
 		/* A longer line's rest is not a line of its own. */
 		if (len && line[len - 1] != '\n') {
@@ -79,24 +84,33 @@ bool fl_dump_walk(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
 	return false;
 }
 
+bool fl_dump_walk(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
+				       const struct fl_dump_holder *h), void *arg)
+{
+	size_t left = fl_dump_max_bytes;
+
+	return walk_bounded(in, fn, arg, &left);
+}
+
 int fl_dump_walk_glob(const char *pattern, bool (*fn)(void *arg, const struct fl_dump_glock *g,
 						      const struct fl_dump_holder *h), void *arg)
 {
-	int read = 0;
+	size_t left = fl_dump_max_bytes;
 	bool stopped = false;
+	int read = 0;
 	glob_t gl;
 
 	if (glob(pattern, 0, NULL, &gl))
 		return -1;
-	for (size_t i = 0; i < gl.gl_pathc && !stopped; i++) {
+	for (size_t i = 0; i < gl.gl_pathc && !stopped && left; i++) {
 		FILE *in = fopen(gl.gl_pathv[i], "re");
 
 		if (!in)
 			continue;
 		read++;
-		stopped = fl_dump_walk(in, fn, arg);
+		stopped = walk_bounded(in, fn, arg, &left);
 		fclose(in);
 	}
 	globfree(&gl);
-	return read;
+	return !stopped && !left ? FL_DUMP_TOO_BIG : read;
 }

@@ -16,6 +16,7 @@
 #define FL_GLOCKDUMP_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -53,8 +54,15 @@ bool fl_dump_walk(FILE *in, bool (*fn)(void *arg, const struct fl_dump_glock *g,
 
 /*
  * fl_dump_walk over every dump matching the glob pattern until fn stops it.
- * Returns the number of dumps read (0: none could be), -1 if none matches.
+ * Returns the number of dumps read (0: none could be), -1 if none matches,
+ * FL_DUMP_TOO_BIG if fl_dump_max_bytes were read and fn had not stopped it:
+ * a file system with millions of cached glocks has a dump of hundreds of
+ * MiB, and the daemon's loop must not block on it (what was looked for is
+ * then not known: the caller counts it unverified).
  */
+#define FL_DUMP_MAX_BYTES	(32u << 20)
+#define FL_DUMP_TOO_BIG		(-2)
+extern size_t fl_dump_max_bytes;	/* FL_DUMP_MAX_BYTES; tests lower it */
 int fl_dump_walk_glob(const char *pattern, bool (*fn)(void *arg, const struct fl_dump_glock *g,
 						      const struct fl_dump_holder *h), void *arg);
 

@@ -84,9 +84,9 @@ static void sort_by_age(struct glock_set *gs)
 
 static void verified(struct jw *w, const struct glock_set *gs, bool seen)
 {
-	if (gs->dumps > 0)
+	if (gs->dumps > 0 || (gs->dumps == FL_DUMP_TOO_BIG && seen))
 		jw_bool(w, "verified", seen);
-	else
+	else		/* no dump, or not found in the part of a huge one read */
 		jw_null(w, "verified");
 }
 

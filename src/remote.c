@@ -51,6 +51,11 @@ enum fl_remote_check fl_remote_verify(struct fl_remote_demote *r, const char *gl
 	struct verify_ctx c = { .r = r };
 	int read = fl_dump_walk_glob(glob, match_holder, &c);
 
+	if (read == FL_DUMP_TOO_BIG) {
+		snprintf(r->why, sizeof(r->why), "the gfs2 glock dumps at %s are larger than %zu MiB: "
+			 "not read to their end", glob, fl_dump_max_bytes >> 20);
+		return FL_RD_UNVERIFIED;
+	}
 	if (read <= 0) {
 		snprintf(r->why, sizeof(r->why), read < 0 ?
 			 "no gfs2 glock dump at %s (debugfs not mounted, or not root)" :

@@ -258,6 +258,39 @@ static void test_dump_walk(void **state)
 	assert_int_equal(seen[6], 1);
 }
 
+/* A dump larger than the budget is not read to its end: what it did not
+ * reach is not known, and the walk says so; one that fn stops early is fine. */
+static void test_dump_budget(void **state)
+{
+	static char big[(1u << 20) + 4096];
+	int seen[FL_GLOCK_TYPES] = { 0 };
+	size_t n = 0;
+	char *path;
+
+	(void)state;
+	while (n + 200 < sizeof(big))
+		n += (size_t)sprintf(big + n, "G:  s:SH n:2/%zx f:l t:SH d:EX/0 a:0 v:0 r:3 m:200 p:1\n"
+				     " H: s:SH f:H e:0 p:9 [cat] gfs2_open+0x1/0x2 [gfs2]\n", n);
+	path = write_tmp(big);
+	fl_dump_max_bytes = 1u << 20;
+	assert_int_equal(fl_dump_walk_glob(path, count_holders, seen), FL_DUMP_TOO_BIG);
+	assert_true(seen[2] > 1000);
+	fl_dump_max_bytes = sizeof(big);
+	assert_int_equal(fl_dump_walk_glob(path, count_holders, seen), 1);
+
+	/* remote_demote's check: unverified, and why */
+	fl_dump_max_bytes = 1u << 20;
+	hold(0, 201, FLOCK, INO, DEV, 100 * MS);
+	request(FLOCK, INO, DEV, 1000 * MS);
+	rs.dump_glob = path;
+	assert_int_equal(fl_remote_scan(&rs, 3000 * MS, collect, NULL), 1);
+	assert_int_equal(last.check, FL_RD_UNVERIFIED);
+	assert_non_null(strstr(last.why, "are larger than 1 MiB: not read to their end"));
+	fl_dump_max_bytes = FL_DUMP_MAX_BYTES;
+	unlink(path);
+	free(path);
+}
+
 static char *print(const struct fl_remote_demote *r, bool json)
 {
 	struct fl_output o = { .json = json, .start_ts = 1000 * MS };
@@ -335,6 +368,7 @@ int main(void)
 		cmocka_unit_test_setup(test_unverifiable, setup),
 		cmocka_unit_test(test_dump_lines),
 		cmocka_unit_test(test_dump_walk),
+		cmocka_unit_test_setup(test_dump_budget, setup),
 		cmocka_unit_test_setup(test_output, setup),
 	};
 	int rc = cmocka_run_group_tests(tests, NULL, NULL);
