@@ -104,12 +104,17 @@ static int view_finish(struct view *v)
 }
 
 /* Strips the line's newline; false at the end of the file. */
-static bool next_line(FILE *in, char **line, size_t *cap)
+/* The next line, within a budget of *left bytes (see FL_DLM_MAX_BYTES). */
+static bool next_line(FILE *in, char **line, size_t *cap, size_t *left)
 {
-	ssize_t n = getline(line, cap, in);
+	ssize_t n;
 
+	if (!*left)
+		return false;
+	n = getline(line, cap, in);
 	if (n < 0)
 		return false;
+	*left = (size_t)n < *left ? *left - (size_t)n : 0;
 	if (n > 0 && (*line)[n - 1] == '\n')
 		(*line)[n - 1] = '\0';
 	return true;
@@ -137,13 +142,13 @@ int fl_dlm_parse_resources(FILE *in, int our_node, uint32_t type, uint64_t numbe
 {
 	enum { OTHER, GRANTED, CONVERT, WAITING, LOOKUP } queue = OTHER;
 	char want[FL_DLM_NAME_LEN + 1], *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, left = FL_DLM_MAX_BYTES;
 	struct view v;
 	bool in_target = false;
 
 	fl_dlm_resource_name(want, type, number);
 	view_init(&v, our_node, out, max);
-	while (next_line(in, &line, &cap)) {
+	while (next_line(in, &line, &cap, &left)) {
 		char mode[4];
 		unsigned id;
 		int n;
@@ -188,14 +193,14 @@ int fl_dlm_parse_locks(FILE *in, int our_node, uint32_t type, uint64_t number,
 		       struct fl_dlm_holder *out, int max)
 {
 	char want[FL_DLM_NAME_LEN + 1], *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, left = FL_DLM_MAX_BYTES;
 	struct view v;
 	size_t want_len;
 
 	fl_dlm_resource_name(want, type, number);
 	want_len = strlen(want);
 	view_init(&v, our_node, out, max);
-	while (next_line(in, &line, &cap)) {
+	while (next_line(in, &line, &cap, &left)) {
 		/* id nodeid remid pid xid exflags flags sts grmode rqmode
 		 * time_us r_nodeid r_len "r_name" (the header line says time_ms) */
 		unsigned id, remid, pid, exflags, flags;

@@ -16,6 +16,9 @@
 #include <stdio.h>
 
 #define FL_DLM_NAME_LEN 24	/* gfs2's resource names: "%8x%16llx" */
+/* A lockspace view is read this far at most (millions of locks: the daemon's
+ * loop must not stall); a holder beyond it is not found (holder unknown). */
+#define FL_DLM_MAX_BYTES (32u << 20)
 
 /* DLM lock modes (linux/dlmconstants.h). */
 enum {
