@@ -65,7 +65,7 @@ FUZZ_CFLAGS := -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=
 # The record decoder and emitters alone: no libbpf (it must not be needed to print).
 FUZZ_SRCS := tests/fuzz/fuzz_record.c src/report.c src/record.c src/event_json.c src/event_text.c \
 	src/summary.c src/names.c src/snapshot.c src/json.c src/ksyms.c src/catalog.c \
-	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c src/dlmview.c src/gfs2fs.c src/glockdump.c
+	src/aggregate.c src/livelock.c src/syscalls.c src/taskstate.c src/stall.c src/dlmview.c src/gfs2fs.c src/btrfsfs.c src/glockdump.c
 FUZZ_BINS := $(OUTPUT)/fuzz/fuzz_record $(OUTPUT)/fuzz/fuzz_record_utf8 \
 	$(OUTPUT)/fuzz/fuzz_record_text \
 	$(OUTPUT)/fuzz/fuzz_http $(OUTPUT)/fuzz/fuzz_listen $(OUTPUT)/fuzz/fuzz_options

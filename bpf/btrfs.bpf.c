@@ -25,12 +25,13 @@ const volatile __u32 btrfs_lock_bits = 0;	/* EXTENT_LOCKED | EXTENT_DIO_LOCKED *
 const volatile __u32 btrfs_inode_io = 3;	/* IO_TREE_INODE_IO: a file's data ranges */
 const volatile __u64 btrfs_lockfn_lo[FL_BTRFS_LOCKFNS] = {};	/* blocking lock functions */
 const volatile __u64 btrfs_lockfn_hi[FL_BTRFS_LOCKFNS] = {};
+const volatile bool btrfs_stall = false;	/* lock_stall asked for (--stall-ms) */
 
 /* Record layouts of the classic tracepoints (checked against tracefs by
  * user space before they attach: catalog.c's .fields). */
 struct btrfs_extent_bit_args {
 	__u64 common;
-	__u8 fsid[16];
+	__u64 fsid[2];		/* 16 bytes, read as two words (ctx loads) */
 	__u32 owner;
 	__u32 pad;
 	__u64 ino;
@@ -162,6 +163,166 @@ static __always_inline void emit_range_recursion(struct fl_task *t, const struct
 	bpf_ringbuf_submit(r, 0);
 }
 
+/*
+ * lock_stall on extent ranges, for every task (the holder of a range a
+ * traced task waits on can be anyone). A request may be granted at once, or
+ * wait in wait_extent_bit and come back for the rest: no event tells which,
+ * so each request is noted as this task's wait and as a holding, and user
+ * space reports only a task it finds waiting in the kernel (state D, an
+ * extent wait in its stack) for longer than --stall-ms.
+ */
+static __always_inline bool slot_range_is(const struct fl_slot_range *r, const __u64 fsid[2],
+					  __u64 root)
+{
+	return r->root == root && r->fsid[0] == fsid[0] && r->fsid[1] == fsid[1];
+}
+
+static __always_inline void slot_range_fill(struct fl_slot_range *r, const __u64 fsid[2], __u64 root,
+					    __u64 start, __u64 end)
+{
+	r->fsid[0] = fsid[0];
+	r->fsid[1] = fsid[1];
+	r->root = root;
+	r->start = start;
+	r->end = end;
+}
+
+static __always_inline void range_waiter_set(const struct btrfs_extent_bit_args *ctx,
+					     const __u64 fsid[2], __u64 key, __u64 start, __u64 end,
+					     __u64 now)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fl_waiter *w = waiter_begin((__u32)pid_tgid);
+
+	if (!w)
+		return;
+	w->gl = key;
+	w->ip = 0;
+	w->id.number = ctx->ino;
+	w->id.type = 0;
+	w->id.dev = 0;		/* user space finds it from fsid and root */
+	w->pid = pid_tgid >> 32;
+	w->tid = (__u32)pid_tgid;
+	w->state = 0;
+	w->flags = ctx->bits & btrfs_lock_bits;
+	w->provider = FL_LOCK_BTRFS_EXTENT;
+	bpf_get_current_comm(w->comm, sizeof(w->comm));
+	slot_range_fill(&w->range, fsid, ctx->rootid, start, end);
+	w->since = now;
+	slot_write_end(&w->wend);
+}
+
+/* This task holds [start, end] (or waits for it: user space tells). An
+ * entry of the inode's set: the task's own if this is lock_extent's retry
+ * after a wait (same end, from inside the range), else a free one, else
+ * (counted) the one start hashes to. */
+static __always_inline void range_holder_set(const struct btrfs_extent_bit_args *ctx,
+					     const __u64 fsid[2], __u64 key, __u64 start, __u64 end,
+					     __u64 now)
+{
+	__u32 base = fl_stall_slot_of_gl(key) * FL_STALL_WAYS, k;
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct fl_holder *h = NULL;
+	bool take_free = true;
+
+	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
+		struct fl_holder *e;
+
+		k = base + i;
+		e = bpf_map_lookup_elem(&holders, &k);
+		if (!e)
+			continue;
+		if (!e->gl) {
+			if (!h)
+				h = e;
+			continue;
+		}
+		if (e->gl == key && e->tid == (__u32)pid_tgid && e->range.end == end &&
+		    start >= e->range.start && start <= end)
+			return;		/* the retry: still the one holding */
+	}
+	if (!h) {
+		k = base + ((start >> 12) & (FL_STALL_WAYS - 1));
+		h = bpf_map_lookup_elem(&holders, &k);
+		if (!h)
+			return;
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		take_free = false;
+	}
+	if (!slot_write_begin(&h->wbegin, &h->wend))
+		return;
+	if (take_free && h->gl) {	/* taken since we looked */
+		slot_write_end(&h->wend);
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		return;
+	}
+	h->gh = 0;
+	h->since = now;
+	h->ip = 0;
+	h->id.number = ctx->ino;
+	h->id.type = 0;
+	h->id.dev = 0;
+	h->pid = pid_tgid >> 32;
+	h->tid = (__u32)pid_tgid;
+	h->state = 0;
+	h->flags = ctx->bits & btrfs_lock_bits;
+	h->provider = FL_LOCK_BTRFS_EXTENT;
+	bpf_get_current_comm(h->comm, sizeof(h->comm));
+	slot_range_fill(&h->range, fsid, ctx->rootid, start, end);
+	h->gl = key;
+	slot_write_end(&h->wend);
+}
+
+/* Unlocked [start, end], by anyone: the inode's entries lose it. */
+static __always_inline void range_holders_trim(const struct btrfs_extent_bit_args *ctx,
+					       const __u64 fsid[2], __u64 key, __u64 start, __u64 end)
+{
+	__u32 base = fl_stall_slot_of_gl(key) * FL_STALL_WAYS;
+
+	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
+		__u32 k = base + i;
+		struct fl_holder *e = bpf_map_lookup_elem(&holders, &k);
+
+		if (!e || e->gl != key || e->id.number != ctx->ino || !slot_range_is(&e->range, fsid, ctx->rootid) ||
+		    start > e->range.end || end < e->range.start)
+			continue;
+		if (start <= e->range.start && end >= e->range.end) {
+			e->gl = 0;	/* one store: see waiter_clear */
+			continue;
+		}
+		if (!slot_write_begin(&e->wbegin, &e->wend))
+			continue;
+		if (start <= e->range.start)
+			e->range.start = end + 1;
+		else if (end >= e->range.end)
+			e->range.end = start - 1;
+		/* else a hole in the middle: the entry still names its holder */
+		slot_write_end(&e->wend);
+	}
+}
+
+static __always_inline void range_stall_lock(const struct btrfs_extent_bit_args *ctx, __u64 start,
+					     __u64 end, bool traced)
+{
+	__u64 fsid[2] = { ctx->fsid[0], ctx->fsid[1] };
+	__u64 key = fl_btrfs_slot_key(fsid, ctx->rootid, ctx->ino), now = bpf_ktime_get_ns();
+
+	range_holder_set(ctx, fsid, key, start, end, now);
+	if (traced)
+		range_waiter_set(ctx, fsid, key, start, end, now);
+}
+
+static __always_inline void range_stall_unlock(const struct btrfs_extent_bit_args *ctx, __u64 start,
+					       __u64 end)
+{
+	__u64 fsid[2] = { ctx->fsid[0], ctx->fsid[1] };
+	struct fl_waiter *w = waiter_own((__u32)bpf_get_current_pid_tgid());
+
+	range_holders_trim(ctx, fsid, fl_btrfs_slot_key(fsid, ctx->rootid, ctx->ino), start, end);
+	if (w && w->provider == FL_LOCK_BTRFS_EXTENT)
+		w->since = 0;	/* it unlocks: it is not waiting */
+}
+
 SEC("tracepoint/btrfs/btrfs_set_extent_bit")
 int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 {
@@ -171,14 +332,16 @@ int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 	__u32 bits;
 	long n;
 
-	if (!ready || ctx->owner != btrfs_inode_io || !(ctx->bits & btrfs_lock_bits))
+	if (!ready || ctx->owner != btrfs_inode_io || !(ctx->bits & btrfs_lock_bits) || !ctx->len)
 		return 0;
-	t = current_lookup();
-	if (!t || !t->dio_iocb || !ctx->len || !dio_in_window(t, current_task()))
-		return 0;
-	bits = ctx->bits & btrfs_lock_bits;
 	start = ctx->start;
 	end = start + ctx->len - 1;
+	t = current_lookup();
+	if (btrfs_stall)	/* traced: followed (has state) or in scope */
+		range_stall_lock(ctx, start, end, t || current_in_scope());
+	if (!t || !t->dio_iocb || !dio_in_window(t, current_task()))
+		return 0;
+	bits = ctx->bits & btrfs_lock_bits;
 	h = &t->ext;
 	if (t->in_fault) {
 		/* Only a request overlapping what this task's I/O holds can
@@ -240,11 +403,14 @@ int handle_btrfs_clear_extent_bit(struct btrfs_extent_bit_args *ctx)
 	struct fl_task *t;
 	__u64 start, end, *c;
 
-	if (!ready || !btrfs_ranges_live || ctx->owner != btrfs_inode_io ||
-	    !(ctx->bits & btrfs_lock_bits) || !ctx->len)
+	if (!ready || ctx->owner != btrfs_inode_io || !(ctx->bits & btrfs_lock_bits) || !ctx->len)
 		return 0;
 	start = ctx->start;
 	end = start + ctx->len - 1;
+	if (btrfs_stall)
+		range_stall_unlock(ctx, start, end);
+	if (!btrfs_ranges_live)
+		return 0;
 	t = current_lookup();
 	if (t && overlaps(&t->ext, ctx->rootid, ctx->ino, start, end)) {
 		h = &t->ext;

@@ -409,6 +409,36 @@ static __always_inline struct fl_waiter *waiter_own(__u32 tid)
 	return NULL;
 }
 
+/*
+ * A slot for this task's new wait, open for writing (slot_write_end when
+ * done): its own, else a free one of its two. A live wait of another task
+ * is never overwritten (it may be the stall to see): counted instead.
+ */
+static __always_inline struct fl_waiter *waiter_begin(__u32 tid)
+{
+	struct fl_waiter *w = waiter_own(tid);
+
+	for (__u32 probe = 0; !w && probe < 2; probe++) {
+		__u32 slot = fl_waiter_slot(tid, probe);
+		struct fl_waiter *e = bpf_map_lookup_elem(&waiters, &slot);
+
+		if (e && !e->since)
+			w = e;
+	}
+	if (!w) {
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		return NULL;
+	}
+	if (!slot_write_begin(&w->wbegin, &w->wend))
+		return NULL;
+	if (w->since && w->tid != tid) {	/* taken since we looked */
+		slot_write_end(&w->wend);
+		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		return NULL;
+	}
+	return w;
+}
+
 /* The task's wait ended (or never was). One store, outside the seqlock:
  * a reader's copy then has the whole old record or a free slot, and no
  * writer's back-off can leave the wait behind. */

@@ -56,26 +56,10 @@ static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id
 {
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u32 tid = (__u32)pid_tgid;
-	struct fl_waiter *w = waiter_own(tid);
+	struct fl_waiter *w = waiter_begin(tid);
 
-	for (__u32 probe = 0; !w && probe < 2; probe++) {
-		__u32 slot = fl_waiter_slot(tid, probe);
-		struct fl_waiter *e = bpf_map_lookup_elem(&waiters, &slot);
-
-		if (e && !e->since)
-			w = e;
-	}
-	if (!w) {
-		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+	if (!w)
 		return;
-	}
-	if (!slot_write_begin(&w->wbegin, &w->wend))
-		return;
-	if (w->since && w->tid != tid) {	/* taken since we looked */
-		slot_write_end(&w->wend);
-		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
-		return;
-	}
 	w->gl = gl;
 	w->ip = rd64(gh + GH_IP);
 	w->id = *id;
@@ -83,6 +67,7 @@ static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id
 	w->tid = tid;
 	w->state = rd16(gh + GH_STATE);
 	w->flags = rd16(gh + GH_FLAGS);
+	w->provider = FL_LOCK_GLOCK;
 	bpf_get_current_comm(w->comm, sizeof(w->comm));
 	w->since = since;
 	slot_write_end(&w->wend);
@@ -125,6 +110,7 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_
 	h->tid = (__u32)pid_tgid;
 	h->state = rd16(gh + GH_STATE);
 	h->flags = rd16(gh + GH_FLAGS);
+	h->provider = FL_LOCK_GLOCK;
 	bpf_get_current_comm(h->comm, sizeof(h->comm));
 	h->gl = gl;
 	slot_write_end(&h->wend);

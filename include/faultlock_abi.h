@@ -426,6 +426,27 @@ struct fl_rec_order {
  * locked add is a full barrier (the only architecture built, see Makefile).
  */
 #define FL_STALL_SLOTS	1024	/* a power of 2 */
+
+/*
+ * A btrfs extent range in a slot: a waiter's `gl` (and its holders' set) is
+ * then fl_btrfs_slot_key() of the inode, `ip` 0. Extent locks have no
+ * return to clear a waiter on: its slot is rewritten by the task's next
+ * request, cleared by its own unlock or exit, and freed by user space once
+ * the task is seen not waiting (a compare-and-swap of `since`). A holder's
+ * entry is trimmed or freed by any unlock of the range, in any context (a
+ * direct I/O's range is unlocked by its completion).
+ */
+struct fl_slot_range {
+	__u64 fsid[2];		/* the file system's fsid (the tracepoint's 16 bytes) */
+	__u64 root;		/* subvolume */
+	__u64 start, end;	/* bytes, inclusive */
+};
+
+static inline __u64 fl_btrfs_slot_key(const __u64 fsid[2], __u64 root, __u64 ino)
+{
+	/* odd: never 0 (a free slot), never a glock address (aligned) */
+	return ((ino * 0x9e3779b97f4a7c15ULL) ^ (root << 40) ^ fsid[0] ^ (fsid[1] >> 1)) | 1;
+}
 #define FL_GH_ASYNC	0x40	/* gh_flags GL_ASYNC (5.10 .. 6.12): queued, waited for later */
 #define FL_STALL_WAYS	4	/* holders entries per glock slot */
 
@@ -439,8 +460,10 @@ struct fl_waiter {
 	__u32 tid;
 	__u16 state;		/* requested LM_ST_* */
 	__u16 flags;
-	__u32 pad;
+	__u16 provider;		/* enum fl_lock_kind: glock, or a range below */
+	__u16 pad;
 	char comm[FL_COMM_LEN];
+	struct fl_slot_range range;	/* btrfs_extent: the range asked for */
 };
 
 struct fl_holder {
@@ -454,8 +477,10 @@ struct fl_holder {
 	__u32 tid;
 	__u16 state;
 	__u16 flags;
-	__u32 pad;
+	__u16 provider;		/* enum fl_lock_kind */
+	__u16 pad;
 	char comm[FL_COMM_LEN];
+	struct fl_slot_range range;	/* btrfs_extent: the range held */
 };
 
 /*
@@ -527,8 +552,8 @@ FL_ASSERT_SIZE(struct fl_rec_fault_lock, 384);
 FL_ASSERT_SIZE(struct fl_rec_fault_in, 80);
 FL_ASSERT_SIZE(struct fl_rec_livelock, 424);
 FL_ASSERT_SIZE(struct fl_hist_val, 528);
-FL_ASSERT_SIZE(struct fl_waiter, 80);
-FL_ASSERT_SIZE(struct fl_holder, 88);
+FL_ASSERT_SIZE(struct fl_waiter, 120);
+FL_ASSERT_SIZE(struct fl_holder, 128);
 FL_ASSERT_SIZE(struct fl_demote, 40);
 FL_ASSERT_SIZE(struct fl_order_key, 32);
 FL_ASSERT_SIZE(struct fl_order_edge, 200);

@@ -224,6 +224,7 @@ static void on_stall_tick(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	d->sum.lock_stalls += fl_stall_report(&d->stalls, now, &d->out);
+	memcpy(d->sum.lock_stalls_by, d->stalls.found_by, sizeof(d->sum.lock_stalls_by));
 	d->sum.deadlocks += fl_deadlock_report(&d->deadlocks, now, &d->out);
 	if (d->remote_on)
 		d->sum.remote_demotes += fl_remote_report(&d->remotes, now, &d->out);

@@ -192,7 +192,8 @@ int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 
 		if (!since || since > now || now - since < f->threshold_ns)
 			continue;
-		if (fl_stall_copy_waiter(&f->waiters[i], &ws.w[ws.n]))
+		/* glocks: a btrfs request's slot does not say it still waits */
+		if (fl_stall_copy_waiter(&f->waiters[i], &ws.w[ws.n]) && ws.w[ws.n].provider == FL_LOCK_GLOCK)
 			ws.n++;
 	}
 	for (int start = 0; ws.n >= 2 && start < ws.n; start++) {

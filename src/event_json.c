@@ -300,11 +300,48 @@ static void holder_fields(struct jw *w, const struct fl_view *v, const struct fl
 	frames_array(w, "stack", frames, nr_frames);
 }
 
+/* btrfs_extent: the range asked for, where the waiter waits, the holder
+ * of (part of) it and the holder's stack now. */
+static void range_stall(struct jw *w, const struct fl_view *v)
+{
+	const struct fl_stall *st = v->stall;
+	const struct fl_holder *h = &st->h;
+
+	jw_str(w, "lock", v->lock.name);
+	jw_str(w, "provider", fl_lock_kind_name(v->lock.provider));
+	jw_null(w, "lock_type");
+	jw_str(w, "dev", v->lock.dev[0] ? v->lock.dev : NULL);
+	jw_u64(w, "ino", v->lock.number);
+	jw_u64(w, "root", st->w.range.root);
+	jw_str(w, "mount", st->mnt[0] ? st->mnt : NULL);
+	range(w, "requested_range", st->w.range.start, st->w.range.end);
+	jw_str(w, "requested_site", v->req_site[0] ? v->req_site : NULL);
+	jw_u64(w, "waited_ms", v->waited_ms);
+	if (!st->have_holder) {
+		jw_null(w, "holder");
+		return;
+	}
+	jw_object(w, "holder");
+	jw_u64(w, "pid", h->pid);
+	jw_u64(w, "tid", h->tid);
+	jw_str(w, "comm", v->holder_comm);
+	range(w, "held_range", h->range.start, h->range.end);
+	jw_u64(w, "held_ms", v->held_ms);
+	jw_u64(w, "holders", st->nr_holders);
+	jw_bool(w, "self", h->tid == st->w.tid);
+	frames_array(w, "stack", st->frames, st->nr_frames);
+	jw_end_object(w);
+}
+
 static void lock_stall(struct jw *w, const struct fl_view *v)
 {
 	const struct fl_stall *st = v->stall;
 	const struct fl_holder *h = &st->h;
 
+	if (st->w.provider == FL_LOCK_BTRFS_EXTENT) {
+		range_stall(w, v);
+		return;
+	}
 	lock(w, &v->lock);
 	jw_str(w, "requested_state", fl_lock_state_name(st->w.state));
 	jw_u64(w, "requested_flags", st->w.flags);

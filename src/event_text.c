@@ -194,11 +194,42 @@ static void frame_lines(const struct fl_emit *e, const char (*frames)[128], int 
 	}
 }
 
+static void range_stall(const struct fl_emit *e, const struct fl_view *v)
+{
+	const struct fl_stall *st = v->stall;
+	const struct fl_holder *h = &st->h;
+
+	fprintf(e->f, "waits %" PRIu64 " ms for btrfs extent range %s (bytes %" PRIu64 "-%" PRIu64
+		" of inode %" PRIu64 ", subvolume %" PRIu64 ", %s%s%s), in %s\n",
+		v->waited_ms, v->lock.name, (uint64_t)st->w.range.start, (uint64_t)st->w.range.end,
+		v->lock.number, (uint64_t)st->w.range.root, st->mnt[0] ? st->mnt : "mount unknown",
+		v->lock.dev[0] ? ", dev " : "", v->lock.dev, v->req_site[0] ? v->req_site : "(site unknown)");
+	if (!st->have_holder) {
+		fprintf(e->f, INDENT "holder unknown (locked before faultlock started, or its entry was "
+			"taken over)\n", "");
+		return;
+	}
+	if (h->tid == st->w.tid)
+		fprintf(e->f, INDENT "held by this task itself (bytes %" PRIu64 "-%" PRIu64 ", for %" PRIu64
+			" ms): it waits for itself (see recursive_lock)\n", "", (uint64_t)h->range.start,
+			(uint64_t)h->range.end, v->held_ms);
+	else
+		fprintf(e->f, INDENT "locked by %s[%u/%u] %" PRIu64 " ms ago (bytes %" PRIu64 "-%" PRIu64
+			"%s)%s\n", "", v->holder_comm, h->pid, h->tid, v->held_ms, (uint64_t)h->range.start,
+			(uint64_t)h->range.end, st->nr_holders > 1 ? "; more lockers overlap" : "",
+			st->nr_frames ? "; its kernel stack now:" : "");
+	frame_lines(e, st->frames, st->nr_frames);
+}
+
 static void lock_stall(const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_stall *st = v->stall;
 	const struct fl_holder *h = &st->h;
 
+	if (st->w.provider == FL_LOCK_BTRFS_EXTENT) {
+		range_stall(e, v);
+		return;
+	}
 	fprintf(e->f, "waits %" PRIu64 " ms for gfs2 glock %s (dev %s) %s, requested at %s\n",
 		v->waited_ms, v->lock.name, v->lock.dev, fl_lock_state_name(st->w.state), v->req_site);
 	if (!st->have_holder && st->have_dlm && !st->dlm.local) {

@@ -136,8 +136,11 @@ int fl_export_render(FILE *f, const struct fl_summary *sum, const struct fl_hook
 	}
 	/* Lock times are measured wherever the glock hooks run, before any
 	 * device has a row: the histograms show from the start. */
+	s.lock_stalls = sum->lock_stalls_by;
+	if (hook_attached(states, "btrfs_set_extent_bit") && hook_attached(states, "btrfs_clear_extent_bit"))
+		s.lock_stall_kinds |= 1u << FL_LOCK_BTRFS_EXTENT;
 	if (hook_attached(states, "gfs2_glock_nq")) {
-		s.lock_stalls = &sum->lock_stalls;
+		s.lock_stall_kinds |= 1u << FL_LOCK_GLOCK;
 		s.deadlocks = &sum->deadlocks;
 		fl_hist_from_log2(&sum->snap->hists[FL_HIST_LOCK_HOLD], LOCK_HIST_FIRST, LOCK_HIST_LAST,
 				  lock_bounds[0], lock_counts[0], &hold);

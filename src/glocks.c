@@ -98,7 +98,8 @@ int fl_glocks_render(FILE *f, const struct fl_glocks_src *s)
 
 	gs.nw = gs.nh = 0;
 	for (int i = 0; i < FL_STALL_SLOTS; i++)
-		if (s->waiters[i].since && fl_stall_copy_waiter(&s->waiters[i], &gs.w[gs.nw]))
+		if (s->waiters[i].since && fl_stall_copy_waiter(&s->waiters[i], &gs.w[gs.nw]) &&
+		    gs.w[gs.nw].provider == FL_LOCK_GLOCK)
 			gs.nw++;
 	/* Holders that keep someone waiting: a waiter here on the same glock,
 	 * or another node's request that came after the grant. */
@@ -107,7 +108,7 @@ int fl_glocks_render(FILE *f, const struct fl_glocks_src *s)
 		struct fl_demote *d = &gs.h_asked[gs.nh];
 		int local = 0;
 
-		if (!s->holders[k].gl || !fl_stall_copy_holder(&s->holders[k], h))
+		if (!s->holders[k].gl || !fl_stall_copy_holder(&s->holders[k], h) || h->provider != FL_LOCK_GLOCK)
 			continue;
 		for (int i = 0; i < gs.nw; i++)
 			local += gs.w[i].gl == h->gl && gs.w[i].tid != h->tid;

@@ -94,6 +94,7 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	skel->rodata->done_before_arg = si->dio_done_before_arg;
 	skel->rodata->btrfs_lock_bits = si->btrfs.lock_bits;
 	skel->rodata->btrfs_inode_io = si->btrfs.inode_io;
+	skel->rodata->btrfs_stall = o->common.stall_ms != 0;
 	for (int i = 0; i < si->btrfs.nr_lockfns && i < FL_BTRFS_LOCKFNS; i++) {
 		skel->rodata->btrfs_lockfn_lo[i] = si->btrfs.lockfn_lo[i];
 		skel->rodata->btrfs_lockfn_hi[i] = si->btrfs.lockfn_hi[i];
@@ -280,8 +281,11 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 
 bool fl_loader__stall_init(const struct fl_loader *l, struct fl_stall_scanner *s)
 {
-	if (!l->opts.common.stall_ms || !l->waiters || !l->holders ||
-	    l->states[FL_HOOK_GLOCK_NQ].mode == FL_MODE_NONE)
+	bool glocks = l->states[FL_HOOK_GLOCK_NQ].mode != FL_MODE_NONE;
+	bool extents = l->states[FL_HOOK_BTRFS_SET_EXTENT_BIT].mode != FL_MODE_NONE &&
+		       l->states[FL_HOOK_BTRFS_CLEAR_EXTENT_BIT].mode != FL_MODE_NONE;
+
+	if (!l->opts.common.stall_ms || !l->waiters || !l->holders || !(glocks || extents))
 		return false;
 	fl_stall_init(s, l->waiters, l->holders, l->opts.common.stall_ms * 1000000ULL);
 	s->task_state = fl_task_state;	/* a wait is reported while its task is blocked */

@@ -360,15 +360,22 @@ static void render_locks(FILE *f, const struct fl_metrics_lock_row **rows, int n
 	}
 }
 
-static void render_stalls(FILE *f, const uint64_t *stalls)
+static void render_stalls(FILE *f, const uint64_t *stalls, uint32_t kinds)
 {
-	const struct fl_label l[1] = { { "lock", "glock" } };
+	static const char *const fstype[FL_LOCK_KINDS] = {
+		[FL_LOCK_GLOCK] = "gfs2", [FL_LOCK_BTRFS_EXTENT] = "btrfs",
+	};
 
-	if (!stalls)
+	if (!stalls || !kinds)
 		return;
 	fl_metrics_family(f, "faultlock_lock_stalls_total", "counter",
 			  "Lock waits that outlasted --stall-ms (lock_stall findings).");
-	fl_metrics_sample_u64(f, "faultlock_lock_stalls_total", l, 1, *stalls);
+	for (uint32_t k = 0; k < FL_LOCK_KINDS; k++) {
+		struct fl_label l[2] = { { "fstype", fstype[k] }, { "lock", fl_lock_kind_name(k) } };
+
+		if ((kinds & (1u << k)) && fstype[k])
+			fl_metrics_sample_u64(f, "faultlock_lock_stalls_total", l, 2, stalls[k]);
+	}
 }
 
 /* lock_order per file system type and provider (devices summed: the
@@ -610,7 +617,7 @@ int fl_metrics_render(FILE *f, const struct fl_metrics_snapshot *s)
 	}
 	/* The contract's order. */
 	render_locks(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks);
-	render_stalls(f, s->lock_stalls);
+	render_stalls(f, s->lock_stalls, s->lock_stall_kinds);
 	render_orders(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks, s->deadlocks);
 	render_livelocks(f, s->livelocks, s->nr_livelocks);
 	render_remote(f, (const struct fl_metrics_lock_row **)locks, s->nr_locks, s->remote_demotes_by_type,

@@ -111,7 +111,8 @@ struct fl_metrics_snapshot {
 	int nr_lock_hists;
 	const struct fl_metrics_fault_in_row *fault_in;
 	int nr_fault_in;
-	const uint64_t *lock_stalls;	/* glock lock_stall findings; NULL: not watched */
+	const uint64_t *lock_stalls;	/* lock_stall findings by provider (FL_LOCK_KINDS) */
+	uint32_t lock_stall_kinds;	/* providers watched, a bit each (0: none) */
 	const uint64_t *deadlocks;	/* deadlock findings; NULL: not watched */
 	/* gfs2_demote_rq attached: FL_GLOCK_TYPES requests by glock type, and
 	 * the remote_demote findings; NULL: not watched */

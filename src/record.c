@@ -254,12 +254,28 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
 	v->count = 1;
 	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
 	view_hdr(v, &hdr);
-	view_lock(&v->lock, &w->id);
-	fl_ksyms__format(ks, w->ip, v->req_site, sizeof(v->req_site));
-	fl_ksyms__format(ks, h->ip, v->site, sizeof(v->site));
 	fl_copy_printable(v->holder_comm, h->comm, sizeof(v->holder_comm));
 	v->waited_ms = (st->now - w->since) / 1000000;
 	v->held_ms = h->since && h->since <= st->now ? (st->now - h->since) / 1000000 : 0;
+	if (w->provider == FL_LOCK_BTRFS_EXTENT) {
+		/* extent:ROOT:INO:START+LEN, the range asked for; no sites
+		 * recorded (no stack is taken per request): the waiter's
+		 * frame, and the holder's stack now */
+		v->lock.set = true;
+		v->lock.provider = w->provider;
+		v->lock.number = w->id.number;
+		snprintf(v->lock.name, sizeof(v->lock.name), "extent:%" PRIu64 ":%" PRIu64 ":%" PRIu64 "+%" PRIu64,
+			 (uint64_t)w->range.root, (uint64_t)w->id.number, (uint64_t)w->range.start,
+			 (uint64_t)(w->range.end - w->range.start + 1));
+		if (st->dev)
+			fl_format_dev(st->dev, v->lock.dev, sizeof(v->lock.dev));
+		view_file(&v->file, w->id.number, st->dev, "btrfs");
+		fl_copy_printable(v->req_site, st->wait_frame, sizeof(v->req_site));
+		return;
+	}
+	view_lock(&v->lock, &w->id);
+	fl_ksyms__format(ks, w->ip, v->req_site, sizeof(v->req_site));
+	fl_ksyms__format(ks, h->ip, v->site, sizeof(v->site));
 }
 
 void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const struct fl_ksyms *ks)

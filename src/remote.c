@@ -101,7 +101,8 @@ int fl_remote_scan(struct fl_remote_scanner *s, uint64_t now,
 		return 0;	/* the usual case: the holders are not read */
 	ss.nh = 0;
 	for (int k = 0; k < FL_STALL_SLOTS * FL_STALL_WAYS; k++)
-		if (s->holders[k].gl && fl_stall_copy_holder(&s->holders[k], &ss.h[ss.nh]))
+		if (s->holders[k].gl && fl_stall_copy_holder(&s->holders[k], &ss.h[ss.nh]) &&
+		    ss.h[ss.nh].provider == FL_LOCK_GLOCK)
 			ss.nh++;
 	for (int i = 0; i < ss.nd; i++) {
 		const struct fl_demote *d = &ss.d[i];

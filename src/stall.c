@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 #include <stdio.h>
 #include <string.h>
+#include "btrfsfs.h"
 #include "glockdump.h"
 #include "report.h"
 #include "stall.h"
@@ -74,6 +75,74 @@ static int view_holder_has(const struct glock_view *v, uint32_t tid, char f)
 	return 0;
 }
 
+bool fl_stall_is_extent_wait(const char *frame)
+{
+	/* 5.10 lock_extent_bits, 6.1/6.12 lock_extent, 6.15+ btrfs_lock_extent_bits;
+	 * a static function may carry a suffix (.constprop.0, .isra.0) */
+	static const char *const waits[] = { "wait_extent_bit", "lock_extent_bits", "lock_extent",
+					     "__lock_extent", "btrfs_lock_extent_bits",
+					     "btrfs_lock_extent" };
+
+	for (size_t k = 0; k < sizeof(waits) / sizeof(waits[0]); k++) {
+		size_t len = strlen(waits[k]);
+
+		if (!strncmp(frame, waits[k], len) && (frame[len] == '+' || frame[len] == '.'))
+			return true;
+	}
+	return false;
+}
+
+/* A btrfs extent waiter's slot, seen not waiting: free, unless the task
+ * wrote it again since (its `since` moved). */
+static void range_slot_free(struct fl_stall_scanner *s, int i, uint64_t since)
+{
+	volatile struct fl_waiter *w = (volatile struct fl_waiter *)&s->waiters[i];
+
+	if (__atomic_compare_exchange_n((uint64_t *)&w->since, &since, 0, false, __ATOMIC_ACQ_REL,
+					__ATOMIC_RELAXED))
+		s->range_freed++;
+}
+
+/*
+ * A btrfs extent request, older than the threshold, of a task in D: a
+ * wait if its stack says so (the request itself leaves no trace of whether
+ * it was granted). 1: waiting; 0: not (slot freed); -1: cannot tell.
+ */
+static int range_confirm(struct fl_stall_scanner *s, int i, struct fl_stall *st)
+{
+	char frames[FL_STALL_FRAMES][128];
+	int n;
+
+	if (!s->task_state)
+		return 1;	/* crafted slots (tests) */
+	n = fl_stall_task_stack(s->read_stack, s->read_stack_arg, st->w.pid, st->w.tid, frames,
+				FL_STALL_FRAMES);
+	if (n <= 0)
+		return -1;
+	for (int k = 0; k < n; k++) {
+		if (!fl_stall_is_extent_wait(frames[k]))
+			continue;
+		/* the caller that asked: the first frame past the plumbing */
+		while (k + 1 < n && (fl_stall_is_extent_wait(frames[k + 1]) ||
+				     !strncmp(frames[k + 1], "lock_extent_direct", 18) ||
+				     !strncmp(frames[k + 1], "btrfs_lock_and_flush_ordered_range", 34)))
+			k++;
+		snprintf(st->wait_frame, sizeof(st->wait_frame), "%s", k + 1 < n ? frames[k + 1] : frames[k]);
+		return 1;
+	}
+	range_slot_free(s, i, st->w.since);
+	return 0;
+}
+
+/* h holds (part of) the range w asks for, and is not w's own request. */
+static bool range_holds(const struct fl_waiter *w, const struct fl_holder *h)
+{
+	return h->provider == FL_LOCK_BTRFS_EXTENT && h->gl == w->gl && h->id.number == w->id.number &&
+	       h->range.root == w->range.root && !memcmp(h->range.fsid, w->range.fsid, sizeof(h->range.fsid)) &&
+	       h->range.start <= w->range.end && h->range.end >= w->range.start &&
+	       !(h->tid == w->tid && h->since >= w->since);
+}
+
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 		  void (*cb)(struct fl_stall *st, void *arg), void *arg)
 {
@@ -83,12 +152,50 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 	for (int i = 0; i < FL_STALL_SLOTS; i++) {
 		uint64_t since = s->waiters[i].since;
 		struct glock_view v = { 0 };
+		bool range;
 
 		if (!since || since > now || now - since < s->threshold_ns || s->reported[i] == since)
 			continue;
 		memset(&st, 0, sizeof(st));
 		if (!fl_stall_copy_waiter(&s->waiters[i], &st.w))
 			continue;
+		range = st.w.provider == FL_LOCK_BTRFS_EXTENT;
+		if (range && s->task_state) {
+			char state = s->task_state(st.w.pid, st.w.tid);
+
+			if (state != 'D') {	/* granted, or gone: no return will free it */
+				range_slot_free(s, i, since);
+				continue;
+			}
+		}
+		if (range) {
+			int waiting = range_confirm(s, i, &st);
+
+			if (waiting < 0) {	/* no stack to tell: not reported, counted once */
+				s->range_unverified++;
+				s->reported[i] = since;
+			}
+			if (waiting != 1)
+				continue;
+			for (int k = 0; k < FL_STALL_WAYS; k++) {
+				struct fl_holder h;
+
+				if (!fl_stall_copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
+				    !range_holds(&st.w, &h))
+					continue;
+				st.nr_holders++;
+				if (!st.have_holder || h.since < st.h.since)
+					st.h = h;	/* the oldest: a failed trylock comes after */
+				st.have_holder = true;
+			}
+			st.now = now;
+			s->reported[i] = since;
+			s->found++;
+			s->found_by[FL_LOCK_BTRFS_EXTENT]++;
+			n++;
+			cb(&st, arg);
+			continue;
+		}
 		if (s->task_state) {
 			char state = s->task_state(st.w.pid, st.w.tid);
 
@@ -131,6 +238,7 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 		}
 		s->reported[i] = since;
 		s->found++;
+		s->found_by[FL_LOCK_GLOCK]++;
 		n++;
 		cb(&st, arg);
 	}
@@ -196,6 +304,9 @@ static void print_stall(struct fl_stall *st, void *arg)
 
 	if (!p->o->f)
 		return;		/* counted only (a daemon without --events) */
+	if (st->w.provider == FL_LOCK_BTRFS_EXTENT)
+		fl_btrfs_find_mount(NULL, (const uint8_t *)st->w.range.fsid, st->w.range.root, &st->dev, st->mnt,
+				    sizeof(st->mnt));
 	if (st->have_holder)
 		st->nr_frames = fl_stall_task_stack(p->s->read_stack, p->s->read_stack_arg, st->h.pid,
 						    st->h.tid, st->frames, FL_STALL_FRAMES);

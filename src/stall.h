@@ -32,6 +32,11 @@ struct fl_stall {
 	struct fl_dlm_holder dlm;	/* ... this one (another node's first) */
 	int our_node;			/* this node's DLM id, 0 unknown */
 	char glock_flags[32];		/* gfs2's glock dump: the glock's f: now; "" unknown */
+	/* btrfs_extent: where the waiter waits (its first frame outside the
+	 * extent-lock plumbing), and the file system, filled by the reporter. */
+	char wait_frame[128];
+	uint32_t dev;			/* the mount's s_dev, 0 unknown */
+	char mnt[256];			/* its mount point, "" unknown */
 };
 
 /* A task's state letter from /proc (R, S, D, ...), '?' if it is gone. */
@@ -55,6 +60,9 @@ struct fl_stall_scanner {
 	fl_task_state_fn task_state;		/* NULL: not asked (tests) */
 	uint64_t not_blocked;			/* waits not reported: the task was not in D */
 	uint64_t async_unknown;			/* GL_ASYNC waits no glock dump could confirm */
+	uint64_t found_by[FL_LOCK_KINDS];	/* findings per provider */
+	uint64_t range_freed;			/* btrfs waiter slots freed: not waiting */
+	uint64_t range_unverified;		/* btrfs waits whose stack could not be read */
 };
 
 void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *waiters,
@@ -64,7 +72,9 @@ void fl_stall_init(struct fl_stall_scanner *s, const volatile struct fl_waiter *
  * Reports each wait at most once, when it has lasted threshold_ns at `now`
  * and the kernel agrees it is one: the waiter is in D (task_state), and a
  * GL_ASYNC request (its gfs2_glock_nq returned at once) is still W in the
- * glock dump. A holder whose GL_ASYNC request the dump shows waiting is not
+ * glock dump; a btrfs extent request (no return to see) has an extent wait
+ * in its kernel stack, and its slot is freed (compare-and-swap) when the
+ * task is seen not waiting, or gone. A holder whose GL_ASYNC request the dump shows waiting is not
  * one. cb gets the waiter and, when known, the holder (frames not filled:
  * the caller reads them, see fl_stall_read_stack). Slots that change while
  * being copied are left for the next scan. Returns the number reported.
@@ -89,6 +99,9 @@ bool fl_stall_pick_dlm(const struct fl_dlm_holder *h, int n, struct fl_dlm_holde
 /* The kernel stack of task tid of process pid from /proc (root); 0 frames
  * if it is gone or the kernel does not show stacks. */
 int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max);
+/* A btrfs task stack's frame that says it waits for an extent range
+ * (wait_extent_bit, or lock_extent* where that is inlined). */
+bool fl_stall_is_extent_wait(const char *frame);
 /* reader's view of the stack if it has one, else /proc's. */
 int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid, char frames[][128],
 			int max);

@@ -17,6 +17,7 @@ struct fl_summary {
 	int child_status;		/* waitpid status */
 	double duration_s;
 	uint64_t lock_stalls;			/* lock_stall findings (user space) */
+	uint64_t lock_stalls_by[FL_LOCK_KINDS];	/* ... by provider (the metric) */
 	uint64_t deadlocks;			/* deadlock findings (user space) */
 	uint64_t remote_demotes;		/* remote_demote findings (user space) */
 	const struct fl_livelocks *livelocks;	/* episodes by fstype (the daemon's metric) */

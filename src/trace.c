@@ -246,6 +246,7 @@ int cmd_trace(int argc, char **argv)
 		now = fl_now_ns();
 		if (stall_on) {
 			sum.lock_stalls += fl_stall_report(&stalls, now, &out);
+			memcpy(sum.lock_stalls_by, stalls.found_by, sizeof(sum.lock_stalls_by));
 			sum.deadlocks += fl_deadlock_report(&deadlocks, now, &out);
 		}
 		if (remote_on)
@@ -301,6 +302,9 @@ int cmd_trace(int argc, char **argv)
 		     "and recursion findings are unreliable; please report",
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_MISMATCH],
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_CHECKS]);
+	if (stall_on && stalls.range_unverified)
+		elog("%llu btrfs extent waits could not be confirmed (no kernel stack readable) and were "
+		     "not reported as lock_stall", (unsigned long long)stalls.range_unverified);
 	fl_output_summary(&out, &sum);
 	if (out.malformed)
 		elog("%llu malformed records ignored", (unsigned long long)out.malformed);

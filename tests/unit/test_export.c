@@ -89,7 +89,7 @@ static void test_lock_rows(void **state)
 	text = render();
 	has(text, "faultlock_lock_acquisitions_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\"} 10\n");
 	has(text, "faultlock_recursive_lock_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\"} 1\n");
-	has(text, "faultlock_lock_stalls_total{lock=\"glock\"} 0\n");
+	has(text, "faultlock_lock_stalls_total{fstype=\"gfs2\",lock=\"glock\"} 0\n");
 	/* every protection of a device, zeros included, sorted */
 	has(text, "faultlock_fault_under_lock_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\",protection=\"may_demote\"} 3\n"
 		  "faultlock_fault_under_lock_total{fstype=\"gfs2\",dev=\"254:0\",lock=\"glock\",protection=\"none\"} 2\n");

@@ -1380,7 +1380,8 @@ static void test_summary_json_unavailable_hooks_null(void **state)
 	struct fl_summary *s = mk_summary();
 	/* handle_mm_fault off too: no lock provider (btrfs's need it) */
 	static const char *const off[] = { "gfs2_glock_nq", "fault_in_readable",
-					   "sched_process_fork", "handle_mm_fault", NULL };
+					   "sched_process_fork", "handle_mm_fault",
+					   "btrfs_set_extent_bit", NULL };
 	struct fl_hook_state *st = mk_states(off);
 	char want[2048];
 	size_t n = 0;

@@ -391,6 +391,199 @@ static void test_pick_dlm(void **state)
 	assert_int_equal(out.node, 3);
 }
 
+/* ---- btrfs extent ranges --------------------------------------------- */
+
+#define FSID0 0x1122334455667788ULL
+#define FSID1 0x99aabbccddeeff00ULL
+
+static uint64_t range_key(void)
+{
+	const __u64 fsid[2] = { FSID0, FSID1 };
+
+	return fl_btrfs_slot_key(fsid, 5, 257);
+}
+
+static void range_wait(int tid, uint64_t start, uint64_t end, uint64_t since)
+{
+	struct fl_waiter *w = &waiters[tid & (FL_STALL_SLOTS - 1)];
+
+	memset(w, 0, sizeof(*w));
+	w->tid = w->pid = tid;
+	w->gl = range_key();
+	w->id.number = 257;
+	w->provider = FL_LOCK_BTRFS_EXTENT;
+	w->range = (struct fl_slot_range){ .fsid = { FSID0, FSID1 }, .root = 5, .start = start, .end = end };
+	strcpy(w->comm, "dd");
+	w->since = since;
+}
+
+static void range_hold(int way, int tid, uint64_t start, uint64_t end, uint64_t since)
+{
+	struct fl_holder *h = &holders[fl_stall_slot_of_gl(range_key()) * FL_STALL_WAYS + way];
+
+	memset(h, 0, sizeof(*h));
+	h->tid = h->pid = tid;
+	h->id.number = 257;
+	h->provider = FL_LOCK_BTRFS_EXTENT;
+	h->range = (struct fl_slot_range){ .fsid = { FSID0, FSID1 }, .root = 5, .start = start, .end = end };
+	strcpy(h->comm, "fl-mmapio");
+	h->since = since;
+	h->gl = range_key();
+}
+
+/* The holder named is the oldest other locker of an overlapping range: not
+ * the waiter's own request (noted as a holding at the same time), not a
+ * range beside it, not another file system's same inode; a failed trylock
+ * (later) is counted among the holders but not named. */
+static void test_range_holder(void **state)
+{
+	(void)state;
+	range_wait(500, 0, 8191, 1000 * MS);
+	range_hold(0, 88, 4096, 8191, 900 * MS);	/* a failed trylock, after the holder */
+	range_hold(1, 500, 0, 8191, 1000 * MS);		/* the request itself */
+	range_hold(2, 77, 0, 4095, 800 * MS);		/* the holder */
+	range_hold(3, 66, 16384, 20479, 100 * MS);	/* beside it */
+	assert_int_equal(fl_stall_scan(&sc, 1400 * MS, collect, NULL), 0);	/* under the threshold */
+	assert_int_equal(fl_stall_scan(&sc, 2000 * MS, collect, NULL), 1);
+	assert_true(last.have_holder);
+	assert_int_equal(last.h.tid, 77);
+	assert_int_equal(last.nr_holders, 2);
+	assert_int_equal(sc.found_by[FL_LOCK_BTRFS_EXTENT], 1);
+	assert_int_equal(sc.found_by[FL_LOCK_GLOCK], 0);
+	assert_int_equal(fl_stall_scan(&sc, 3000 * MS, collect, NULL), 0);	/* once */
+
+	/* another file system: nothing overlaps */
+	holders[fl_stall_slot_of_gl(range_key()) * FL_STALL_WAYS + 2].range.fsid[1] ^= 1;
+	holders[fl_stall_slot_of_gl(range_key()) * FL_STALL_WAYS].gl = 0;
+	holders[fl_stall_slot_of_gl(range_key()) * FL_STALL_WAYS + 1].gl = 0;	/* granted, unlocked */
+	range_wait(500, 0, 8191, 2500 * MS);
+	assert_int_equal(fl_stall_scan(&sc, 3500 * MS, collect, NULL), 1);
+	assert_false(last.have_holder);
+
+	/* its own earlier range (a direct I/O, then the fault in it): itself */
+	range_hold(2, 500, 0, 4095, 2000 * MS);
+	range_wait(500, 0, 4095, 2600 * MS);
+	assert_int_equal(fl_stall_scan(&sc, 3600 * MS, collect, NULL), 1);
+	assert_true(last.have_holder);
+	assert_int_equal(last.h.tid, 500);
+	assert_int_equal(last.h.since, 2000 * MS);
+}
+
+static int fake_frames;
+static const char *fake_stack[4];
+
+static int read_fake(void *arg, pid_t pid, pid_t tid, char frames[][128], int max)
+{
+	(void)arg, (void)pid, (void)tid;
+	for (int i = 0; i < fake_frames && i < max; i++)
+		strcpy(frames[i], fake_stack[i]);
+	return fake_frames;
+}
+
+/* The kernel decides: a request of a task not in D, or in D elsewhere, was
+ * granted (its slot freed); a wait's stack names it; no stack, not
+ * reported, counted once. */
+static void test_range_confirm(void **state)
+{
+	(void)state;
+	sc.task_state = state_of;
+	sc.read_stack = read_fake;
+	range_hold(0, 77, 0, 4095, 800 * MS);
+	range_wait(500, 0, 4095, 1000 * MS);
+	fake_state = 'S';
+	assert_int_equal(fl_stall_scan(&sc, 2000 * MS, collect, NULL), 0);
+	assert_int_equal(waiters[500].since, 0);
+	assert_int_equal(sc.range_freed, 1);
+
+	range_wait(500, 0, 4095, 1000 * MS);
+	fake_state = 'D';
+	fake_frames = 2;
+	fake_stack[0] = "io_schedule+0x12/0x40";
+	fake_stack[1] = "folio_wait_bit_common+0x13d/0x350";
+	assert_int_equal(fl_stall_scan(&sc, 2000 * MS, collect, NULL), 0);
+	assert_int_equal(waiters[500].since, 0);
+	assert_int_equal(sc.range_freed, 2);
+
+	range_wait(500, 0, 4095, 1000 * MS);
+	fake_frames = 4;
+	fake_stack[0] = "wait_extent_bit.constprop.0+0x1a8/0x230 [btrfs]";
+	fake_stack[1] = "lock_extent_bits+0x78/0x80 [btrfs]";
+	fake_stack[2] = "btrfs_dio_iomap_begin+0x1c7/0x8a0 [btrfs]";
+	fake_stack[3] = "iomap_apply+0xa2/0x2f0";
+	assert_int_equal(fl_stall_scan(&sc, 2000 * MS, collect, NULL), 1);
+	assert_string_equal(last.wait_frame, "btrfs_dio_iomap_begin+0x1c7/0x8a0 [btrfs]");
+	assert_int_equal(last.h.tid, 77);
+	assert_int_equal(waiters[500].since, 1000 * MS);	/* a wait's slot is its task's */
+
+	range_wait(500, 0, 4095, 3000 * MS);
+	fake_frames = 0;
+	sc.read_stack = NULL;	/* /proc then: a pid that is not there */
+	waiters[500].pid = waiters[500].tid = 999999999;
+	waiters[500 & (FL_STALL_SLOTS - 1)].tid = 999999999;
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 0);
+	assert_int_equal(fl_stall_scan(&sc, 4500 * MS, collect, NULL), 0);
+	assert_int_equal(sc.range_unverified, 1);
+	assert_int_equal(calls, 1);
+}
+
+static void test_extent_wait_frames(void **state)
+{
+	(void)state;
+	assert_true(fl_stall_is_extent_wait("wait_extent_bit+0x1a8/0x230 [btrfs]"));
+	assert_true(fl_stall_is_extent_wait("wait_extent_bit.constprop.0+0x1a8/0x230 [btrfs]"));
+	assert_true(fl_stall_is_extent_wait("lock_extent_bits+0x78/0x80 [btrfs]"));
+	assert_true(fl_stall_is_extent_wait("lock_extent+0x10/0x20 [btrfs]"));
+	assert_true(fl_stall_is_extent_wait("btrfs_lock_extent_bits+0x10/0x20 [btrfs]"));
+	assert_false(fl_stall_is_extent_wait("try_lock_extent+0x10/0x20 [btrfs]"));
+	assert_false(fl_stall_is_extent_wait("lock_extent_buffer+0x10/0x20"));
+}
+
+static void test_range_output(void **state)
+{
+	char *text;
+
+	(void)state;
+	range_hold(0, 77, 0, 4095, 800 * MS);
+	range_wait(500, 0, 8191, 1000 * MS);
+	assert_int_equal(fl_stall_scan(&sc, 4000 * MS, collect, NULL), 1);
+	strcpy(last.wait_frame, "btrfs_dio_iomap_begin+0x1c7/0x8a0 [btrfs]");
+	last.dev = 45;
+	strcpy(last.mnt, "/mnt");
+	last.nr_frames = 1;
+	strcpy(last.frames[0], "iomap_dio_rw+0x2c/0x50");
+	text = print(&last, true);
+	assert_true(jc_is_line(text));
+	assert_json_keys(text, "", "type,ts,pid,tid,comm,severity,lock,provider,lock_type,dev,ino,root,mount,"
+			 "requested_range,requested_site,waited_ms,holder");
+	assert_json(text, "lock", "\"extent:5:257:0+8192\"");
+	assert_json(text, "provider", "\"btrfs_extent\"");
+	assert_json(text, "dev", "\"0:45\"");
+	assert_json(text, "mount", "\"/mnt\"");
+	assert_json(text, "requested_range.end", "8191");
+	assert_json(text, "requested_site", "\"btrfs_dio_iomap_begin+0x1c7/0x8a0 [btrfs]\"");
+	assert_json(text, "waited_ms", "3000");
+	assert_json_keys(text, "holder", "pid,tid,comm,held_range,held_ms,holders,self,stack");
+	assert_json(text, "holder.tid", "77");
+	assert_json(text, "holder.held_range.end", "4095");
+	assert_json(text, "holder.held_ms", "3200");
+	assert_json(text, "holder.self", "false");
+	assert_json(text, "holder.stack", "[\"iomap_dio_rw+0x2c/0x50\"]");
+	free(text);
+	text = print(&last, false);
+	assert_non_null(strstr(text, "dd[500/500] waits 3000 ms for btrfs extent range extent:5:257:0+8192 "
+			       "(bytes 0-8191 of inode 257, subvolume 5, /mnt, dev 0:45), in btrfs_dio_iomap_begin"));
+	assert_non_null(strstr(text, "locked by fl-mmapio[77/77] 3200 ms ago (bytes 0-4095); its kernel stack now:"));
+	free(text);
+	last.h.tid = 500;
+	text = print(&last, false);
+	assert_non_null(strstr(text, "held by this task itself (bytes 0-4095, for 3200 ms): it waits for itself"));
+	free(text);
+	last.have_holder = false;
+	text = print(&last, true);
+	assert_json(text, "holder", "null");
+	free(text);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -406,6 +599,10 @@ int main(void)
 		cmocka_unit_test(test_waiter_slots),
 		cmocka_unit_test_setup(test_task_state, setup),
 		cmocka_unit_test_setup(test_async, setup),
+		cmocka_unit_test_setup(test_range_holder, setup),
+		cmocka_unit_test_setup(test_range_confirm, setup),
+		cmocka_unit_test(test_extent_wait_frames),
+		cmocka_unit_test_setup(test_range_output, setup),
 	};
 
 	return cmocka_run_group_tests_name("stall", tests, NULL, NULL);

@@ -291,7 +291,16 @@ CASE_CMD+=(
     [abba-rp]="fl-abba -q --mode sequential --op read --map private /mnt/abrp"
     [abba-tog]="fl-abba -q --mode together /mnt/abtog"
 )
+# bthole on 5.10 also: dd's direct read of the range the deadlocked task
+# holds waits for good behind it (lock_stall naming fl-mmapio); the
+# deadlocked task itself waits on its own range (lock_stall, self). 6.x: no
+# wait outlasts --stall-ms, with 8 tasks at once either (btpar).
+CASE_CMD+=(
+    [bthole]="sh -c '(sleep 1; exec dd if=/mnt/bthole of=/dev/null bs=4096 count=1 iflag=direct 2>/dev/null) & exec fl-mmapio -q --op read --direct --buf hole --map private --pages 2 /mnt/bthole'"
+)
 CASE_ARGS+=(
+    [bthole]="--stall-ms 1000"
+    [btpar]="--stall-ms 1000"
     [contend1]="--stall-ms 1000"
     [contend16]="--stall-ms 1000"
     [abba-tog]="--stall-ms 1000"
@@ -300,7 +309,7 @@ declare -A CASE_SIGINT=(
     # seconds after trace's ready line (its setup takes seconds under TCG)
     [fiemap]=6
     [abba-tog]=8
-    [bthole]=4
+    [bthole]=6
     [btwhole]=4
 )
 declare -A CASE_ENV=(
@@ -483,6 +492,9 @@ detector_tests() {
         for name in bthole btdread; do
             expect "$k" "$name" "dio_retries" "$(jcount $name .counts.dio_retries)" '[1-9][0-9]*'
         done
+        for name in bthole btpar; do
+            expect "$k" "$name" "no lock_stall (--stall-ms 1000)" "$(jcount $name .counts.lock_stall)" 0
+        done
         expect "$k" btpar "8 tasks: exit, child exit, no finding above info" \
             "$(case_rc btpar) $(jcount btpar '| "\(.child_status.exit_code) \(.findings.error) \(.findings.warning)"')" '0 0 0 0'
         expect "$k" btpar "every task's retries counted (8 x 4 at least)" "$(jcount btpar .counts.dio_retries)" '3[2-9]|[4-9][0-9]|[1-9][0-9]{2,}'
@@ -578,9 +590,22 @@ livelock_tests() {
         expect "$k" btwhole "faultlock exit" "$(case_rc btwhole)" 1
         expect "$k" bthole "summary at most 3 s after SIGINT" "$(summary_secs bthole)" '([0-2](\.[0-9])?|3(\.0)?)'
         expect "$k" bthole "trace gone at most 5 s after SIGINT" "$(sigint_secs bthole)" '[0-4]\.[0-9]|5\.0'
-        expect "$k" bthole "child alive, stuck in lock_extent_bits (D)" \
-            "$(jcount bthole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("lock_extent_bits+"))) | length) > 0)) | length')" 1
+        expect "$k" bthole "child alive, stuck in lock_extent_bits (D), and dd behind it" \
+            "$(jcount bthole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("lock_extent_bits+"))) | length) > 0)) | map(.comm) | sort | join(" ")')" 'dd fl-mmapio'
         expect "$k" bthole "no exit status (it never exited)" "$(jcount bthole .child_status)" null
+        # lock_stall: dd's direct read waits behind the deadlocked task's
+        # range, named with the task, its range and its stack; the task
+        # itself waits on its own range.
+        sl='map(select(.type=="lock_stall"))'
+        expect "$k" bthole "lock_stalls" "$(jcount bthole .counts.lock_stall)" 2
+        expect "$k" bthole "dd's lock_stall: provider, holder, within --stall-ms + 1 s, site, mount" \
+            "$(case_json bthole | jq -r -s "$sl | map(select(.comm==\"dd\"))[0] | \"\(.provider) \(.holder.comm) \(.holder.self) \(.waited_ms < 2000) \(.requested_site | split(\"+\")[0]) \(.mount)\"")" \
+            'btrfs_extent fl-mmapio false true btrfs_dio_iomap_begin /mnt'
+        expect "$k" bthole "dd's lock_stall: ranges overlap, the holder's stack in lock_extent_bits" \
+            "$(case_json bthole | jq -r -s "$sl | map(select(.comm==\"dd\"))[0] | \"\(.holder.held_range.start <= .requested_range.end and .requested_range.start <= .holder.held_range.end) \(.holder.stack | map(select(startswith(\"lock_extent_bits+\"))) | length > 0) \(.lock | test(\"^extent:5:[0-9]+:0[+]\"))\"")" \
+            'true true true'
+        expect "$k" bthole "fl-mmapio's lock_stall: on its own range" \
+            "$(case_json bthole | jq -r -s "$sl | map(select(.comm==\"fl-mmapio\"))[0] | \"\(.holder.self) \(.holder.tid == .tid)\"")" 'true true'
         expect "$k" btwhole "child alive, stuck in btrfs_start_ordered_extent (D)" \
             "$(jcount btwhole '.child_state | map(select(.state == "D" and (.stack | map(select(startswith("btrfs_start_ordered_extent+"))) | length) > 0)) | length')" 1
         # ... and each named before it waits, within 1 s of trace being ready.
