@@ -222,39 +222,26 @@ static __always_inline void range_holder_set(const struct btrfs_extent_bit_args 
 {
 	__u32 base = fl_stall_slot_of_gl(key) * FL_STALL_WAYS, k;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fl_holder *h = NULL;
-	bool take_free = true;
+	struct fl_holder *h;
 
 	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
 		struct fl_holder *e;
 
 		k = base + i;
 		e = bpf_map_lookup_elem(&holders, &k);
-		if (!e)
-			continue;
-		if (!e->gl) {
-			if (!h)
-				h = e;
-			continue;
-		}
-		if (e->gl == key && e->tid == (__u32)pid_tgid && e->range.end == end &&
+		if (e && e->gl == key && e->tid == (__u32)pid_tgid && e->range.end == end &&
 		    start >= e->range.start && start <= end)
 			return;		/* the retry: still the one holding */
 	}
+	h = holder_claim_free(base);
 	if (!h) {
 		k = base + ((start >> 12) & (FL_STALL_WAYS - 1));
 		h = bpf_map_lookup_elem(&holders, &k);
 		if (!h)
 			return;
 		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
-		take_free = false;
-	}
-	if (!slot_write_begin(&h->wbegin, &h->wend))
-		return;
-	if (take_free && h->gl) {	/* taken since we looked */
-		slot_write_end(&h->wend);
-		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
-		return;
+		if (!slot_write_begin(&h->wbegin, &h->wend))
+			return;
 	}
 	h->gh = 0;
 	h->since = now;
@@ -290,7 +277,10 @@ static __always_inline void range_holders_trim(const struct btrfs_extent_bit_arg
 			e->gl = 0;	/* one store: see waiter_clear */
 			continue;
 		}
-		if (!slot_write_begin(&e->wbegin, &e->wend))
+		/* two unlocks of one entry at once (end-io workers): a second
+		 * try, for a range left too wide names a holder wrongly */
+		if (!slot_try_write_begin(&e->wbegin, &e->wend) &&
+		    !slot_write_begin(&e->wbegin, &e->wend))
 			continue;
 		if (start <= e->range.start)
 			e->range.start = end + 1;

@@ -66,6 +66,7 @@ int BPF_PROG(handle_exit, struct task_struct *task)
 
 	if (!ready)
 		return 0;
+	waiter_clear();		/* an exiting task waits for no lock */
 	t = task_lookup(task);
 	if (t && (t->retry[FL_RETRY_FAULT_IN].reported | t->retry[FL_RETRY_DIO].reported))
 		retry_end_all(ctx, t, FL_LL_END_EXIT);

@@ -372,11 +372,11 @@ static __always_inline struct fl_task *task_get_or_create(struct task_struct *ta
 /*
  * A slot writer's turn (the two-counter seqlock of struct fl_waiter): true
  * if this writer is alone and may write, then slot_write_end; false if
- * another is in flight, which wins (this one is counted and backs off).
+ * another is in flight (both may back off; neither writes half).
  */
 #define barrier_mem() asm volatile("" ::: "memory")
 
-static __always_inline bool slot_write_begin(__u32 *wbegin, __u32 *wend)
+static __always_inline bool slot_try_write_begin(__u32 *wbegin, __u32 *wend)
 {
 	__u32 e, b;
 
@@ -387,6 +387,14 @@ static __always_inline bool slot_write_begin(__u32 *wbegin, __u32 *wend)
 	if (b - e == 1)
 		return true;
 	__sync_fetch_and_add(wend, 1);
+	return false;
+}
+
+/* slot_try_write_begin, the loss counted when another writer wins. */
+static __always_inline bool slot_write_begin(__u32 *wbegin, __u32 *wend)
+{
+	if (slot_try_write_begin(wbegin, wend))
+		return true;
 	counter_add(FL_CNT_LOST_STALL_SLOT, 1);
 	return false;
 }
@@ -394,6 +402,29 @@ static __always_inline bool slot_write_begin(__u32 *wbegin, __u32 *wend)
 static __always_inline void slot_write_end(__u32 *wend)
 {
 	__sync_fetch_and_add(wend, 1);
+}
+
+/*
+ * A free entry of the holders set at base, claimed and open for writing
+ * (slot_write_end when done). Two writers racing for one free entry: the
+ * loser takes the next free one rather than losing its record. NULL: none
+ * free (the caller decides what to overwrite, and counts it).
+ */
+static __always_inline struct fl_holder *holder_claim_free(__u32 base)
+{
+	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
+		__u32 k = base + i;
+		struct fl_holder *e = bpf_map_lookup_elem(&holders, &k);
+
+		if (!e || e->gl || *(volatile __u32 *)&e->wbegin != *(volatile __u32 *)&e->wend)
+			continue;
+		if (!slot_try_write_begin(&e->wbegin, &e->wend))
+			continue;
+		if (!e->gl)
+			return e;
+		slot_write_end(&e->wend);	/* taken since we looked */
+	}
+	return NULL;
 }
 
 /* This task's waiter slot, if it has one. */

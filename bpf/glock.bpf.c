@@ -75,7 +75,8 @@ static __always_inline void waiter_set(__u64 gh, __u64 gl, struct fl_lock_id *id
 
 /*
  * lock_stall: who holds gl, for a waiter to be shown. An entry of gl's set:
- * a free one, else one this holder had, else (counted) the one gh hashes to.
+ * the one this holder has, else a free one, else (counted) the one gh
+ * hashes to.
  */
 static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_id *id, __u64 now)
 {
@@ -88,20 +89,24 @@ static __always_inline void holder_set(__u64 gh, __u64 gl, const struct fl_lock_
 
 		k = base + i;
 		e = bpf_map_lookup_elem(&holders, &k);
-		if (e && (!e->gl || e->gh == gh)) {
-			h = e;
+		if (e && e->gl && e->gh == gh) {
+			h = e;		/* this holder's own entry */
 			break;
 		}
 	}
+	if (!h)
+		h = holder_claim_free(base);
+	else if (!slot_write_begin(&h->wbegin, &h->wend))
+		return;
 	if (!h) {
 		k = base + ((gh >> 6) & (FL_STALL_WAYS - 1));
 		h = bpf_map_lookup_elem(&holders, &k);
 		if (!h)
 			return;
 		counter_add(FL_CNT_LOST_STALL_SLOT, 1);
+		if (!slot_write_begin(&h->wbegin, &h->wend))
+			return;
 	}
-	if (!slot_write_begin(&h->wbegin, &h->wend))
-		return;
 	h->gh = gh;
 	h->since = now;
 	h->ip = rd64(gh + GH_IP);

@@ -369,7 +369,15 @@ int cmd_daemon(int argc, char **argv)
 	event_set_log_callback(libevent_log);
 	signal(SIGPIPE, SIG_IGN);
 
-	d.base = event_base_new();
+	/* precise timers (timerfd under epoll): millisecond timeouts rounded
+	 * down wake the loop early and spin until the tick is due */
+	struct event_config *cfg = event_config_new();
+
+	if (cfg)
+		event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+	d.base = cfg ? event_base_new_with_config(cfg) : NULL;
+	if (cfg)
+		event_config_free(cfg);
 	if (!d.base) {
 		elog("cannot create the event loop: %s", strerror(errno));
 		goto out;

@@ -122,10 +122,10 @@ static int configure(struct faultlock_bpf *skel, const struct fl_sysinfo *si,
 	return err;
 }
 
-/* A BPF_F_MMAPABLE array, read-only; NULL on failure. */
-static void *map_slots(struct bpf_map *map, size_t bytes)
+/* A BPF_F_MMAPABLE array mapped with prot; NULL on failure. */
+static void *map_slots(struct bpf_map *map, size_t bytes, int prot)
 {
-	void *p = mmap(NULL, bytes, PROT_READ, MAP_SHARED, bpf_map__fd(map), 0);
+	void *p = mmap(NULL, bytes, prot, MAP_SHARED, bpf_map__fd(map), 0);
 
 	if (p == MAP_FAILED) {
 		vlog("cannot map %s: %s: lock_stall unavailable", bpf_map__name(map), strerror(errno));
@@ -258,9 +258,10 @@ int fl_loader__start(struct fl_loader *l, const struct fl_loader_opts *o)
 		     strerror(-err));
 		return err;
 	}
-	l->waiters = map_slots(l->skel->maps.waiters, WAITERS_BYTES);
-	l->holders = map_slots(l->skel->maps.holders, HOLDERS_BYTES);
-	l->demotes = map_slots(l->skel->maps.demotes, DEMOTES_BYTES);
+	/* writable: the scan frees a btrfs waiter slot it saw not waiting */
+	l->waiters = map_slots(l->skel->maps.waiters, WAITERS_BYTES, PROT_READ | PROT_WRITE);
+	l->holders = map_slots(l->skel->maps.holders, HOLDERS_BYTES, PROT_READ);
+	l->demotes = map_slots(l->skel->maps.demotes, DEMOTES_BYTES, PROT_READ);
 	if (o->common.cgroup_fd > 0) {
 		__u32 zero = 0, fd = o->common.cgroup_fd;
 

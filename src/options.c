@@ -121,7 +121,7 @@ static const struct argp_option common_options[] = {
 	{ NULL, 0, NULL, 0, "Tuning:", 2 },
 	{ "btf", OPT_BTF, "PATH", 0, "Kernel BTF for CO-RE where /sys/kernel/btf/vmlinux is missing", 2 },
 	{ "ringbuf-size", OPT_RINGBUF_SIZE, "BYTES", 0, "Event ring buffer size (power of 2, default 1 MiB)", 2 },
-	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a glock wait this long (default 5000; 0: off)", 2 },
+	{ "stall-ms", OPT_STALL_MS, "MS", 0, "lock_stall after a lock wait (glock, btrfs extent) this long (default 5000; 0: off)", 2 },
 	{ "livelock-count", OPT_LIVELOCK_COUNT, "N", 0,
 	  "retry_livelock after N fault-ins of one range (or N DIO calls without progress) in one system call (default 64)", 2 },
 	{ 0 },

@@ -302,6 +302,10 @@ int cmd_trace(int argc, char **argv)
 		     "and recursion findings are unreliable; please report",
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_MISMATCH],
 		     (unsigned long long)snap.counters[FL_CNT_GFS2_OWNER_CHECKS]);
+	if (stall_on)
+		vlog("lock_stall scan: %llu found, %llu btrfs extent requests seen granted (slots freed), "
+		     "%llu glock waits seen not blocked", (unsigned long long)stalls.found,
+		     (unsigned long long)stalls.range_freed, (unsigned long long)stalls.not_blocked);
 	if (stall_on && stalls.range_unverified)
 		elog("%llu btrfs extent waits could not be confirmed (no kernel stack readable) and were "
 		     "not reported as lock_stall", (unsigned long long)stalls.range_unverified);

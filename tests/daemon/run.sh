@@ -166,7 +166,18 @@ for r in ringbuf_full task_map_full fs_map_full lock_map_full vma_lookup_busy he
 	t_eq "events_lost_total{reason=$r} 0" 0 "$(value "$m0" "faultlock_events_lost_total{reason=\"$r\"}")"
 done
 t_nomatch "no series for the new btrfs yet" "dev=\"$dev\"" "$m0"
-t_nomatch "no lock/fault_in families where their hooks cannot attach" 'faultlock_(lock_|recursive_lock|fault_under_lock|fault_in_)' "$m0"
+# The one lock family btrfs's extent tracepoints give without gfs2 and
+# kprobes: lock_stalls_total, its btrfs row.
+if jq -e '[.hooks[] | select(.status == "ok") | .hook] | index("btrfs_set_extent_bit") != null' \
+	<<<"$check_json" >/dev/null; then
+	t_eq "lock_stalls_total: the btrfs_extent row only" \
+		'faultlock_lock_stalls_total{fstype="btrfs",lock="btrfs_extent"} 0' \
+		"$(grep '^faultlock_lock_stalls_total' <<<"$m0")"
+	m0_locks=$(grep -v '^\(# [A-Z]* \)\?faultlock_lock_stalls_total' <<<"$m0")
+else
+	m0_locks=$m0
+fi
+t_nomatch "no lock/fault_in families where their hooks cannot attach" 'faultlock_(lock_|recursive_lock|fault_under_lock|fault_in_)' "$m0_locks"
 
 echo "== /metrics after the retry workload"
 "$WL" -q --direct --buf half --map shared "$mnt/f"; t_eq "workload half shared: exit 0" 0 $?
@@ -194,6 +205,10 @@ t_ge "btrfs provider: extent locks taken inside the DIO calls" 4 \
 	"$(value "$m2" "faultlock_lock_acquisitions_total{$lbl,lock=\"btrfs_extent\"}")"
 t_eq "btrfs provider: recursive_lock_total 0" 0 \
 	"$(value "$m2" "faultlock_recursive_lock_total{$lbl,lock=\"btrfs_extent\"}")"
+# lock_stall per provider: btrfs extents watched here (no gfs2: no glock row)
+t_eq "lock_stalls_total: a btrfs_extent row, 0" 0 \
+	"$(value "$m2" 'faultlock_lock_stalls_total{fstype="btrfs",lock="btrfs_extent"}')"
+t_nomatch "lock_stalls_total: no glock row without gfs2" 'faultlock_lock_stalls_total\{fstype="gfs2"' "$m2"
 
 echo "== event log"
 ev_dev() { jq -c --arg d "$dev" "select(.dev == \$d and .type == \"$2\")" "$1" 2>/dev/null | wc -l; }
@@ -382,7 +397,8 @@ t_eq "SIGTERM: final textfile has the last values" 12 "$(value "$(cat "$tf")" "f
 t_eq "SIGTERM: nothing on stdout (events went to the file)" 0 "$(wc -c <"$work/A.out")"
 
 echo "== idle daemon, SIGINT"
-if start_daemon B --listen 127.0.0.1:0; then
+# With --stall-ms 0 nothing is scanned: an idle daemon never wakes.
+if start_daemon B --listen 127.0.0.1:0 --stall-ms 0; then
 	sleep 1
 	c0=$(ctxt "$dpid") t0=$(cputicks "$dpid")
 	sleep 10
@@ -398,8 +414,26 @@ if start_daemon B --listen 127.0.0.1:0; then
 	t_eq "SIGINT: exit 0" 0 "$rc"
 fi
 
+echo "== idle daemon, the lock_stall scan armed"
+# A lock provider here (gfs2 or btrfs): the default --stall-ms (5000)
+# scans the wait slots every 1250 ms, and nothing else wakes it.
+if [ "$(jq '.events[] | select(.type=="lock_stall") | .available' <<<"$check_json")" = true ]; then
+	scans='^([6-9]|10)$'
+else
+	scans='^0$'
+fi
+if start_daemon E --listen 127.0.0.1:0; then
+	sleep 1
+	c0=$(ctxt "$dpid")
+	sleep 10
+	c1=$(ctxt "$dpid")
+	t_match "idle 10 s, lock_stall scan: its ticks only ($((c1 - c0)) wakeups)" "$scans" "$((c1 - c0))"
+	stop "$dpid" TERM
+	t_eq "scanning idle daemon: SIGTERM exit 0" 0 "$rc"
+fi
+
 echo "== --no-listen --events - --textfile"
-if start_daemon C --no-listen --events - --textfile "$work/c.prom" --interval 1; then
+if start_daemon C --no-listen --events - --textfile "$work/c.prom" --interval 1 --stall-ms 0; then
 	cpid=$dpid
 	t_nomatch "no-listen: no HTTP socket" "serving" "$(cat "$work/C.err")"
 	c0=$(ctxt "$cpid")
