@@ -795,7 +795,7 @@ daemon_tests() {
     local ev want_stall=0
     ev=$(awk '/^@@END-EVENTS@@/ { p = 0 } p { print } /^@@EVENTS@@/ { p = 1 }' "$WORK/out")
     [ "$k" = 5.10 ] && want_stall=3	# fl-stall's, and the two waits of the deadlock
-    expect "$k" daemon "lock_stalls_total" "$(metric 'faultlock_lock_stalls_total{lock="glock"}')" "$want_stall"
+    expect "$k" daemon "lock_stalls_total" "$(metric 'faultlock_lock_stalls_total{fstype="gfs2",lock="glock"}')" "$want_stall"
     expect "$k" daemon "lock_stall in the event log" \
         "$(jq -c 'select(.type == "lock_stall")' <<<"$ev" 2>/dev/null | wc -l)" "$want_stall"
     if [ "$k" = 5.10 ]; then
