@@ -212,26 +212,48 @@ static __always_inline void range_waiter_set(const struct btrfs_extent_bit_args 
 	slot_write_end(&w->wend);
 }
 
-/* This task holds [start, end] (or waits for it: user space tells). An
+/*
+ * This task holds [start, end] (or waits for it: user space tells). An
  * entry of the inode's set: the task's own if this is lock_extent's retry
- * after a wait (same end, from inside the range), else a free one, else
- * (counted) the one start hashes to. */
+ * after a wait (same end, from inside the range) or the range continues
+ * one it holds (a direct I/O locks its range chunk by chunk, 5.10 even page
+ * by page, and keeps each until its bio ends: one entry, not one each),
+ * else a free one, else (counted) the one start hashes to. A btrfs entry's
+ * gh counts the bytes of it still locked: freed when they are all unlocked,
+ * in whatever order and by whatever task.
+ */
 static __always_inline void range_holder_set(const struct btrfs_extent_bit_args *ctx,
 					     const __u64 fsid[2], __u64 key, __u64 start, __u64 end,
 					     __u64 now)
 {
 	__u32 base = fl_stall_slot_of_gl(key) * FL_STALL_WAYS, k;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fl_holder *h;
+	struct fl_holder *h, *own = NULL;
 
 	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
 		struct fl_holder *e;
 
 		k = base + i;
 		e = bpf_map_lookup_elem(&holders, &k);
-		if (e && e->gl == key && e->tid == (__u32)pid_tgid && e->range.end == end &&
-		    start >= e->range.start && start <= end)
+		if (!e || e->gl != key || e->tid != (__u32)pid_tgid || e->id.number != ctx->ino ||
+		    !slot_range_is(&e->range, fsid, ctx->rootid))
+			continue;
+		if (e->range.end == end && start >= e->range.start && start <= end)
 			return;		/* the retry: still the one holding */
+		if (e->range.end + 1 == start || end + 1 == e->range.start)
+			own = e;	/* continues it */
+	}
+	if (own && slot_write_begin(&own->wbegin, &own->wend)) {
+		if (own->gl == key && own->tid == (__u32)pid_tgid) {
+			if (own->range.end + 1 == start)
+				own->range.end = end;
+			else if (end + 1 == own->range.start)
+				own->range.start = start;
+			own->gh += end - start + 1;
+			slot_write_end(&own->wend);
+			return;
+		}
+		slot_write_end(&own->wend);	/* freed since we looked: a new one */
 	}
 	h = holder_claim_free(base);
 	if (!h) {
@@ -243,7 +265,7 @@ static __always_inline void range_holder_set(const struct btrfs_extent_bit_args 
 		if (!slot_write_begin(&h->wbegin, &h->wend))
 			return;
 	}
-	h->gh = 0;
+	h->gh = end - start + 1;
 	h->since = now;
 	h->ip = 0;
 	h->id.number = ctx->ino;
@@ -269,6 +291,7 @@ static __always_inline void range_holders_trim(const struct btrfs_extent_bit_arg
 	for (__u32 i = 0; i < FL_STALL_WAYS; i++) {
 		__u32 k = base + i;
 		struct fl_holder *e = bpf_map_lookup_elem(&holders, &k);
+		__u64 lo, hi, n;
 
 		if (!e || e->gl != key || e->id.number != ctx->ino || !slot_range_is(&e->range, fsid, ctx->rootid) ||
 		    start > e->range.end || end < e->range.start)
@@ -282,11 +305,19 @@ static __always_inline void range_holders_trim(const struct btrfs_extent_bit_arg
 		if (!slot_try_write_begin(&e->wbegin, &e->wend) &&
 		    !slot_write_begin(&e->wbegin, &e->wend))
 			continue;
-		if (start <= e->range.start)
-			e->range.start = end + 1;
-		else if (end >= e->range.end)
-			e->range.end = start - 1;
-		/* else a hole in the middle: the entry still names its holder */
+		lo = start > e->range.start ? start : e->range.start;
+		hi = end < e->range.end ? end : e->range.end;
+		n = hi - lo + 1;
+		if (e->gh <= n) {
+			e->gl = 0;	/* its last locked bytes */
+		} else {
+			e->gh -= n;
+			if (start <= e->range.start)
+				e->range.start = end + 1;
+			else if (end >= e->range.end)
+				e->range.end = start - 1;
+			/* else a hole in the middle: its bytes count it */
+		}
 		slot_write_end(&e->wend);
 	}
 }

@@ -469,7 +469,8 @@ struct fl_waiter {
 struct fl_holder {
 	__u32 wbegin, wend;	/* the slot's seqlock (above) */
 	__u64 gl;		/* 0: free */
-	__u64 gh;		/* the granted struct gfs2_holder * (dq clears by it) */
+	__u64 gh;		/* glock: the granted struct gfs2_holder * (dq clears by it);
+			 * btrfs_extent: bytes of the range still locked */
 	__u64 since;		/* granted at */
 	__u64 ip;		/* gh_ip: acquisition site */
 	struct fl_lock_id id;	/* the glock's name (remote_demote matches by it) */

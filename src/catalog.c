@@ -114,7 +114,8 @@ const struct fl_event_type fl_event_types[] = {
 	  .needs = { { GLOCK_HOOKS, "gfs2_demote_rq" } }, .metric = "faultlock_remote_demote_stalls_total" },
 	/* a cycle of lock_stall waits, found in user space */
 	{ .type = "deadlock", .severity = FL_SEV_ERROR,
-	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_deadlocks_total" },
+	  .needs = { { GLOCK_HOOKS }, { "btrfs_set_extent_bit", "btrfs_clear_extent_bit" } },
+	  .metric = "faultlock_deadlocks_total" },
 	{ .type = "fault_under_lock", .severity = FL_SEV_WARNING,
 	  REC(FL_REC_FAULT_UNDER_LOCK, fl_rec_fault_lock), STACK(fl_rec_fault_lock),
 	  .needs = { { "handle_mm_fault", GLOCK_HOOKS } }, .metric = "faultlock_fault_under_lock_total" },

@@ -449,6 +449,8 @@ int cmd_daemon(int argc, char **argv)
 		d.stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
 		d.stalls.dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
 		d.stalls.read_stack_arg = d.deadlocks.read_stack_arg = &d;
+		d.deadlocks.lost_slots = fl_loader__stall_slots_lost;
+		d.deadlocks.lost_slots_arg = &d.loader;
 		d.remote_on = fl_loader__remote_init(&d.loader, &d.remotes);
 		d.remotes.read_stack = task_stack;
 		d.remotes.read_stack_arg = &d;

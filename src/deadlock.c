@@ -3,7 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 #include "deadlock.h"
+#include "btrfsfs.h"
 #include "glockdump.h"
+#include "names.h"
 #include "report.h"
 
 #define VERIFY_BACKOFF_NS 1000000000ULL	/* after a contradiction, a dump a second at most */
@@ -48,8 +50,19 @@ struct search {
 	bool on_path[FL_STALL_SLOTS];
 };
 
+/* h keeps w waiting: another task holding w's glock in a conflicting mode,
+ * or part of w's btrfs range (extent locks are exclusive). */
+static bool blocks(const struct fl_waiter *w, const struct fl_holder *h)
+{
+	if (h->tid == w->tid)
+		return false;	/* a task on itself: recursive_lock's */
+	if (w->provider == FL_LOCK_BTRFS_EXTENT)
+		return fl_stall_range_holds(w, h);
+	return h->provider == FL_LOCK_GLOCK && h->gl == w->gl && states_conflict(w->state, h->state);
+}
+
 /*
- * Depth-first from path[depth - 1]: a holder of its glock in a conflicting
+ * Depth-first from path[depth - 1]: a holder of its lock in a conflicting
  * mode that is itself waiting, until the start comes round again. Only
  * cycles whose start has the smallest tid count: each is found once.
  */
@@ -62,8 +75,7 @@ static int extend(struct search *s, int depth)
 		struct fl_holder h;
 		int next;
 
-		if (!fl_stall_copy_holder(&s->f->holders[base + k], &h) || h.gl != w->gl ||
-		    h.tid == w->tid || !states_conflict(w->state, h.state))
+		if (!fl_stall_copy_holder(&s->f->holders[base + k], &h) || !blocks(w, &h))
 			continue;
 		next = wait_of(s->ws, h.tid);
 		if (next < 0)
@@ -136,7 +148,7 @@ static bool match_holder(void *arg, const struct fl_dump_glock *g, const struct 
 	for (int i = 0; i < c->d->n; i++) {
 		const struct fl_deadlock_link *l = &c->d->links[i];
 
-		if (l->w.id.type != g->type || l->w.id.number != g->number)
+		if (l->w.provider != FL_LOCK_GLOCK || l->w.id.type != g->type || l->w.id.number != g->number)
 			continue;
 		if (fl_dump_pid_is(g, h, l->w.tid) && strchr(h->flags, 'W'))
 			c->m[i].waits = true;
@@ -150,7 +162,20 @@ enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const cha
 					  char *why, size_t len)
 {
 	struct verify_ctx c = { .d = d };
-	int read = fl_dump_walk_glob(pattern, match_holder, &c);
+	bool glocks = false;
+	int read;
+
+	for (int i = 0; i < d->n; i++) {
+		if (d->links[i].w.provider == FL_LOCK_GLOCK)
+			glocks = true;
+		else
+			c.m[i].waits = c.m[i].holds = true;	/* not in a glock dump */
+	}
+	if (!glocks) {
+		why[0] = '\0';
+		return FL_DL_VERIFIED;
+	}
+	read = fl_dump_walk_glob(pattern, match_holder, &c);
 
 	if (read == FL_DUMP_TOO_BIG) {
 		snprintf(why, len, "the gfs2 glock dumps at %s are larger than %zu MiB: not read to their end",
@@ -178,6 +203,47 @@ enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const cha
 	return FL_DL_VERIFIED;
 }
 
+/*
+ * The btrfs links: each waiter's kernel stack in an extent wait now (the
+ * request alone does not say it still waits), and no holder record lost
+ * (a lost one could leave an older holder named in its place).
+ */
+static enum fl_deadlock_check verify_ranges(struct fl_deadlock_finder *f, struct fl_deadlock *d,
+					    char *why, size_t len)
+{
+	uint64_t lost;
+
+	for (int i = 0; i < d->n; i++) {
+		struct fl_deadlock_link *l = &d->links[i];
+		char comm[FL_COMM_LEN + 1];
+		int n;
+
+		if (l->w.provider != FL_LOCK_BTRFS_EXTENT)
+			continue;
+		n = fl_stall_task_stack(f->read_stack, f->read_stack_arg, l->w.pid, l->w.tid, l->frames,
+					FL_STALL_FRAMES);
+		l->nr_frames = n > 0 ? n : 0;
+		fl_copy_printable(comm, l->w.comm, sizeof(comm));
+		if (n <= 0) {
+			snprintf(why, len, "no kernel stack of %s[%u] readable: its extent wait is not confirmed",
+				 comm, l->w.tid);
+			return FL_DL_UNVERIFIED;
+		}
+		if (!fl_stall_extent_waiter_site((const char (*)[128])l->frames, n, l->wait_frame,
+						 sizeof(l->wait_frame))) {
+			snprintf(why, len, "%s[%u] is not in an extent wait", comm, l->w.tid);
+			return FL_DL_CONTRADICTED;
+		}
+	}
+	lost = f->lost_slots ? f->lost_slots(f->lost_slots_arg) : 0;
+	if (lost) {
+		snprintf(why, len, "%" PRIu64 " lock_stall slot records were lost in this run "
+			 "(stall_slot_busy): the btrfs holders are not certain", lost);
+		return FL_DL_UNVERIFIED;
+	}
+	return FL_DL_VERIFIED;
+}
+
 int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 		     void (*cb)(struct fl_deadlock *d, void *arg), void *arg)
 {
@@ -192,8 +258,10 @@ int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 
 		if (!since || since > now || now - since < f->threshold_ns)
 			continue;
-		/* glocks: a btrfs request's slot does not say it still waits */
-		if (fl_stall_copy_waiter(&f->waiters[i], &ws.w[ws.n]) && ws.w[ws.n].provider == FL_LOCK_GLOCK)
+		/* btrfs: the request may have been granted; verify_ranges asks
+		 * the stacks of a cycle's waiters */
+		if (fl_stall_copy_waiter(&f->waiters[i], &ws.w[ws.n]) &&
+		    (ws.w[ws.n].provider == FL_LOCK_GLOCK || ws.w[ws.n].provider == FL_LOCK_BTRFS_EXTENT))
 			ws.n++;
 	}
 	for (int start = 0; ws.n >= 2 && start < ws.n; start++) {
@@ -215,11 +283,24 @@ int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 		for (int i = 0; i < n; i++) {
 			d.links[i].w = ws.w[s.path[i]];
 			d.links[i].h = s.by[i];
+			if (d.links[i].w.provider == FL_LOCK_BTRFS_EXTENT)
+				d.ranges = true;
+			else
+				d.glocks = true;
 		}
 		key = cycle_key(&d);
 		if (was_reported(f, key) || now < f->verify_after)
 			continue;
 		d.check = fl_deadlock_verify(&d, f->dump_glob, d.why, sizeof(d.why));
+		if (d.check != FL_DL_CONTRADICTED && d.ranges) {
+			char why[sizeof(d.why)];
+			enum fl_deadlock_check r = verify_ranges(f, &d, why, sizeof(why));
+
+			if (r == FL_DL_CONTRADICTED || (r == FL_DL_UNVERIFIED && d.check == FL_DL_VERIFIED)) {
+				d.check = r;
+				memcpy(d.why, why, sizeof(d.why));
+			}
+		}
 		if (d.check == FL_DL_CONTRADICTED) {
 			/* It moved on while we looked, or a slot is stale: a
 			 * later scan looks again, not every 100 ms. */
@@ -249,10 +330,15 @@ static void print_deadlock(struct fl_deadlock *d, void *arg)
 
 	if (!p->o->f)
 		return;		/* counted only (a daemon without --events) */
-	for (int i = 0; i < d->n; i++)
-		d->links[i].nr_frames = fl_stall_task_stack(p->f->read_stack, p->f->read_stack_arg,
-							    d->links[i].w.pid, d->links[i].w.tid,
-							    d->links[i].frames, FL_STALL_FRAMES);
+	for (int i = 0; i < d->n; i++) {
+		const struct fl_waiter *w = &d->links[i].w;
+
+		d->links[i].nr_frames = fl_stall_task_stack(p->f->read_stack, p->f->read_stack_arg, w->pid,
+							    w->tid, d->links[i].frames, FL_STALL_FRAMES);
+		if (w->provider == FL_LOCK_BTRFS_EXTENT && !d->btrfs_dev)
+			fl_btrfs_find_mount(NULL, (const uint8_t *)w->range.fsid, w->range.root, &d->btrfs_dev,
+					    d->btrfs_mnt, sizeof(d->btrfs_mnt));
+	}
 	fl_output_deadlock(p->o, d);
 }
 

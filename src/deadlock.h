@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * deadlock: a cycle in the wait-for graph of glock waits, found in the same
+ * deadlock: a cycle in the wait-for graph of lock waits, found in the same
  * waiter and holder slots the lock_stall scan reads. Task A waits on a glock
- * that task B holds in a conflicting mode, B on one A holds (or through more
- * tasks): none of them can go on. Before it is reported as an error the
- * kernel's own glock dump (debugfs gfs2/<fs>/glocks) must show every wait
- * and every hold of the cycle at that moment; where that dump cannot be read
- * the cycle is reported as a warning, marked unverified. Pure over the slot
- * arrays and a dump file, so it is unit-tested on crafted ones.
+ * that task B holds in a conflicting mode, or on a btrfs extent range B
+ * holds part of, B on one A holds (or through more tasks): none of them can
+ * go on. Before it is reported as an error the kernel must show it at that
+ * moment: gfs2's glock dump (debugfs gfs2/<fs>/glocks) every glock wait and
+ * hold of the cycle, each btrfs waiter's kernel stack its extent wait (and
+ * no holder record may have been lost in the run); where that cannot be
+ * read the cycle is reported as a warning, marked unverified. Pure over the
+ * slot arrays, a dump file and a stack reader, so it is unit-tested on
+ * crafted ones.
  */
 #ifndef FL_DEADLOCK_H
 #define FL_DEADLOCK_H
@@ -26,6 +29,7 @@ struct fl_deadlock_link {
 	struct fl_holder h;
 	int nr_frames;			/* task i's kernel stack, now */
 	char frames[FL_STALL_FRAMES][128];
+	char wait_frame[128];		/* btrfs: who asked for the range (from the stack) */
 };
 
 enum fl_deadlock_check {
@@ -40,6 +44,9 @@ struct fl_deadlock {
 	struct fl_deadlock_link links[FL_DEADLOCK_MAX];
 	enum fl_deadlock_check check;
 	char why[160];			/* unverified: why */
+	bool glocks, ranges;		/* links of each provider in the cycle */
+	uint32_t btrfs_dev;		/* btrfs: the mount's dev (0: not found) */
+	char btrfs_mnt[256];
 };
 
 struct fl_deadlock_finder {
@@ -53,6 +60,9 @@ struct fl_deadlock_finder {
 	uint64_t verify_after;		/* no dump read before (backoff after a contradiction) */
 	fl_stack_reader read_stack;	/* NULL: /proc only */
 	void *read_stack_arg;
+	/* slot records lost so far (stall_slot_busy); NULL: none known lost */
+	uint64_t (*lost_slots)(void *arg);
+	void *lost_slots_arg;
 };
 
 void fl_deadlock_init(struct fl_deadlock_finder *f, const volatile struct fl_waiter *waiters,
@@ -67,7 +77,8 @@ void fl_deadlock_init(struct fl_deadlock_finder *f, const volatile struct fl_wai
 int fl_deadlock_scan(struct fl_deadlock_finder *f, uint64_t now,
 		     void (*cb)(struct fl_deadlock *d, void *arg), void *arg);
 
-/* Checks one cycle against the dump files matching glob (a test passes its own). */
+/* Checks one cycle's glock links against the dump files matching glob (a
+ * test passes its own); a cycle without glocks passes. */
 enum fl_deadlock_check fl_deadlock_verify(const struct fl_deadlock *d, const char *glob,
 					  char *why, size_t len);
 

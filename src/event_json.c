@@ -412,6 +412,14 @@ static void remote_demote(struct jw *w, const struct fl_view *v)
 	jw_end_object(w);
 }
 
+static void range_obj(struct jw *w, const char *key, uint64_t start, uint64_t end)
+{
+	jw_object(w, key);
+	jw_u64(w, "start", start);
+	jw_u64(w, "end", end);
+	jw_end_object(w);
+}
+
 /* Every task of the cycle: what it waits for, who holds that, its stack. */
 static void deadlock(struct jw *w, const struct fl_emit *e, const struct fl_view *v)
 {
@@ -419,33 +427,54 @@ static void deadlock(struct jw *w, const struct fl_emit *e, const struct fl_view
 
 	jw_bool(w, "verified", d->check == FL_DL_VERIFIED);
 	jw_str(w, "why", d->check == FL_DL_VERIFIED ? NULL : d->why);
-	jw_str(w, "provider", "gfs2");
-	jw_str(w, "dev", v->lock.dev);
+	jw_str(w, "provider", d->ranges ? (d->glocks ? "gfs2+btrfs" : "btrfs") : "gfs2");
+	jw_str(w, "dev", v->lock.dev[0] ? v->lock.dev : NULL);
+	if (d->ranges)
+		jw_str(w, "mount", d->btrfs_mnt[0] ? d->btrfs_mnt : NULL);
 	jw_u64(w, "tasks", d->n);
 	jw_array(w, "cycle");
 	for (int i = 0; i < d->n; i++) {
 		const struct fl_deadlock_link *l = &d->links[i];
-		char name[48], comm[FL_COMM_LEN + 1], site[256];
+		bool range = l->w.provider == FL_LOCK_BTRFS_EXTENT;
+		char name[96], comm[FL_COMM_LEN + 1], site[256];
 
 		jw_object(w, NULL);
 		jw_u64(w, "pid", l->w.pid);
 		jw_u64(w, "tid", l->w.tid);
 		fl_copy_printable(comm, l->w.comm, sizeof(comm));
 		jw_str(w, "comm", comm);
-		snprintf(name, sizeof(name), "%u:%" PRIu64, l->w.id.type, (uint64_t)l->w.id.number);
+		if (range)
+			fl_btrfs_range_name(name, sizeof(name), &l->w);
+		else
+			snprintf(name, sizeof(name), "%u:%" PRIu64, l->w.id.type, (uint64_t)l->w.id.number);
 		jw_str(w, "waits_for", name);
-		jw_str(w, "requested_state", fl_lock_state_name(l->w.state));
-		fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
-		jw_str(w, "requested_site", site);
+		jw_str(w, "lock_type", range ? "btrfs_extent" : "glock");
+		if (range) {
+			/* extent locks have no modes; the site is the stack's */
+			jw_str(w, "requested_state", NULL);
+			range_obj(w, "requested_range", l->w.range.start, l->w.range.end);
+			fl_copy_printable(site, l->wait_frame, sizeof(site));
+			jw_str(w, "requested_site", site[0] ? site : NULL);
+		} else {
+			jw_str(w, "requested_state", fl_lock_state_name(l->w.state));
+			fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
+			jw_str(w, "requested_site", site);
+		}
 		jw_u64(w, "waited_ms", (uint64_t)(d->now > l->w.since ? (d->now - l->w.since) / 1000000 : 0));
 		jw_object(w, "held_by");
 		jw_u64(w, "pid", l->h.pid);
 		jw_u64(w, "tid", l->h.tid);
 		fl_copy_printable(comm, l->h.comm, sizeof(comm));
 		jw_str(w, "comm", comm);
-		jw_str(w, "held_state", fl_lock_state_name(l->h.state));
-		fl_ksyms__format(e->ksyms, l->h.ip, site, sizeof(site));
-		jw_str(w, "held_site", site);
+		if (range) {
+			jw_str(w, "held_state", NULL);
+			range_obj(w, "held_range", l->h.range.start, l->h.range.end);
+			jw_str(w, "held_site", NULL);
+		} else {
+			jw_str(w, "held_state", fl_lock_state_name(l->h.state));
+			fl_ksyms__format(e->ksyms, l->h.ip, site, sizeof(site));
+			jw_str(w, "held_site", site);
+		}
 		jw_u64(w, "held_ms", d->now > l->h.since ? (d->now - l->h.since) / 1000000 : 0);
 		jw_end_object(w);
 		frames_array(w, "stack", l->frames, l->nr_frames);

@@ -277,22 +277,35 @@ static void deadlock(const struct fl_emit *e, const struct fl_view *v)
 {
 	const struct fl_deadlock *d = v->deadlock;
 
-	fprintf(e->f, "%d tasks wait for each other on gfs2 glocks (dev %s)%s:\n", d->n, v->lock.dev,
-		d->check == FL_DL_VERIFIED ? ", as the kernel's glock dump shows" : "");
+	fprintf(e->f, "%d tasks wait for each other on %s (dev %s%s%s)%s:\n", d->n,
+		d->ranges ? (d->glocks ? "gfs2 glocks and btrfs extent ranges" : "btrfs extent ranges") :
+			    "gfs2 glocks",
+		v->lock.dev[0] ? v->lock.dev : "?", d->btrfs_mnt[0] ? ", mount " : "", d->btrfs_mnt,
+		d->check != FL_DL_VERIFIED ? "" :
+		d->ranges ? ", as the kernel's stacks show" : ", as the kernel's glock dump shows");
 	for (int i = 0; i < d->n; i++) {
 		const struct fl_deadlock_link *l = &d->links[i];
-		char comm[FL_COMM_LEN + 1], hcomm[FL_COMM_LEN + 1], site[256], hsite[256];
+		char comm[FL_COMM_LEN + 1], hcomm[FL_COMM_LEN + 1], site[256], hsite[256], name[96];
+		uint64_t waited = d->now > l->w.since ? (d->now - l->w.since) / 1000000 : 0;
 
 		fl_copy_printable(comm, l->w.comm, sizeof(comm));
 		fl_copy_printable(hcomm, l->h.comm, sizeof(hcomm));
-		fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
-		fl_ksyms__format(e->ksyms, l->h.ip, hsite, sizeof(hsite));
-		fprintf(e->f, INDENT "%s[%u/%u] waits %" PRIu64 " ms for %u:%" PRIu64 " %s (from %s), held %s by "
-			"%s[%u/%u] since %s%s\n", "", comm, l->w.pid, l->w.tid,
-			(uint64_t)(d->now > l->w.since ? (d->now - l->w.since) / 1000000 : 0), l->w.id.type,
-			(uint64_t)l->w.id.number, fl_lock_state_name(l->w.state), site,
-			fl_lock_state_name(l->h.state), hcomm, l->h.pid, l->h.tid, hsite,
-			l->nr_frames ? "; the waiter's stack:" : "");
+		if (l->w.provider == FL_LOCK_BTRFS_EXTENT) {
+			fl_btrfs_range_name(name, sizeof(name), &l->w);
+			fl_copy_printable(site, l->wait_frame, sizeof(site));
+			fprintf(e->f, INDENT "%s[%u/%u] waits %" PRIu64 " ms for %s (from %s), %" PRIu64 "..%" PRIu64
+				" of it held by %s[%u/%u]%s\n", "", comm, l->w.pid, l->w.tid, waited, name,
+				site[0] ? site : "?", (uint64_t)l->h.range.start, (uint64_t)l->h.range.end, hcomm,
+				l->h.pid, l->h.tid, l->nr_frames ? "; the waiter's stack:" : "");
+		} else {
+			fl_ksyms__format(e->ksyms, l->w.ip, site, sizeof(site));
+			fl_ksyms__format(e->ksyms, l->h.ip, hsite, sizeof(hsite));
+			fprintf(e->f, INDENT "%s[%u/%u] waits %" PRIu64 " ms for %u:%" PRIu64 " %s (from %s), held %s by "
+				"%s[%u/%u] since %s%s\n", "", comm, l->w.pid, l->w.tid, waited, l->w.id.type,
+				(uint64_t)l->w.id.number, fl_lock_state_name(l->w.state), site,
+				fl_lock_state_name(l->h.state), hcomm, l->h.pid, l->h.tid, hsite,
+				l->nr_frames ? "; the waiter's stack:" : "");
+		}
 		frame_lines(e, l->frames, l->nr_frames);
 	}
 	if (d->check != FL_DL_VERIFIED)

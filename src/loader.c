@@ -495,6 +495,30 @@ int fl_loader__task_stack(const struct fl_loader *l, pid_t tid, const struct fl_
 	return nr;
 }
 
+int64_t fl_loader__counter(const struct fl_loader *l, unsigned idx)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals, sum = 0;
+
+	if (ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
+		return -1;
+	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &idx, vals)) {
+		free(vals);
+		return -1;
+	}
+	for (int c = 0; c < ncpu; c++)
+		sum += vals[c];
+	free(vals);
+	return (int64_t)sum;
+}
+
+uint64_t fl_loader__stall_slots_lost(void *loader)
+{
+	int64_t n = fl_loader__counter(loader, FL_CNT_LOST_STALL_SLOT);
+
+	return n < 0 ? 1 : (uint64_t)n;
+}
+
 int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s)
 {
 	int ncpu = libbpf_num_possible_cpus();

@@ -74,6 +74,12 @@ void fl_loader__activate(struct fl_loader *l, bool on);
 int fl_loader__events_fd(const struct fl_loader *l);
 /* Sums the per-CPU kernel counters, fs and lock rows and histograms into s. */
 int fl_loader__read_snapshot(const struct fl_loader *l, struct fl_snapshot *s);
+/* One of the BPF counters (enum fl_counter), summed over the CPUs; -1 if
+ * it cannot be read. */
+int64_t fl_loader__counter(const struct fl_loader *l, unsigned idx);
+/* A deadlock finder's lost_slots (arg: the loader): lock_stall slot records
+ * lost so far; 1 if that cannot be read (then nothing is taken as certain). */
+uint64_t fl_loader__stall_slots_lost(void *loader);
 /* Detaches and frees everything; safe on a partly started loader. */
 void fl_loader__destroy(struct fl_loader *l);
 

@@ -264,9 +264,7 @@ void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl
 		v->lock.set = true;
 		v->lock.provider = w->provider;
 		v->lock.number = w->id.number;
-		snprintf(v->lock.name, sizeof(v->lock.name), "extent:%" PRIu64 ":%" PRIu64 ":%" PRIu64 "+%" PRIu64,
-			 (uint64_t)w->range.root, (uint64_t)w->id.number, (uint64_t)w->range.start,
-			 (uint64_t)(w->range.end - w->range.start + 1));
+		fl_btrfs_range_name(v->lock.name, sizeof(v->lock.name), w);
 		if (st->dev)
 			fl_format_dev(st->dev, v->lock.dev, sizeof(v->lock.dev));
 		view_file(&v->file, w->id.number, st->dev, "btrfs");
@@ -292,7 +290,23 @@ void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const stru
 	v->count = 1;
 	memcpy(hdr.comm, w->comm, sizeof(hdr.comm));
 	view_hdr(v, &hdr);
+	if (w->provider == FL_LOCK_BTRFS_EXTENT) {
+		v->lock.set = true;
+		v->lock.provider = w->provider;
+		v->lock.number = w->id.number;
+		fl_btrfs_range_name(v->lock.name, sizeof(v->lock.name), w);
+		if (d->btrfs_dev)
+			fl_format_dev(d->btrfs_dev, v->lock.dev, sizeof(v->lock.dev));
+		return;
+	}
 	view_lock(&v->lock, &w->id);
+}
+
+void fl_btrfs_range_name(char *out, size_t len, const struct fl_waiter *w)
+{
+	snprintf(out, len, "extent:%" PRIu64 ":%" PRIu64 ":%" PRIu64 "+%" PRIu64, (uint64_t)w->range.root,
+		 (uint64_t)w->id.number, (uint64_t)w->range.start,
+		 (uint64_t)(w->range.end - w->range.start + 1));
 }
 
 void fl_view_remote(struct fl_view *v, const struct fl_remote_demote *r, const struct fl_ksyms *ks)

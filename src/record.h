@@ -79,6 +79,8 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 void fl_view_stall(struct fl_view *v, const struct fl_stall *st, const struct fl_ksyms *ks);
 /* The same for a deadlock cycle found in user space. */
 void fl_view_deadlock(struct fl_view *v, const struct fl_deadlock *d, const struct fl_ksyms *ks);
+/* "extent:ROOT:INO:START+LEN": the btrfs range w asks for, as findings name it. */
+void fl_btrfs_range_name(char *out, size_t len, const struct fl_waiter *w);
 /* The same for another node's request of a lock held here. */
 void fl_view_remote(struct fl_view *v, const struct fl_remote_demote *r, const struct fl_ksyms *ks);
 /* Calls fn for each frame of v's stack, symbolised with ks, BPF's own

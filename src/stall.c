@@ -119,6 +119,14 @@ static int range_confirm(struct fl_stall_scanner *s, int i, struct fl_stall *st)
 				FL_STALL_FRAMES);
 	if (n <= 0)
 		return -1;
+	if (fl_stall_extent_waiter_site(frames, n, st->wait_frame, sizeof(st->wait_frame)))
+		return 1;
+	range_slot_free(s, i, st->w.since);
+	return 0;
+}
+
+bool fl_stall_extent_waiter_site(const char frames[][128], int n, char *out, size_t len)
+{
 	for (int k = 0; k < n; k++) {
 		if (!fl_stall_is_extent_wait(frames[k]))
 			continue;
@@ -127,20 +135,41 @@ static int range_confirm(struct fl_stall_scanner *s, int i, struct fl_stall *st)
 				     !strncmp(frames[k + 1], "lock_extent_direct", 18) ||
 				     !strncmp(frames[k + 1], "btrfs_lock_and_flush_ordered_range", 34)))
 			k++;
-		snprintf(st->wait_frame, sizeof(st->wait_frame), "%s", k + 1 < n ? frames[k + 1] : frames[k]);
-		return 1;
+		snprintf(out, len, "%s", k + 1 < n ? frames[k + 1] : frames[k]);
+		return true;
 	}
-	range_slot_free(s, i, st->w.since);
-	return 0;
+	return false;
 }
 
-/* h holds (part of) the range w asks for, and is not w's own request. */
-static bool range_holds(const struct fl_waiter *w, const struct fl_holder *h)
+bool fl_stall_range_holds(const struct fl_waiter *w, const struct fl_holder *h)
 {
 	return h->provider == FL_LOCK_BTRFS_EXTENT && h->gl == w->gl && h->id.number == w->id.number &&
 	       h->range.root == w->range.root && !memcmp(h->range.fsid, w->range.fsid, sizeof(h->range.fsid)) &&
 	       h->range.start <= w->range.end && h->range.end >= w->range.start &&
 	       !(h->tid == w->tid && h->since >= w->since);
+}
+
+/* h is the request of a task still waiting for it (the slots note both at
+ * the same instant): it holds little or nothing of it yet. */
+static bool is_pending_request(const struct fl_stall_scanner *s, const struct fl_holder *h)
+{
+	for (uint32_t probe = 0; probe < 2; probe++) {
+		const volatile struct fl_waiter *w = &s->waiters[fl_waiter_slot(h->tid, probe)];
+
+		if (w->tid == h->tid && w->since == h->since && w->provider == FL_LOCK_BTRFS_EXTENT)
+			return true;
+	}
+	return false;
+}
+
+/* Which of w's range holders to name: another task's holding (0), else the
+ * waiter's own (1: the chunk it holds next to the one it asks for, or the
+ * range it deadlocks on), else another task's pending request (2). */
+static int range_rank(const struct fl_stall_scanner *s, const struct fl_waiter *w, const struct fl_holder *h)
+{
+	if (h->tid == w->tid)
+		return 1;
+	return is_pending_request(s, h) ? 2 : 0;
 }
 
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
@@ -181,11 +210,13 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 				struct fl_holder h;
 
 				if (!fl_stall_copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
-				    !range_holds(&st.w, &h))
+				    !fl_stall_range_holds(&st.w, &h))
 					continue;
 				st.nr_holders++;
-				if (!st.have_holder || h.since < st.h.since)
-					st.h = h;	/* the oldest: a failed trylock comes after */
+				/* by rank, then the oldest (a failed trylock comes after) */
+				if (!st.have_holder || range_rank(s, &st.w, &h) < range_rank(s, &st.w, &st.h) ||
+				    (range_rank(s, &st.w, &h) == range_rank(s, &st.w, &st.h) && h.since < st.h.since))
+					st.h = h;
 				st.have_holder = true;
 			}
 			st.now = now;

@@ -102,6 +102,11 @@ int fl_stall_read_stack(pid_t pid, pid_t tid, char frames[][128], int max);
 /* A btrfs task stack's frame that says it waits for an extent range
  * (wait_extent_bit, or lock_extent* where that is inlined). */
 bool fl_stall_is_extent_wait(const char *frame);
+/* If frames show an extent wait: true, and the caller that asked for the
+ * range (the first frame past the locking plumbing) in out. */
+bool fl_stall_extent_waiter_site(const char frames[][128], int n, char *out, size_t len);
+/* h holds (part of) the btrfs range w asks for, and is not w's own request. */
+bool fl_stall_range_holds(const struct fl_waiter *w, const struct fl_holder *h);
 /* reader's view of the stack if it has one, else /proc's. */
 int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid, char frames[][128],
 			int max);

@@ -215,6 +215,8 @@ int cmd_trace(int argc, char **argv)
 	stall_on = fl_loader__stall_init(&loader, &stalls);
 	if (stall_on) {
 		fl_deadlock_init(&deadlocks, stalls.waiters, stalls.holders, stalls.threshold_ns);
+		deadlocks.lost_slots = fl_loader__stall_slots_lost;
+		deadlocks.lost_slots_arg = &loader;
 		stalls.dlm_root = "";	/* holders on other nodes: the DLM's view */
 		stalls.dump_glob = "/sys/kernel/debug/gfs2/*/glocks";
 	}

@@ -3,7 +3,9 @@
  * src/deadlock.c: cycles found in crafted waiter/holder slots (two and
  * three tasks, once each; not for compatible modes, short waits or a holder
  * that runs), checked against crafted gfs2 glock dumps (verified,
- * contradicted, unverifiable), and the deadlock output in JSON and text.
+ * contradicted, unverifiable), btrfs extent-range cycles (each waiter's
+ * stack the judge, a lost slot record making them unverified), and the
+ * deadlock output in JSON and text.
  */
 #include "fltest.h"
 #include "deadlock.h"
@@ -262,8 +264,10 @@ static void test_output(void **state)
 	assert_json(text, "tid", "101");
 	assert_json(text, "tasks", "2");
 	assert_json(text, "dev", "\"254:0\"");
-	assert_json_keys(text, "cycle.0", "pid,tid,comm,waits_for,requested_state,requested_site,"
+	assert_json_keys(text, "cycle.0", "pid,tid,comm,waits_for,lock_type,requested_state,requested_site,"
 			 "waited_ms,held_by,stack");
+	assert_json(text, "provider", "\"gfs2\"");
+	assert_json(text, "cycle.0.lock_type", "\"glock\"");
 	assert_json(text, "cycle.0.waits_for", "\"2:32859\"");
 	assert_json(text, "cycle.0.requested_state", "\"SH\"");
 	assert_json(text, "cycle.0.waited_ms", "2000");
@@ -294,10 +298,163 @@ static void test_output(void **state)
 	free(text);
 }
 
+/* btrfs: 201 holds [0, 64K) of inode 257 and waits for [0, 64K) of 258,
+ * 202 the other way round (fl-abba --direct on 5.10). */
+static const __u64 fsid[2] = { 0x1122334455667788ULL, 0x99aabbccddeeff00ULL };
+static uint64_t ext_key(uint64_t ino)
+{
+	return fl_btrfs_slot_key(fsid, 5, ino);
+}
+
+static void range_wait(uint32_t tid, uint64_t ino, uint64_t start, uint64_t end, uint64_t since)
+{
+	struct fl_waiter *w = &waiters[tid & (FL_STALL_SLOTS - 1)];
+
+	memset(w, 0, sizeof(*w));
+	w->tid = tid;
+	w->pid = tid;
+	w->gl = ext_key(ino);
+	w->id.number = ino;
+	w->provider = FL_LOCK_BTRFS_EXTENT;
+	memcpy(w->range.fsid, fsid, sizeof(fsid));
+	w->range.root = 5;
+	w->range.start = start;
+	w->range.end = end;
+	strcpy(w->comm, "fl-abba");
+	w->since = since;
+}
+
+static void range_hold(int way, uint32_t tid, uint64_t ino, uint64_t start, uint64_t end, uint64_t since)
+{
+	struct fl_holder *h = &holders[fl_stall_slot_of_gl(ext_key(ino)) * FL_STALL_WAYS + way];
+
+	memset(h, 0, sizeof(*h));
+	h->tid = tid;
+	h->pid = tid;
+	h->gl = ext_key(ino);
+	h->id.number = ino;
+	h->provider = FL_LOCK_BTRFS_EXTENT;
+	memcpy(h->range.fsid, fsid, sizeof(fsid));
+	h->range.root = 5;
+	h->range.start = start;
+	h->range.end = end;
+	strcpy(h->comm, "fl-abba");
+	h->since = since;
+}
+
+/* What the crafted tasks' stacks say: 0 frames, an extent wait, or running. */
+static int stack_kind[1024];
+static int read_stack(void *arg, pid_t pid, pid_t tid, char frames[][128], int max)
+{
+	static const char *const wait[] = { "lock_extent_bits+0x19e/0x210 [btrfs]",
+					    "btrfs_lock_and_flush_ordered_range+0xa6/0x120 [btrfs]",
+					    "extent_readahead+0x29a/0x3d0 [btrfs]", "filemap_fault+0x67c/0x900" };
+	static const char *const run[] = { "do_syscall_64+0x33/0x80" };
+	int k = stack_kind[tid & 1023], n = k == 1 ? 4 : k == 2 ? 1 : 0;
+
+	(void)arg;
+	(void)pid;
+	for (int i = 0; i < n && i < max; i++)
+		strcpy(frames[i], k == 1 ? wait[i] : run[i]);
+	return n;
+}
+
+static uint64_t lost;
+static uint64_t lost_slots(void *arg)
+{
+	(void)arg;
+	return lost;
+}
+
+static void btrfs_abba(void)
+{
+	range_hold(0, 201, 257, 0, 65535, 900 * MS);
+	range_hold(0, 202, 258, 0, 65535, 900 * MS);
+	range_wait(201, 258, 0, 4095, 1000 * MS);
+	range_wait(202, 257, 0, 4095, 1100 * MS);
+	df.read_stack = read_stack;
+	df.lost_slots = lost_slots;
+	stack_kind[201] = stack_kind[202] = 1;
+	lost = 0;
+}
+
+static void test_btrfs_cycle(void **state)
+{
+	char *text;
+
+	(void)state;
+	btrfs_abba();
+	assert_int_equal(fl_deadlock_scan(&df, 3000 * MS, collect, NULL), 1);
+	assert_int_equal(last.n, 2);
+	assert_int_equal(last.check, FL_DL_VERIFIED);
+	assert_true(last.ranges);
+	assert_false(last.glocks);
+	assert_int_equal(last.links[0].w.tid, 201);
+	assert_int_equal(last.links[0].h.tid, 202);
+	assert_int_equal(last.links[1].h.tid, 201);
+	/* the site: the first frame past the locking plumbing */
+	assert_string_equal(last.links[0].wait_frame, "extent_readahead+0x29a/0x3d0 [btrfs]");
+	text = print(&last, true, FL_SEV_ERROR);
+	assert_json(text, "provider", "\"btrfs\"");
+	assert_json(text, "dev", "null");
+	assert_json(text, "cycle.0.waits_for", "\"extent:5:258:0+4096\"");
+	assert_json(text, "cycle.0.lock_type", "\"btrfs_extent\"");
+	assert_json(text, "cycle.0.requested_state", "null");
+	assert_json(text, "cycle.0.requested_range", "{\"start\":0,\"end\":4095}");
+	assert_json(text, "cycle.0.requested_site", "\"extent_readahead+0x29a/0x3d0 [btrfs]\"");
+	assert_json(text, "cycle.0.held_by.held_range", "{\"start\":0,\"end\":65535}");
+	assert_json(text, "cycle.0.held_by.tid", "202");
+	assert_json(text, "cycle.1.waits_for", "\"extent:5:257:0+4096\"");
+	free(text);
+	text = print(&last, false, FL_SEV_ERROR);
+	assert_non_null(strstr(text, "2 tasks wait for each other on btrfs extent ranges (dev ?), as the kernel's stacks show:"));
+	assert_non_null(strstr(text, "fl-abba[201/201] waits 2000 ms for extent:5:258:0+4096 (from extent_readahead+0x29a/0x3d0 [btrfs]), 0..65535 of it held by fl-abba[202/202]"));
+	free(text);
+}
+
+/* A granted request's slot (its task runs on), disjoint ranges, a task on
+ * its own range: no cycle, or none reported. */
+static void test_btrfs_not_a_cycle(void **state)
+{
+	(void)state;
+	btrfs_abba();
+	stack_kind[202] = 2;	/* 202 runs: its request was granted */
+	assert_int_equal(fl_deadlock_scan(&df, 3000 * MS, collect, NULL), 0);
+	assert_int_equal(df.contradicted, 1);
+	stack_kind[202] = 1;
+	range_wait(202, 257, 65536, 69631, 1100 * MS);	/* past what 201 holds */
+	assert_int_equal(fl_deadlock_scan(&df, 9000 * MS, collect, NULL), 0);
+	/* 201 on its own range (recursive_lock's finding) */
+	memset(holders, 0, sizeof(holders));
+	range_hold(0, 201, 258, 0, 65535, 900 * MS);
+	assert_int_equal(fl_deadlock_scan(&df, 9000 * MS, collect, NULL), 0);
+	assert_int_equal(calls, 0);
+}
+
+/* No stack to read, or a slot record lost in the run: a warning, unverified. */
+static void test_btrfs_unverified(void **state)
+{
+	(void)state;
+	btrfs_abba();
+	stack_kind[202] = 0;
+	assert_int_equal(fl_deadlock_scan(&df, 3000 * MS, collect, NULL), 1);
+	assert_int_equal(last.check, FL_DL_UNVERIFIED);
+	assert_non_null(strstr(last.why, "no kernel stack of fl-abba[202] readable"));
+	setup(NULL);
+	btrfs_abba();
+	lost = 3;
+	assert_int_equal(fl_deadlock_scan(&df, 3000 * MS, collect, NULL), 1);
+	assert_int_equal(last.check, FL_DL_UNVERIFIED);
+	assert_non_null(strstr(last.why, "3 lock_stall slot records were lost"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_abba_once_after_threshold, setup),
+		cmocka_unit_test_setup(test_btrfs_cycle, setup),
+		cmocka_unit_test_setup(test_btrfs_not_a_cycle, setup),
+		cmocka_unit_test_setup(test_btrfs_unverified, setup),
 		cmocka_unit_test_setup(test_three_tasks, setup),
 		cmocka_unit_test_setup(test_compatible_modes_no_cycle, setup),
 		cmocka_unit_test_setup(test_holder_running, setup),

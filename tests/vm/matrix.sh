@@ -281,6 +281,13 @@ DETECTOR_CASES+=("nsops:")
 # abba-rp: reads into private mappings instead, SH held and SH asked for on
 # both sides: modes that coexist, an info finding only.
 DETECTOR_CASES+=("abba-seq:" "abba-rp:" "abba-tog:")
+# The btrfs AB-BA: each task a direct read of its file into an unfaulted
+# private mapping of the other file's same range (fl-abba --direct). 5.10
+# holds the read's extent range while it pins the buffer, and the fault
+# reads the other file's page in under that file's range: together, each
+# waits for the other's range for good, a deadlock confirmed by both stacks
+# (last in its boot); one after the other, nothing. 6.x: both complete.
+DETECTOR_CASES+=("btabba-seq:" "btabba:")
 
 CASE_CMD+=(
     [contend1]="fl-contend -n 1 -k 400 /mnt/contend1"
@@ -290,6 +297,8 @@ CASE_CMD+=(
     [abba-seq]="fl-abba -q --mode sequential /mnt/abseq"
     [abba-rp]="fl-abba -q --mode sequential --op read --map private /mnt/abrp"
     [abba-tog]="fl-abba -q --mode together /mnt/abtog"
+    [btabba-seq]="fl-abba -q --mode sequential --op read --direct --lead 256 --pages 16 /mnt/btabseq"
+    [btabba]="fl-abba -q --mode together --op read --direct --lead 256 --pages 16 /mnt/btab"
 )
 # bthole on 5.10 also: dd's direct read of the range the deadlocked task
 # holds waits for good behind it (lock_stall naming fl-mmapio); the
@@ -304,6 +313,8 @@ CASE_ARGS+=(
     [contend1]="--stall-ms 1000"
     [contend16]="--stall-ms 1000"
     [abba-tog]="--stall-ms 1000"
+    [btabba-seq]="--stall-ms 1000"
+    [btabba]="--stall-ms 1000"
 )
 declare -A CASE_SIGINT=(
     # seconds after trace's ready line (its setup takes seconds under TCG)
@@ -311,6 +322,7 @@ declare -A CASE_SIGINT=(
     [abba-tog]=8
     [bthole]=6
     [btwhole]=4
+    [btabba]=6
 )
 declare -A CASE_ENV=(
     [dhalf-fentry]="FAULTLOCK_HOOK_MODES=iomap_dio_rw_begin=fentry,iomap_dio_complete=fentry"
@@ -401,7 +413,7 @@ detector_tests() {
         done
         run_cases "$k" control dcontrol stall contend1 contend16 nsops fiemap || return
         run_cases "$k" abba-seq abba-rp abba-tog || return
-        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole || return
+        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole btabba-seq btabba || return
     elif [ "$k" = 6.12 ]; then
         run_cases "$k" bread bwrite dread dwrite dhalf control dcontrol dhalf-fentry dhalf-kprobe \
             dhalf-fsgfs2 dhalf-fsother stall nsops abba-seq abba-rp abba-tog fiemap-private fiemap-nosync || return
@@ -414,7 +426,8 @@ detector_tests() {
         # after a case, while the next case's trace patches those
         # tracepoints in; multi-threaded TCG turned that into an Oops
         # (6.12 btwhole, CI 2026-12-03).
-        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole btdread btdwrite btpar || return
+        RUN_FS=btrfs RUN_VMARGS="--tcg-thread single" run_cases "$k" bthole btwhole btdread btdwrite btpar \
+            btabba-seq btabba || return
         # The livelock, in its own boot on one TCG thread: trace detaches
         # while the task still loops through the probed functions, which
         # multi-threaded TCG can turn into an Oops (machine-facts.md).
@@ -492,8 +505,13 @@ detector_tests() {
         for name in bthole btdread; do
             expect "$k" "$name" "dio_retries" "$(jcount $name .counts.dio_retries)" '[1-9][0-9]*'
         done
-        for name in bthole btpar; do
+        for name in bthole btpar btabba-seq btabba; do
             expect "$k" "$name" "no lock_stall (--stall-ms 1000)" "$(jcount $name .counts.lock_stall)" 0
+        done
+        # The btrfs AB-BA completes here (faults off while the range is held).
+        for name in btabba-seq btabba; do
+            expect "$k" "$name" "faultlock exit, child exit, no finding above info" \
+                "$(case_rc $name) $(jcount $name '| "\(.child_status.exit_code) \(.findings.error) \(.findings.warning)"')" '0 0 0 0'
         done
         expect "$k" btpar "8 tasks: exit, child exit, no finding above info" \
             "$(case_rc btpar) $(jcount btpar '| "\(.child_status.exit_code) \(.findings.error) \(.findings.warning)"')" '0 0 0 0'
@@ -622,6 +640,26 @@ livelock_tests() {
         done
         expect "$k" bthole "provider, lock, held site" \
             "$(case_json bthole | jq -r -s "$rl[0] | \"\(.provider) \(.lock) \(.held_site | split(\"+\")[0])\"")" 'btrfs_extent extent:5:[0-9]+:0\+4096 btrfs_dio_iomap_begin'
+        # The btrfs AB-BA, together: the two wait for each other's range.
+        dl='map(select(.type=="deadlock"))'
+        expect "$k" btabba "faultlock exit" "$(case_rc btabba)" 1
+        expect "$k" btabba "deadlock count, events" "$(jcount btabba .counts.deadlock) $(jevents btabba deadlock)" '1 1'
+        expect "$k" btabba "error, confirmed by both stacks, 2 tasks, btrfs, the mount" \
+            "$(case_json btabba | jq -r -s "$dl[0] | \"\(.severity) \(.verified) \(.tasks) \(.provider) \(.mount)\"")" 'error true 2 btrfs /mnt'
+        expect "$k" btabba "cycle: each waits for the other file's range, held by the other" \
+            "$(case_json btabba | jq -r -s "$dl[0].cycle | [.[0].waits_for != .[1].waits_for, .[0].held_by.tid == .[1].tid, .[1].held_by.tid == .[0].tid, (map(.lock_type) == [\"btrfs_extent\", \"btrfs_extent\"]), (map(.waits_for | test(\"^extent:5:[0-9]+:[0-9]+[+][0-9]+$\")) | all), (map(.held_by.held_range.start <= .requested_range.end and .requested_range.start <= .held_by.held_range.end) | all)] | all")" true
+        expect "$k" btabba "within --stall-ms + 1 s of the younger wait" \
+            "$(case_json btabba | jq -r -s "$dl[0].cycle | map(.waited_ms) | min | . <= 2000")" true
+        expect "$k" btabba "waiters' stacks in lock_extent_bits, under the fault" \
+            "$(case_json btabba | jq -r -s "$dl[0].cycle | map((.stack | map(select(startswith(\"lock_extent_bits+\"))) | length > 0) and (.stack | map(select(startswith(\"filemap_fault+\"))) | length > 0)) | all")" true
+        expect "$k" btabba "requested site: the caller past the locking (from the stack)" \
+            "$(case_json btabba | jq -r -s "$dl[0].cycle | map(.requested_site // \"\" | test(\"^(lock_extent|btrfs_lock_and_flush)\") | not) | all")" true
+        expect "$k" btabba "lock_stall each, no recursive_lock (two files)" \
+            "$(jcount btabba '.counts | "\(.lock_stall) \(.recursive_lock)"')" '2 0'
+        expect "$k" btabba "both children alive in D" \
+            "$(jcount btabba '.child_state | map(select(.state == "D")) | length')" 2
+        expect "$k" btabba-seq "one after the other: exit, child exit, no finding above info" \
+            "$(case_rc btabba-seq) $(jcount btabba-seq '| "\(.child_status.exit_code) \(.findings.error) \(.findings.warning)"')" '0 0 0 0'
         expect "$k" btwhole "provider, lock, held site" \
             "$(case_json btwhole | jq -r -s "$rl[0] | \"\(.provider) \(.lock) \(.held_site | split(\"+\")[0])\"")" 'btrfs_ordered ordered:5:[0-9]+:8192\+8192 btrfs_create_dio_extent'
         expect "$k" btwhole "held stack from the direct I/O's iomap_begin" \
@@ -704,7 +742,7 @@ livelock_tests() {
     # No lock_order or deadlock anywhere but the AB-BA cases.
     for c in "${DETECTOR_CASES[@]}"; do
         name=${c%%:*}
-        case $name in abba*) continue ;; esac
+        case $name in abba* | btabba) continue ;; esac
         grep -qxF "@@CASE $name@@" "$WORK/det.out" || continue
         expect "$k" "$name" "lock_order, deadlock (control)" \
             "$(jcount "$name" '.counts | "\(.lock_order) \(.deadlock)"') $(jevents "$name" lock_order) $(jevents "$name" deadlock)" \

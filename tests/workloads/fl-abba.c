@@ -8,8 +8,8 @@
  * processes hang in the glock wait for good.
  *
  *   fl-abba [--mode sequential|together] [--op write|read] [--map private|shared]
- *           [--pages N] [--lead K] [--repeat R] [--cached] [--timeout SECS]
- *           [--keep] [-q] DIR
+ *           [--pages N] [--lead K] [--repeat R] [--cached] [--direct]
+ *           [--timeout SECS] [--keep] [-q] DIR
  *
  * ps = page size, N = --pages (>= 1), K = --lead (>= 0), D = K + N,
  * F = D + N.  DIR (made if missing) gets abba-a (A) and abba-b (B), F pages each; "data" is
@@ -67,6 +67,15 @@
  *     only SH/SH: an order inversion of compatible modes, never a deadlock.
  *   (For write, --map does not matter: the faults on O are read faults.)
  *
+ * --direct (with --op read and --map private only): T is read with O_DIRECT
+ *   and the buffer's pages [K,D) map O[K,D) -- the range the other child's
+ *   direct read of O covers.  On btrfs before the fix (5.10) a direct read
+ *   holds T[0,D)'s extent lock while it pins the buffer; the COW fault on
+ *   the mapping of O reads O's page in, which takes O's extent lock: held
+ *   by the other child's direct read.  Together: each holds its T's range
+ *   and waits for the other's, for good (the btrfs AB-BA).  One after the
+ *   other: an order inversion only.
+ *
  * Output (unless -q), one line per invocation:
  *   fl-abba: mode=together op=write map=private pages=16 lead=256 cached=0 runs=1 ok
  * Exit 0: all runs completed and verified; 1: I/O error, data mismatch or
@@ -112,6 +121,7 @@ static struct {
 	long lead;
 	long repeat;
 	int cached;
+	int direct;
 	long timeout;
 	int keep;
 	int quiet;
@@ -143,8 +153,8 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: " PROG " [--mode sequential|together] [--op write|read] [--map private|shared]\n"
-		"               [--pages N] [--lead K] [--repeat R] [--cached] [--timeout SECS]\n"
-		"               [--keep] [-q] DIR\n");
+		"               [--pages N] [--lead K] [--repeat R] [--cached] [--direct]\n"
+		"               [--timeout SECS] [--keep] [-q] DIR\n");
 }
 
 static void parse_args(int argc, char **argv)
@@ -157,6 +167,7 @@ static void parse_args(int argc, char **argv)
 		{ "lead", required_argument, NULL, 'l' },
 		{ "repeat", required_argument, NULL, 'r' },
 		{ "cached", no_argument, NULL, 'c' },
+		{ "direct", no_argument, NULL, 'd' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "keep", no_argument, NULL, 'k' },
 		{ "quiet", no_argument, NULL, 'q' },
@@ -210,6 +221,9 @@ static void parse_args(int argc, char **argv)
 		case 'c':
 			cfg.cached = 1;
 			break;
+		case 'd':
+			cfg.direct = 1;
+			break;
 		case 't':
 			cfg.timeout = parse_long(optarg, "--timeout");
 			if (cfg.timeout < 0)
@@ -234,6 +248,8 @@ static void parse_args(int argc, char **argv)
 	}
 	if (optind != argc - 1)
 		usage_error(optind >= argc ? "missing DIR" : "too many arguments");
+	if (cfg.direct && (cfg.op != OP_READ || cfg.shared))
+		usage_error("--direct needs --op read and --map private");
 	cfg.dir = argv[optind];
 	if ((size_t)snprintf(path_a, sizeof(path_a), "%s/abba-a", cfg.dir) >= sizeof(path_a) ||
 	    (size_t)snprintf(path_b, sizeof(path_b), "%s/abba-b", cfg.dir) >= sizeof(path_b))
@@ -415,7 +431,7 @@ static void __attribute__((noreturn)) child(int c, long k)
 	/* Resident now: the only kernel-mode faults are those of the I/O. */
 	memset(chk, 0, flen);
 
-	tfd = open(tpath, O_RDWR);
+	tfd = open(tpath, cfg.direct ? O_RDWR | O_DIRECT : O_RDWR);
 	if (tfd < 0)
 		die_errno("%s: open %s", what, tpath);
 	ofd = open(opath, O_RDWR);
@@ -431,7 +447,8 @@ static void __attribute__((noreturn)) child(int c, long k)
 	else
 		memset(buf, 0xee, kl * ps);
 	p = mmap(buf + kl * ps, n * ps, PROT_READ | PROT_WRITE,
-		 (cfg.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, ofd, (off_t)len);
+		 (cfg.shared ? MAP_SHARED : MAP_PRIVATE) | MAP_FIXED, ofd,
+		 (off_t)(cfg.direct ? kl * ps : len));
 	if (p == MAP_FAILED)
 		die_errno("%s: mmap %s", what, opath);
 	if (p != buf + kl * ps)
