@@ -19,6 +19,7 @@
  * never waits, so it never counts.
  */
 #include "faultlock.bpf.h"
+#include "order.bpf.h"
 
 /* Filled by user space from this kernel's tracefs formats, BTF and kallsyms. */
 const volatile __u32 btrfs_lock_bits = 0;	/* EXTENT_LOCKED | EXTENT_DIO_LOCKED */
@@ -96,20 +97,35 @@ static __always_inline bool ext_still_held(const struct fl_range_held *h)
 	return c && *c == h->clears;
 }
 
-static __always_inline void lock_count(__u32 dev, __u32 kind, bool recursive)
+static __always_inline struct fl_lock_counters *btrfs_lock_counters(__u32 dev, __u32 kind)
 {
 	struct fl_lock_key key = { .dev = dev, .lock = kind };
 	struct fl_lock_counters zero = {}, *c = bpf_map_lookup_elem(&lock_counters, &key);
 
-	if (!c) {
-		__builtin_memcpy(zero.fstype, "btrfs", 6);
-		bpf_map_update_elem(&lock_counters, &key, &zero, BPF_NOEXIST);
-		c = bpf_map_lookup_elem(&lock_counters, &key);
-		if (!c) {
-			counter_add(FL_CNT_LOST_LOCKMAP, 1);
-			return;
-		}
-	}
+	if (c)
+		return c;
+	__builtin_memcpy(zero.fstype, "btrfs", 6);
+	bpf_map_update_elem(&lock_counters, &key, &zero, BPF_NOEXIST);
+	c = bpf_map_lookup_elem(&lock_counters, &key);
+	if (!c)
+		counter_add(FL_CNT_LOST_LOCKMAP, 1);
+	return c;
+}
+
+static __always_inline void lock_count_order(__u32 dev)
+{
+	struct fl_lock_counters *c = btrfs_lock_counters(dev, FL_LOCK_BTRFS_EXTENT);
+
+	if (c)
+		c->order++;
+}
+
+static __always_inline void lock_count(__u32 dev, __u32 kind, bool recursive)
+{
+	struct fl_lock_counters *c = btrfs_lock_counters(dev, kind);
+
+	if (!c)
+		return;
 	if (recursive)
 		c->recursive++;
 	else
@@ -344,6 +360,68 @@ static __always_inline void range_stall_unlock(const struct btrfs_extent_bit_arg
 		w->since = 0;	/* it unlocks: it is not waiting */
 }
 
+/* The caller of the blocking lock function in a range lock's stack (the
+ * frame after it): the lock's site. */
+static __always_inline __u64 range_caller_ip(const __u64 *stack, long n)
+{
+	for (int i = 0; i < 6; i++) {
+		if (i + 1 >= n)
+			break;
+		for (int k = 0; k < FL_BTRFS_LOCKFNS; k++)
+			if (btrfs_lockfn_lo[k] && stack[i] >= btrfs_lockfn_lo[k] && stack[i] < btrfs_lockfn_hi[k])
+				return stack[i + 1];
+	}
+	return 0;
+}
+
+/*
+ * lock_order for btrfs: this task's direct I/O holds h (an inode's range)
+ * and its fault asks for a range of another inode of the same file system.
+ * An inode's extent ranges count as one lock (both tasks of an AB-BA hold
+ * what the other's fault asks for); extent locks are exclusive, so every
+ * inversion conflicts. `stack` is the request's.
+ */
+static __always_inline void range_order(struct btrfs_extent_bit_args *ctx, struct fl_task *t,
+					const struct fl_range_held *h, const __u64 *stack, long n)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct fl_order_key k = { .dev = h->dev, .from_type = FL_ORDER_TYPE_BTRFS | (__u32)h->root,
+				  .to_type = FL_ORDER_TYPE_BTRFS | (__u32)ctx->rootid,
+				  .from_number = h->ino, .to_number = ctx->ino };
+	struct fl_order_key rk = { .dev = h->dev, .from_type = k.to_type, .to_type = k.from_type,
+				   .from_number = ctx->ino, .to_number = h->ino };
+	struct fl_order_edge *e, *rev;
+	struct fl_rec_order *r;
+
+	e = order_edge(ctx, &k, range_caller_ip(h->stack, h->nr_stack), 0, 0, range_caller_ip(stack, n), 1);
+	if (!e)
+		return;
+	rev = bpf_map_lookup_elem(&order_edges, &rk);
+	if (!rev || rev->tid == tid || rev->reported || e->reported || !claim_pair(&k, &rk))
+		return;
+	rev->reported = e->reported = 1;
+	counter_add(FL_CNT_LOCK_ORDER, 1);
+	lock_count_order(h->dev);
+	r = record_reserve(sizeof(*r), FL_REC_LOCK_ORDER);
+	if (!r)
+		return;
+	r->held = (struct fl_lock_id){ .number = h->ino, .type = k.from_type, .dev = h->dev };
+	r->req = (struct fl_lock_id){ .number = ctx->ino, .type = k.to_type, .dev = h->dev };
+	r->conflict = 1;
+	r->nr_held = 1;
+	order_side(&r->first, rev);
+	order_side(&r->second, e);
+	r->fault_addr = t->fault_addr;
+	r->fault_ino = t->fault_ino;
+	r->fault_dev = t->fault_dev;
+	r->first_nr_stack = rev->nr_stack;
+	__builtin_memcpy(r->first_stack, rev->stack, sizeof(r->first_stack));
+	r->pad = 0;
+	__builtin_memcpy(r->stack, stack, sizeof(r->stack));
+	r->nr_stack = n;
+	bpf_ringbuf_submit(r, 0);
+}
+
 SEC("tracepoint/btrfs/btrfs_set_extent_bit")
 int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 {
@@ -366,13 +444,21 @@ int handle_btrfs_set_extent_bit(struct btrfs_extent_bit_args *ctx)
 	h = &t->ext;
 	if (t->in_fault) {
 		/* Only a request overlapping what this task's I/O holds can
-		 * never be granted; anything else waits its turn. */
-		if (!overlaps(h, ctx->rootid, ctx->ino, start, end) || !(h->bits & bits))
+		 * never be granted; anything else waits its turn: another
+		 * inode's, an order (lock_order). */
+		bool same = overlaps(h, ctx->rootid, ctx->ino, start, end) && (h->bits & bits);
+
+		if (!same && (!h->valid || (h->ino == ctx->ino && h->root == ctx->rootid) ||
+			      t->fault_dev != h->dev))
 			return 0;
 		n = bpf_get_stack(ctx, stack, sizeof(stack), 0);
 		n = n > 0 ? n / sizeof(__u64) : 0;
 		if (!from_blocking_lock(stack, n)) {
 			counter_add(FL_CNT_BTRFS_TRYLOCKS, 1);
+			return 0;
+		}
+		if (!same) {
+			range_order(ctx, t, h, stack, n);
 			return 0;
 		}
 		if (!ext_still_held(h)) {	/* partly unlocked by a bio completion */

@@ -17,6 +17,9 @@ demotes_map_t demotes SEC(".maps");
 dlm_seq_map_t dlm_seq SEC(".maps");
 btrfs_clears_map_t btrfs_clears SEC(".maps");
 btrfs_ordered_map_t btrfs_ordered SEC(".maps");
+order_edges_map_t order_edges SEC(".maps");
+order_claims_map_t order_claims SEC(".maps");
+order_scratch_map_t order_scratch SEC(".maps");
 
 const volatile __u32 targ_tgid = 0;
 const volatile bool trace_all = false;

@@ -250,6 +250,43 @@ typedef struct {
 	__type(value, __u32);	/* tid */
 } btrfs_ordered_map_t;
 
+/*
+ * lock_order: every ordered pair of locks (inode glocks, btrfs inodes' extent
+ * ranges) a traced task held and then asked for (order.bpf.h), and the first
+ * inversion of each pair reported.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(map_flags, BPF_F_NO_COMMON_LRU);
+	__uint(max_entries, FL_ORDER_EDGES);
+	__type(key, struct fl_order_key);
+	__type(value, struct fl_order_edge);
+} order_edges_map_t;
+
+/*
+ * The pairs reported: two tasks adding the two edges of a pair at once may
+ * each find the other's edge, or only one of them may (the other looked
+ * first); whichever creates the pair's entry here reports it, once. No
+ * cmpxchg: 5.10 has none for BPF.
+ */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, FL_ORDER_EDGES);
+	__type(key, struct fl_order_key);
+	__type(value, __u8);
+} order_claims_map_t;
+
+/* A new edge is built here: too big for the BPF stack. */
+typedef struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct fl_order_edge);
+} order_scratch_map_t;
+
+extern order_edges_map_t order_edges SEC(".maps");
+extern order_claims_map_t order_claims SEC(".maps");
+extern order_scratch_map_t order_scratch SEC(".maps");
 extern tasks_map_t tasks SEC(".maps");
 extern btrfs_clears_map_t btrfs_clears SEC(".maps");
 extern btrfs_ordered_map_t btrfs_ordered SEC(".maps");

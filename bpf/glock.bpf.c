@@ -8,6 +8,7 @@
  */
 #include "gfs2.bpf.h"
 #include "livelock.bpf.h"
+#include "order.bpf.h"
 
 static __always_inline void emit_recursive(void *ctx, struct fl_task *t, struct fl_held *h,
 					   __u64 gh)
@@ -137,48 +138,6 @@ static __always_inline void holder_clear(__u64 gh, __u64 gl)
 	}
 }
 
-/*
- * lock_order: every ordered pair of inode glocks a traced task held and then
- * asked for, and the first inversion of each pair reported.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(map_flags, BPF_F_NO_COMMON_LRU);
-	__uint(max_entries, FL_ORDER_EDGES);
-	__type(key, struct fl_order_key);
-	__type(value, struct fl_order_edge);
-} order_edges SEC(".maps");
-
-/*
- * The pairs reported: two tasks adding the two edges of a pair at once may
- * each find the other's edge, or only one of them may (the other looked
- * first); whichever creates the pair's entry here reports it, once. No
- * cmpxchg: 5.10 has none for BPF.
- */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, FL_ORDER_EDGES);
-	__type(key, struct fl_order_key);
-	__type(value, __u8);
-} order_claims SEC(".maps");
-
-static __always_inline bool claim_pair(const struct fl_order_key *k, const struct fl_order_key *rk)
-{
-	bool k_first = k->from_number < rk->from_number ||
-		       (k->from_number == rk->from_number && k->from_type <= rk->from_type);
-	__u8 one = 1;
-
-	return !bpf_map_update_elem(&order_claims, k_first ? k : rk, &one, BPF_NOEXIST);
-}
-
-/* A new edge is built here: too big for the BPF stack. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct fl_order_edge);
-} order_scratch SEC(".maps");
-
 /* Requests that never wait, or whose wait gfs2 itself bounds and backs out
  * of (GL_ASYNC: rename and exchange time out and retry), cannot deadlock. */
 #define ORDER_NOWAIT	(LM_FLAG_TRY | LM_FLAG_TRY_1CB | GL_ASYNC | GL_NOBLOCK)
@@ -210,21 +169,6 @@ static __always_inline bool orders_conflict(__u16 first, __u16 second)
 	return false;
 }
 
-static __always_inline void order_side(struct fl_order_side *s, const struct fl_order_edge *e)
-{
-	s->pid = e->pid;
-	s->tid = e->tid;
-	__builtin_memcpy(s->comm, e->comm, sizeof(s->comm));
-	s->ts = e->first_ts;
-	s->count = e->count;
-	s->held_ip = e->from_ip;
-	s->req_ip = e->to_ip;
-	s->held_state = e->from_state;
-	s->req_state = e->to_state;
-	s->modes = e->modes;
-	s->in_fault = e->in_fault;
-}
-
 static __always_inline void emit_order(void *ctx, struct fl_task *t, const struct fl_held *h,
 				       const struct fl_lock_id *req, const struct fl_order_edge *first,
 				       const struct fl_order_edge *second, bool conflict)
@@ -249,48 +193,6 @@ static __always_inline void emit_order(void *ctx, struct fl_task *t, const struc
 	n = bpf_get_stack(ctx, r->stack, sizeof(r->stack), 0);
 	r->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
 	bpf_ringbuf_submit(r, 0);
-}
-
-/* The edge held -> requested, recorded or updated; NULL if not kept. */
-static __always_inline struct fl_order_edge *order_edge(void *ctx, const struct fl_order_key *k,
-							const struct fl_held *h, __u16 req_state,
-							__u64 req_ip, __u32 in_fault)
-{
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
-	struct fl_order_edge *e = bpf_map_lookup_elem(&order_edges, k);
-	__u32 zero = 0;
-	long n, err;
-
-	if (e) {
-		e->modes |= FL_ORDER_MODE_BIT(h->state, req_state);
-		e->count++;
-		return e;
-	}
-	e = bpf_map_lookup_elem(&order_scratch, &zero);
-	if (!e)
-		return NULL;
-	e->first_ts = bpf_ktime_get_ns();
-	e->count = 1;
-	e->from_ip = h->ip;
-	e->to_ip = req_ip;
-	e->pid = pid_tgid >> 32;
-	e->tid = (__u32)pid_tgid;
-	e->modes = FL_ORDER_MODE_BIT(h->state, req_state);
-	e->from_state = h->state;
-	e->to_state = req_state;
-	e->in_fault = in_fault;
-	e->reported = 0;
-	bpf_get_current_comm(e->comm, sizeof(e->comm));
-	n = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
-	e->nr_stack = n > 0 ? n / sizeof(__u64) : 0;
-	err = bpf_map_update_elem(&order_edges, k, e, BPF_NOEXIST);
-	if (err && err != -EEXIST) {
-		counter_add(FL_CNT_LOST_ORDER_EDGE, 1);
-		return NULL;
-	}
-	if (!err)
-		counter_add(FL_CNT_ORDER_EDGES, 1);
-	return bpf_map_lookup_elem(&order_edges, k);
 }
 
 /*
@@ -324,7 +226,7 @@ static __always_inline void order_check(void *ctx, struct fl_task *t, __u64 gh, 
 			continue;	/* gone, or given up on conflict: no order */
 		k = (struct fl_order_key){ .dev = id->dev, .from_type = h->id.type, .to_type = id->type,
 					   .from_number = h->id.number, .to_number = id->number };
-		e = order_edge(ctx, &k, h, req_state, req_ip, t->in_fault);
+		e = order_edge(ctx, &k, h->ip, h->state, req_state, req_ip, t->in_fault);
 		if (!e)
 			continue;
 		rk = (struct fl_order_key){ .dev = id->dev, .from_type = id->type, .to_type = h->id.type,

@@ -356,6 +356,11 @@ struct fl_order_key {
 
 #define FL_ORDER_MODE_BIT(held, req) (1u << (((held) & 3) * 4 + ((req) & 3)))
 
+/* lock_order's lock ids for btrfs: an inode's extent ranges, as one lock
+ * (number: the inode; type: this bit with the subvolume id; dev: s_dev). */
+#define FL_ORDER_TYPE_BTRFS	0x80000000u
+#define FL_ORDER_BTRFS_ROOT(type)	((type) & 0x7fffffffu)
+
 struct fl_order_edge {
 	__u64 first_ts;		/* first seen */
 	__u64 count;		/* requests seen in this order */

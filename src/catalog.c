@@ -108,7 +108,7 @@ const struct fl_event_type fl_event_types[] = {
 	/* warning; info where the modes are compatible on one of the locks */
 	{ .type = "lock_order", .severity = FL_SEV_WARNING,
 	  REC(FL_REC_LOCK_ORDER, fl_rec_order), STACK(fl_rec_order),
-	  .needs = { { GLOCK_HOOKS } }, .metric = "faultlock_lock_order_total" },
+	  .needs = { { GLOCK_HOOKS }, { BTRFS_EXTENT_HOOKS } }, .metric = "faultlock_lock_order_total" },
 	/* the holder's side of another node's wait, found in user space */
 	{ .type = "remote_demote", .severity = FL_SEV_WARNING,
 	  .needs = { { GLOCK_HOOKS, "gfs2_demote_rq" } }, .metric = "faultlock_remote_demote_stalls_total" },
@@ -141,7 +141,7 @@ const int fl_nr_event_types = sizeof(fl_event_types) / sizeof(fl_event_types[0])
 const struct fl_summary_count fl_summary_counts[] = {
 	/* glocks: known where gfs2's acquire and release hooks are */
 	{ .key = "lock_acquisitions", .src = FL_SRC_COUNTER, .counter = FL_CNT_LOCK_ACQUISITIONS,
-	  .event = "lock_order" },	/* lock_order needs exactly the glock hooks */
+	  .hook = "gfs2_glock_nq" },	/* which attaches only with gfs2_glock_dq */
 	COUNTER("recursive_lock", FL_CNT_RECURSIVE_LOCK, "recursive_lock"),
 	COUNTER("fault_under_lock", FL_CNT_FAULT_UNDER_LOCK, "fault_under_lock"),
 	{ .key = "lock_stall", .src = FL_SRC_LOCK_STALLS, .event = "lock_stall" },

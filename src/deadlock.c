@@ -51,13 +51,15 @@ struct search {
 };
 
 /* h keeps w waiting: another task holding w's glock in a conflicting mode,
- * or part of w's btrfs range (extent locks are exclusive). */
-static bool blocks(const struct fl_waiter *w, const struct fl_holder *h)
+ * or part of w's btrfs range (extent locks are exclusive; another task's
+ * request still waiting for it is not a holding: dd behind a task
+ * deadlocked on its own range does not close a cycle with it). */
+static bool blocks(const struct fl_deadlock_finder *f, const struct fl_waiter *w, const struct fl_holder *h)
 {
 	if (h->tid == w->tid)
 		return false;	/* a task on itself: recursive_lock's */
-	if (w->provider == FL_LOCK_BTRFS_EXTENT)
-		return fl_stall_range_holds(w, h);
+	if (w->provider == FL_LOCK_BTRFS_EXTENT)	/* a request still waiting holds nothing to wait for */
+		return fl_stall_range_holds(w, h) && !fl_stall_is_pending_request(f->waiters, h);
 	return h->provider == FL_LOCK_GLOCK && h->gl == w->gl && states_conflict(w->state, h->state);
 }
 
@@ -75,7 +77,7 @@ static int extend(struct search *s, int depth)
 		struct fl_holder h;
 		int next;
 
-		if (!fl_stall_copy_holder(&s->f->holders[base + k], &h) || !blocks(w, &h))
+		if (!fl_stall_copy_holder(&s->f->holders[base + k], &h) || !blocks(s->f, w, &h))
 			continue;
 		next = wait_of(s->ws, h.tid);
 		if (next < 0)

@@ -167,18 +167,18 @@ static void recursive_lock(struct jw *w, const struct fl_emit *e, const struct f
 static void order_side(struct jw *w, const struct fl_emit *e, const char *key,
 		       const struct fl_order_side *s, const char *comm, const char *holds,
 		       const char *held_site, const char *requests, const char *req_site,
-		       const __u64 *stack, uint32_t nr_stack)
+		       const __u64 *stack, uint32_t nr_stack, bool modes)
 {
 	jw_object(w, key);
 	jw_u64(w, "pid", s->pid);
 	jw_u64(w, "tid", s->tid);
 	jw_str(w, "comm", comm);
 	jw_str(w, "holds", holds);
-	jw_str(w, "held_state", fl_lock_state_name(s->held_state));
-	jw_str(w, "held_site", held_site);
+	jw_str(w, "held_state", modes ? fl_lock_state_name(s->held_state) : NULL);
+	jw_str(w, "held_site", held_site[0] ? held_site : NULL);
 	jw_str(w, "requests", requests);
-	jw_str(w, "requested_state", fl_lock_state_name(s->req_state));
-	jw_str(w, "requested_site", req_site);
+	jw_str(w, "requested_state", modes ? fl_lock_state_name(s->req_state) : NULL);
+	jw_str(w, "requested_site", req_site[0] ? req_site : NULL);
 	jw_bool(w, "in_fault", s->in_fault);
 	jw_u64(w, "times", s->count);
 	jw_array(w, "stack");
@@ -194,9 +194,12 @@ static void lock_order(struct jw *w, const struct fl_emit *e, const struct fl_vi
 	const struct fl_rec_order *r = v->raw;
 	char comm[FL_COMM_LEN + 1];
 
+	bool btrfs = v->lock.provider == FL_LOCK_BTRFS_EXTENT;
+
 	jw_str(w, "lock", v->lock.name);
 	jw_str(w, "requested_lock", v->lock2.name);
-	jw_str(w, "provider", "gfs2");
+	jw_str(w, "provider", btrfs ? "btrfs" : "gfs2");
+	jw_str(w, "lock_type", btrfs ? "btrfs_extent" : "glock");
 	jw_str(w, "dev", v->lock.dev);
 	jw_array(w, "inodes");
 	jw_u64(w, NULL, v->lock.number);
@@ -205,9 +208,9 @@ static void lock_order(struct jw *w, const struct fl_emit *e, const struct fl_vi
 	jw_bool(w, "conflict", r->conflict);
 	fl_copy_printable(comm, r->first.comm, sizeof(comm));
 	order_side(w, e, "first", &r->first, comm, v->lock2.name, v->first_site, v->lock.name,
-		   v->first_req_site, v->first_stack, v->nr_first_stack);
+		   v->first_req_site, v->first_stack, v->nr_first_stack, !btrfs);
 	order_side(w, e, "second", &r->second, v->comm, v->lock.name, v->site, v->lock2.name,
-		   v->req_site, v->stack, v->nr_stack);
+		   v->req_site, v->stack, v->nr_stack, !btrfs);
 	jw_u64(w, "held_locks", r->nr_held);
 	jw_str(w, "fault_address", r->fault_addr ? v->addr : NULL);
 	file(w, "fault_file", &v->fault_file);

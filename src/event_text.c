@@ -113,6 +113,20 @@ static void lock_order(const struct fl_emit *e, const struct fl_view *v)
 	char comm[FL_COMM_LEN + 1];
 
 	fl_copy_printable(comm, r->first.comm, sizeof(comm));
+	if (v->lock.provider == FL_LOCK_BTRFS_EXTENT) {
+		fprintf(e->f, "btrfs extent ranges of %s and %s (dev %s) taken in opposite orders: this task's "
+			"direct I/O holds a range of %s (from %s) and its fault asks for one of %s; %s[%u/%u] "
+			"held one of %s and asked for one of %s%s. At the same moment they wait for each "
+			"other for good.\n", v->lock.name, v->lock2.name, v->lock.dev, v->lock.name,
+			v->site[0] ? v->site : "?", v->lock2.name, comm, r->first.pid, r->first.tid,
+			v->lock2.name, v->lock.name, r->first.in_fault ? " in a page fault" : "");
+		fprintf(e->f, INDENT "this request, from %s:\n", "", v->req_site[0] ? v->req_site : "?");
+		stack(e, v);
+		fprintf(e->f, INDENT "%s[%u]'s request, from %s:\n", "", comm, r->first.tid,
+			v->first_req_site[0] ? v->first_req_site : "?");
+		fl_stack_frames(v->first_stack, v->nr_first_stack, e->ksyms, put_frame, e->f);
+		return;
+	}
 	fprintf(e->f, "gfs2 glocks %s and %s (dev %s) taken in opposite orders: this task holds %s %s"
 		" (since %s) and asks for %s %s%s; %s[%u/%u] held %s %s and asked for %s %s%s. %s\n",
 		v->lock.name, v->lock2.name, v->lock.dev, v->lock.name,

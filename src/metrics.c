@@ -379,7 +379,7 @@ static void render_stalls(FILE *f, const uint64_t *stalls, uint32_t kinds)
 }
 
 /* lock_order per file system type and provider (devices summed: the
- * contract's labels), glocks only; then the deadlocks found. */
+ * contract's labels), glocks and btrfs extents; then the deadlocks found. */
 static void render_orders(FILE *f, const struct fl_metrics_lock_row **rows, int n,
 			  const uint64_t *deadlocks)
 {
@@ -391,7 +391,7 @@ static void render_orders(FILE *f, const struct fl_metrics_lock_row **rows, int 
 		uint64_t sum = 0;
 		bool first = true;
 
-		if (strcmp(rows[i]->lock, "glock"))
+		if (strcmp(rows[i]->lock, "glock") && strcmp(rows[i]->lock, "btrfs_extent"))
 			continue;
 		for (int j = 0; j < n; j++) {
 			if (strcmp(rows[j]->lock, rows[i]->lock) ||

@@ -80,6 +80,18 @@ static void view_lock(struct fl_view_lock *l, const struct fl_lock_id *id)
 	fl_format_dev(id->dev, l->dev, sizeof(l->dev));
 }
 
+/* lock_order's ids: a glock, or a btrfs inode's extent ranges as one lock
+ * ("extent:ROOT:INO"). */
+static void view_order_lock(struct fl_view_lock *l, const struct fl_lock_id *id)
+{
+	view_lock(l, id);
+	if (!(id->type & FL_ORDER_TYPE_BTRFS))
+		return;
+	l->provider = FL_LOCK_BTRFS_EXTENT;
+	snprintf(l->name, sizeof(l->name), "extent:%u:%" PRIu64, FL_ORDER_BTRFS_ROOT(id->type),
+		 (uint64_t)id->number);
+}
+
 /*
  * A range lock's site: the first frame of its stack that is not the
  * tracing machinery or btrfs's own locking and ordered-extent plumbing —
@@ -201,15 +213,21 @@ void fl_view_record(struct fl_view *v, const void *data, int type, const struct 
 	case FL_REC_LOCK_ORDER: {
 		const struct fl_rec_order *r = data;
 
-		view_lock(&v->lock, &r->held);
-		view_lock(&v->lock2, &r->req);
-		fl_ksyms__format(ks, r->second.held_ip, v->site, sizeof(v->site));
-		fl_ksyms__format(ks, r->second.req_ip, v->req_site, sizeof(v->req_site));
-		fl_ksyms__format(ks, r->first.held_ip, v->first_site, sizeof(v->first_site));
-		fl_ksyms__format(ks, r->first.req_ip, v->first_req_site, sizeof(v->first_req_site));
+		view_order_lock(&v->lock, &r->held);
+		view_order_lock(&v->lock2, &r->req);
+		/* no site (0): btrfs, where no caller frame was found */
+		if (r->second.held_ip)
+			fl_ksyms__format(ks, r->second.held_ip, v->site, sizeof(v->site));
+		if (r->second.req_ip)
+			fl_ksyms__format(ks, r->second.req_ip, v->req_site, sizeof(v->req_site));
+		if (r->first.held_ip)
+			fl_ksyms__format(ks, r->first.held_ip, v->first_site, sizeof(v->first_site));
+		if (r->first.req_ip)
+			fl_ksyms__format(ks, r->first.req_ip, v->first_req_site, sizeof(v->first_req_site));
 		view_addr(v, r->fault_addr);
 		if (r->fault_ino)
-			view_file(&v->fault_file, r->fault_ino, r->fault_dev, "gfs2");
+			view_file(&v->fault_file, r->fault_ino, r->fault_dev,
+				  v->lock.provider == FL_LOCK_BTRFS_EXTENT ? "btrfs" : "gfs2");
 		v->stack = r->stack;
 		v->nr_stack = r->nr_stack;
 		v->first_stack = r->first_stack;

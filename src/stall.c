@@ -149,12 +149,10 @@ bool fl_stall_range_holds(const struct fl_waiter *w, const struct fl_holder *h)
 	       !(h->tid == w->tid && h->since >= w->since);
 }
 
-/* h is the request of a task still waiting for it (the slots note both at
- * the same instant): it holds little or nothing of it yet. */
-static bool is_pending_request(const struct fl_stall_scanner *s, const struct fl_holder *h)
+bool fl_stall_is_pending_request(const volatile struct fl_waiter *waiters, const struct fl_holder *h)
 {
 	for (uint32_t probe = 0; probe < 2; probe++) {
-		const volatile struct fl_waiter *w = &s->waiters[fl_waiter_slot(h->tid, probe)];
+		const volatile struct fl_waiter *w = &waiters[fl_waiter_slot(h->tid, probe)];
 
 		if (w->tid == h->tid && w->since == h->since && w->provider == FL_LOCK_BTRFS_EXTENT)
 			return true;
@@ -169,7 +167,7 @@ static int range_rank(const struct fl_stall_scanner *s, const struct fl_waiter *
 {
 	if (h->tid == w->tid)
 		return 1;
-	return is_pending_request(s, h) ? 2 : 0;
+	return fl_stall_is_pending_request(s->waiters, h) ? 2 : 0;
 }
 
 int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,

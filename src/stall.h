@@ -107,6 +107,9 @@ bool fl_stall_is_extent_wait(const char *frame);
 bool fl_stall_extent_waiter_site(const char frames[][128], int n, char *out, size_t len);
 /* h holds (part of) the btrfs range w asks for, and is not w's own request. */
 bool fl_stall_range_holds(const struct fl_waiter *w, const struct fl_holder *h);
+/* h is the btrfs request of a task still waiting for it (the slots note
+ * both at the same instant): it holds little or nothing of the range yet. */
+bool fl_stall_is_pending_request(const volatile struct fl_waiter *waiters, const struct fl_holder *h);
 /* reader's view of the stack if it has one, else /proc's. */
 int fl_stall_task_stack(fl_stack_reader reader, void *arg, pid_t pid, pid_t tid, char frames[][128],
 			int max);

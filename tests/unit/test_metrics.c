@@ -485,6 +485,7 @@ static void test_render_lock_and_fault_in_families(void **state)
 	assert_non_null(strstr(text, "faultlock_lock_acquisitions_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\"} 100\n"));
 	assert_non_null(strstr(text, "faultlock_recursive_lock_total{fstype=\"gfs2\",dev=\"253:3\",lock=\"glock\"} 1\n"));
 	assert_non_null(strstr(text, "# TYPE faultlock_lock_order_total counter\n"
+		"faultlock_lock_order_total{fstype=\"btrfs\",lock=\"btrfs_extent\"} 0\n"
 		"faultlock_lock_order_total{fstype=\"gfs2\",lock=\"glock\"} 5\n# HELP faultlock_deadlocks_total "));
 	assert_non_null(strstr(text, "# TYPE faultlock_deadlocks_total counter\nfaultlock_deadlocks_total 1\n"));
 	assert_non_null(strstr(text,

@@ -769,8 +769,10 @@ static void test_lock_order(void **state)
 	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_LOCK_ORDER);
 	line = out(fx);
 	assert_true(jc_is_line(line));
-	assert_json_keys(line, "", "type,ts,pid,tid,comm,severity,lock,requested_lock,provider,dev,inodes,"
-			 "conflict,first,second,held_locks,fault_address,fault_file");
+	assert_json_keys(line, "", "type,ts,pid,tid,comm,severity,lock,requested_lock,provider,lock_type,dev,"
+			 "inodes,conflict,first,second,held_locks,fault_address,fault_file");
+	assert_json(line, "provider", "\"gfs2\"");
+	assert_json(line, "lock_type", "\"glock\"");
 	assert_json(line, "severity", "\"warning\"");
 	assert_json(line, "lock", "\"2:32858\"");
 	assert_json(line, "requested_lock", "\"2:32859\"");
@@ -826,6 +828,48 @@ static void test_lock_order(void **state)
 	r.first_nr_stack = 0;
 	r.conflict = 2;
 	assert_int_equal(fl_record_type(&r, sizeof(r)), -EINVAL);
+}
+
+/* btrfs: inodes 258 and 259 of subvolume 5, each task's direct I/O holding
+ * a range of one and its fault asking for one of the other; no modes. */
+static void test_lock_order_btrfs(void **state)
+{
+	struct fixture *fx = *state;
+	struct fl_rec_order r = mk_order();
+	const char *line;
+
+	r.held = (struct fl_lock_id){ .number = 258, .type = FL_ORDER_TYPE_BTRFS | 5, .dev = 26 };
+	r.req = (struct fl_lock_id){ .number = 259, .type = FL_ORDER_TYPE_BTRFS | 5, .dev = 26 };
+	r.first.held_state = r.first.req_state = r.second.held_state = r.second.req_state = 0;
+	r.first.held_ip = 0;
+	r.fault_ino = 259;
+	r.fault_dev = 26;
+	fx->o.json = true;
+	assert_int_equal(fl_output_record(&fx->o, &r, sizeof(r)), FL_REC_LOCK_ORDER);
+	line = out(fx);
+	assert_true(jc_is_line(line));
+	assert_json(line, "severity", "\"warning\"");
+	assert_json(line, "lock", "\"extent:5:258\"");
+	assert_json(line, "requested_lock", "\"extent:5:259\"");
+	assert_json(line, "provider", "\"btrfs\"");
+	assert_json(line, "lock_type", "\"btrfs_extent\"");
+	assert_json(line, "dev", "\"0:26\"");
+	assert_json(line, "inodes", "[258,259]");
+	assert_json(line, "first.holds", "\"extent:5:259\"");
+	assert_json(line, "first.held_state", "null");
+	assert_json(line, "first.held_site", "null");
+	assert_json(line, "first.requested_state", "null");
+	assert_json(line, "second.held_site", "\"0xffffffff81000300\"");
+	assert_json(line, "fault_file", "{\"fstype\":\"btrfs\",\"dev\":\"0:26\",\"ino\":259}");
+
+	reset(fx);
+	fx->o.json = false;
+	fl_output_record(&fx->o, &r, sizeof(r));
+	assert_non_null(strstr(out(fx), "warning lock_order       fl-abba[42/43] btrfs extent ranges of extent:5:258 "
+			       "and extent:5:259 (dev 0:26) taken in opposite orders: this task's direct I/O holds "
+			       "a range of extent:5:258 (from 0xffffffff81000300) and its fault asks for one of "
+			       "extent:5:259; fl-abba[42/44] held one of extent:5:259 and asked for one of "
+			       "extent:5:258 in a page fault. At the same moment they wait for each other for good.\n"));
 }
 
 static void test_json_fault_under_lock(void **state)
@@ -1596,6 +1640,7 @@ int main(void)
 		T(test_range_recursive_lock),
 		T(test_text_recursive_lock),
 		T(test_lock_order),
+		T(test_lock_order_btrfs),
 		T(test_json_fault_under_lock),
 		T(test_text_fault_under_lock),
 		T(test_json_fault_in),
