@@ -319,15 +319,17 @@ for fs in btrfs ext4 xfs; do
 		# retries are legitimate, never a retry_livelock. The limit leaves
 		# room for the tasks' own memory (3 MiB did not, on cgroup v1: the
 		# OOM killer took the workload), and the reader is the OOM killer's
-		# first choice should it run anyway.
+		# first choice should it run anyway. The reader and its last cat
+		# end before the command does (nothing of it outlives the trace).
 		dd if=/dev/urandom of="$mnt/hog" bs=1M count=32 status=none
 		sync; echo 3 >/proc/sys/vm/drop_caches
 		if memcg_make "$work/memcg" 8M; then
 			"$FL" trace --json --livelock-count 4 -- sh -c '
 				echo $$ >"$1"; shift
 				(echo 1000 >/proc/self/oom_score_adj
-				 while :; do cat "$1" >/dev/null; done) & h=$!; shift
-				"$@"; r=$?; kill $h; exit $r' sh "$(cat "$work/memcg")/cgroup.procs" "$mnt/hog" \
+				 trap '"'"'kill $c 2>/dev/null; wait $c; exit'"'"' TERM
+				 while :; do cat "$1" >/dev/null & c=$!; wait $c; done) & h=$!; shift
+				"$@"; r=$?; kill $h; wait $h; exit $r' sh "$(cat "$work/memcg")/cgroup.procs" "$mnt/hog" \
 				"$WL" -q --direct --buf half --map shared --pages 32 --repeat 50 "$mnt/pressure" \
 				>"$d/pressure" 2>"$d/pressure.err"
 			t_eq "memory pressure: exit 0" 0 $?
