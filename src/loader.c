@@ -340,15 +340,22 @@ void fl_loader__destroy(struct fl_loader *l)
  * The per-CPU maps, summed over CPUs: exact even when records were dropped.
  * Each reader gets a buffer of one value per possible CPU.
  */
+/* Counter i of the per-CPU counters map, summed over the CPUs (vals: ncpu
+ * slots); false if it cannot be read. */
+static bool counter_sum(int fd, __u32 i, __u64 *vals, int ncpu, uint64_t *out)
+{
+	*out = 0;
+	if (bpf_map_lookup_elem(fd, &i, vals))
+		return false;
+	for (int c = 0; c < ncpu; c++)
+		*out += vals[c];
+	return true;
+}
+
 static void read_global(int fd, struct fl_snapshot *s, __u64 *vals, int ncpu)
 {
-	for (__u32 i = 0; i < FL_CNT_MAX; i++) {
-		s->counters[i] = 0;
-		if (bpf_map_lookup_elem(fd, &i, vals))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			s->counters[i] += vals[c];
-	}
+	for (__u32 i = 0; i < FL_CNT_MAX; i++)
+		counter_sum(fd, i, vals, ncpu, &s->counters[i]);
 }
 
 static void read_hists(int fd, struct fl_snapshot *s, struct fl_hist_val *hv, int ncpu)
@@ -498,18 +505,15 @@ int fl_loader__task_stack(const struct fl_loader *l, pid_t tid, const struct fl_
 int64_t fl_loader__counter(const struct fl_loader *l, unsigned idx)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals, sum = 0;
+	uint64_t sum;
+	__u64 *vals;
+	bool ok;
 
 	if (ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
 		return -1;
-	if (bpf_map_lookup_elem(bpf_map__fd(l->skel->maps.counters), &idx, vals)) {
-		free(vals);
-		return -1;
-	}
-	for (int c = 0; c < ncpu; c++)
-		sum += vals[c];
+	ok = counter_sum(bpf_map__fd(l->skel->maps.counters), idx, vals, ncpu, &sum);
 	free(vals);
-	return (int64_t)sum;
+	return ok ? (int64_t)sum : -1;
 }
 
 uint64_t fl_loader__stall_slots_lost(void *loader)

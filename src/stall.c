@@ -196,7 +196,7 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 			}
 		}
 		if (range) {
-			int waiting = range_confirm(s, i, &st);
+			int waiting = range_confirm(s, i, &st), rank, best = 0;
 
 			if (waiting < 0) {	/* no stack to tell: not reported, counted once */
 				s->range_unverified++;
@@ -210,11 +210,13 @@ int fl_stall_scan(struct fl_stall_scanner *s, uint64_t now,
 				if (!fl_stall_copy_holder(&s->holders[fl_stall_slot_of_gl(st.w.gl) * FL_STALL_WAYS + k], &h) ||
 				    !fl_stall_range_holds(&st.w, &h))
 					continue;
+				rank = range_rank(s, &st.w, &h);
 				st.nr_holders++;
 				/* by rank, then the oldest (a failed trylock comes after) */
-				if (!st.have_holder || range_rank(s, &st.w, &h) < range_rank(s, &st.w, &st.h) ||
-				    (range_rank(s, &st.w, &h) == range_rank(s, &st.w, &st.h) && h.since < st.h.since))
+				if (!st.have_holder || rank < best || (rank == best && h.since < st.h.since)) {
 					st.h = h;
+					best = rank;
+				}
 				st.have_holder = true;
 			}
 			st.now = now;

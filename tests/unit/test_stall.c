@@ -469,6 +469,35 @@ static void test_range_holder(void **state)
 	assert_int_equal(last.h.since, 2000 * MS);
 }
 
+/* Whom to name, by rank: another task's holding, then the waiter's own,
+ * then another task's request still waiting (5.10 bthole: dd queued behind
+ * the task deadlocked on its own range is no holder of it). */
+static uint32_t holder_of_500;
+static void collect_500(struct fl_stall *st, void *arg)
+{
+	(void)arg;
+	if (st->w.tid == 500)
+		holder_of_500 = st->h.tid;
+}
+
+static void test_range_holder_rank(void **state)
+{
+	(void)state;
+	range_wait(500, 0, 4095, 1000 * MS);
+	range_hold(0, 500, 0, 8191, 500 * MS);		/* its own direct I/O */
+	range_hold(1, 600, 0, 4095, 400 * MS);		/* 600's request ... */
+	range_wait(600, 0, 4095, 400 * MS);		/* ... still waiting */
+	range_hold(2, 77, 0, 4095, 900 * MS);		/* another task's holding */
+	assert_int_equal(fl_stall_scan(&sc, 3000 * MS, collect_500, NULL), 2);
+	assert_int_equal(holder_of_500, 77);		/* before its own, before the pending one */
+	assert_int_equal(fl_stall_scan(&sc, 3000 * MS, collect, NULL), 0);
+	holders[fl_stall_slot_of_gl(range_key()) * FL_STALL_WAYS + 2].gl = 0;
+	range_wait(500, 0, 4095, 1100 * MS);		/* 500 asks again */
+	assert_int_equal(fl_stall_scan(&sc, 3100 * MS, collect, NULL), 1);
+	assert_int_equal(last.w.tid, 500);
+	assert_int_equal(last.h.tid, 500);		/* itself, not the older pending request */
+}
+
 static int fake_frames;
 static const char *fake_stack[4];
 
@@ -600,6 +629,7 @@ int main(void)
 		cmocka_unit_test_setup(test_task_state, setup),
 		cmocka_unit_test_setup(test_async, setup),
 		cmocka_unit_test_setup(test_range_holder, setup),
+		cmocka_unit_test_setup(test_range_holder_rank, setup),
 		cmocka_unit_test_setup(test_range_confirm, setup),
 		cmocka_unit_test(test_extent_wait_frames),
 		cmocka_unit_test_setup(test_range_output, setup),
